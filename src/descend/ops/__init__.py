@@ -1,0 +1,48 @@
+"""The differentiable ops, one module per family; each op's forward sits beside its backward."""
+
+import descend.tensor  # noqa: F401  (Tensor must exist before the op modules import it)
+from descend.ops.activation import elu, gelu, leaky_relu, relu, sigmoid, softplus, tanh
+from descend.ops.elementwise import (
+    abs,
+    add,
+    astype,
+    clip,
+    cos,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    sin,
+    sqrt,
+    sub,
+    where,
+)
+from descend.ops.index import getitem
+from descend.ops.join import concat, pad, split, stack
+from descend.ops.linalg import linear, matmul
+from descend.ops.nn import log_softmax, softmax
+from descend.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from descend.ops.shape import (
+    broadcast_to,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    sum_to,
+    transpose,
+    unsqueeze,
+)
+from descend.ops.special import erf
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "astype", "broadcast_to", "clip", "concat", "cos", "div",
+    "elu", "erf", "exp", "flatten", "gelu", "getitem", "leaky_relu", "linear", "log",
+    "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul",
+    "neg", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sin", "softmax", "softplus",
+    "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "tanh", "transpose",
+    "unsqueeze", "var", "where",
+]

@@ -1,0 +1,90 @@
+"""Indexing: ``x[i]``, ``x[1:3]``, ``x[mask]``, ``x[[0, 0, 2]]``, and the scatter that undoes it.
+
+Backward of indexing puts the gradient back where the values came from; an element picked
+twice by an integer array receives both gradients (accumulation, ``np.add.at``).
+
+>>> import descend as dc
+>>> x = dc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> x[[0, 0, 2]].sum().backward()
+>>> x.grad.numpy()
+array([2., 0., 1.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend.autograd.function import Function
+from descend.tensor import Tensor
+
+Index = Any
+"""Anything NumPy accepts inside ``[]``; Tensors inside it are used by value."""
+
+
+def _plain_index(index: Index) -> Index:
+    """Replace Tensors and lists inside an index by NumPy arrays."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _may_repeat(index: Index) -> bool:
+    """Whether the index can pick one element twice (integer arrays can; slices, masks can't)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+class GetItem(Function):
+    """The values at an index (basic or advanced)."""
+
+    name = "getitem"
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x[self.index]
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return Scatter.apply(gy, index=self.index, shape=self.inputs[0].shape)
+
+
+class Scatter(Function):
+    """Zeros of ``shape`` with the input added at ``index`` (the backward of indexing)."""
+
+    def __init__(self, index: Index, shape: tuple[int, ...]) -> None:
+        self.index, self.shape = index, shape
+
+    def forward(self, g: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=g.dtype)
+        if _may_repeat(self.index):
+            np.add.at(out, self.index, g)
+        else:
+            out[self.index] = g
+        return out
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return GetItem.apply(gy, index=self.index)
+
+
+def getitem(x: Tensor, index: Index) -> Tensor:
+    """``x[index]`` with NumPy's rules (ints, slices, None, ..., boolean masks, int arrays).
+
+    >>> import descend as dc
+    >>> x = dc.arange(6.0).reshape(2, 3)
+    >>> x[:, 1].numpy(), x[x > 3].numpy()
+    (array([1., 4.], dtype=float32), array([4., 5.], dtype=float32))
+    """
+    plain = _plain_index(index)
+    if isinstance(plain, np.ndarray) and plain.dtype.kind == "f":
+        raise IndexError("getitem: index arrays must be integers or booleans, got floats")
+    try:
+        return GetItem.apply(x, index=plain)
+    except IndexError as err:
+        raise IndexError(f"getitem: {err} (tensor shape {x.shape})") from None

@@ -1,0 +1,136 @@
+"""Matrix products: ``matmul`` (batched, 1-D operands as in NumPy) and the fused ``linear``.
+
+>>> import descend as dc
+>>> x = dc.ones((4, 3)); w = dc.ones((3, 2), requires_grad=True)
+>>> y = x @ w
+>>> y.sum().backward()
+>>> y.shape, w.grad.numpy()[:, 0]
+((4, 2), array([4., 4., 4.], dtype=float32))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from descend.autograd.function import Function
+from descend.ops.shape import reshape, sum_to, transpose
+from descend.tensor import ArrayLike, Tensor, as_operand, ensure_tensor
+
+
+def _swap_last(t: Tensor) -> Tensor:
+    """Transpose the last two axes (the matrix transpose of a batch of matrices)."""
+    if t.ndim == 2:
+        return transpose(t)
+    axes = list(range(t.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return transpose(t, axes)
+
+
+class MatMul(Function):
+    """a @ b: the matrix product, broadcasting over leading batch axes."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.matmul(a, b)
+
+    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:
+            return (gy * b if need_a else None, gy * a if need_b else None)
+        a2 = reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
+        b2 = reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
+        g2 = gy
+        if a.ndim == 1:
+            g2 = reshape(g2, (*g2.shape[:-1], 1, g2.shape[-1]))
+        if b.ndim == 1:
+            g2 = reshape(g2, (*g2.shape, 1))
+        ga = gb = None
+        if need_a:
+            ga = reshape(sum_to(matmul(g2, _swap_last(b2)), a2.shape), a.shape)
+        if need_b:
+            gb = reshape(sum_to(matmul(_swap_last(a2), g2), b2.shape), b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    """x @ kernel + bias in one op (one output buffer, the bias added in place)."""
+
+    def forward(self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        y = np.matmul(x, kernel)
+        if y.dtype == np.result_type(y, bias):
+            y += bias
+            return y
+        return y + bias
+
+    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        x, kernel, _ = self.inputs
+        need_x, need_k, need_b = self.needs_input_grad
+        gx = matmul(gy, transpose(kernel)) if need_x else None
+        gk = gb = None
+        if need_k or need_b:
+            g2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
+            if need_k:
+                x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
+                gk = matmul(transpose(x2), g2)
+            if need_b:
+                gb = g2.sum(axis=0)
+        return gx, gk, gb
+
+
+def _check_matmul(a: Tensor, b: Tensor) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
+            f"{b.shape}; use * for multiplying by a scalar"
+        )
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not align: {inner_a} != {inner_b}"
+        )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: batch shapes {a.shape[:-2]} and {b.shape[:-2]} of {a.shape} and "
+            f"{b.shape} cannot be broadcast together"
+        ) from None
+
+
+def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """The matrix product ``a @ b`` with NumPy semantics (1-D operands, batch broadcasting).
+
+    >>> import descend as dc
+    >>> (dc.ones((2, 3)) @ dc.ones(3)).numpy()
+    array([3., 3.], dtype=float32)
+    """
+    if not isinstance(a, Tensor):
+        b = ensure_tensor(b, "matmul")
+        a = as_operand(a, b, "matmul")
+    elif not isinstance(b, Tensor):
+        b = as_operand(b, a, "matmul")
+    _check_matmul(a, b)
+    return MatMul.apply(a, b)
+
+
+def linear(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ kernel + bias`` as one op: ``x`` is ``(..., in)``, ``kernel`` ``(in, out)``.
+
+    >>> import descend as dc
+    >>> dc.linear(dc.ones((5, 3)), dc.ones((3, 2)), dc.zeros(2)).shape
+    (5, 2)
+    """
+    x = ensure_tensor(x, "linear")
+    if kernel.ndim != 2:
+        raise ValueError(f"linear: kernel must be 2-D (in, out), got shape {kernel.shape}")
+    if x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit kernel of shape {kernel.shape}: "
+            f"the last input axis must be {kernel.shape[0]}"
+        )
+    if bias is None:
+        return MatMul.apply(x, kernel)
+    if bias.shape != (kernel.shape[1],):
+        raise ValueError(f"linear: bias must have shape ({kernel.shape[1]},), got {bias.shape}")
+    return Linear.apply(x, kernel, bias)

@@ -1,0 +1,376 @@
+"""``Tensor``: a NumPy array that remembers how it was computed, so gradients can flow back.
+
+>>> import descend as dc
+>>> w = dc.tensor([[1.0, 2.0]], requires_grad=True)
+>>> loss = (w * w).sum()
+>>> loss
+tensor(5., grad_fn=<sum>)
+>>> loss.backward()
+>>> w.grad
+tensor([[2., 4.]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from descend import backend
+from descend.autograd import engine
+from descend.autograd.mode import state
+
+if TYPE_CHECKING:
+    from descend.autograd.function import Function
+
+ArrayLike = Any
+"""Anything :func:`descend.tensor` accepts: a Tensor, a NumPy array, a number or nested lists."""
+
+
+def to_array(data: ArrayLike, dtype: Any = None, *, where: str = "tensor") -> np.ndarray:
+    """Convert ``data`` to a new NumPy array; floats get ``dtype`` or the default float dtype.
+
+    Integer and boolean data keep their kind (labels, masks) unless ``dtype`` is given.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, str | bytes) or data is None:
+        raise TypeError(f"{where}: cannot make a tensor from {type(data).__name__} {data!r}")
+    try:
+        array = np.array(data)
+    except ValueError as err:
+        raise ValueError(
+            f"{where}: cannot make a tensor from this data ({err}); "
+            "nested lists must be rectangular, every row the same length"
+        ) from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(
+            f"{where}: expected numbers (float, int or bool), got data of dtype {array.dtype}"
+        )
+    if dtype is not None:
+        target = np.dtype(dtype)
+        if target.kind not in "fiub":
+            raise TypeError(f"{where}: unsupported dtype {target}; use float32 or float64")
+        return array.astype(target, copy=False)
+    if array.dtype.kind == "f" and array.dtype != backend.get_default_dtype():
+        return array.astype(backend.get_default_dtype())
+    return array
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient.
+
+    Args:
+        data: a NumPy array, a number or nested lists (copied).
+        dtype: the dtype; floating data gets the default dtype (float32) when omitted.
+        requires_grad: record the operations on this tensor so ``backward`` can reach it.
+        name: an optional label shown by ``explain`` and graph drawings.
+
+    >>> import descend as dc
+    >>> t = dc.Tensor([1, 2, 3])
+    >>> t.dtype, t.shape
+    (dtype('int64'), (3,))
+    """
+
+    __slots__ = ("__weakref__", "_ctx", "_retains_grad", "data", "grad", "name", "requires_grad")
+    __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
+
+    data: np.ndarray
+    grad: Tensor | None
+    requires_grad: bool
+    name: str | None
+    _ctx: Function | None
+    _retains_grad: bool
+
+    def __init__(
+        self,
+        data: ArrayLike,
+        *,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+    ) -> None:
+        self.data = to_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self._retains_grad = False
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """A Tensor around ``array`` (no copy, no checks): how ops build their outputs."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.requires_grad = False
+        t._ctx = None
+        t._retains_grad = False
+        t.name = None
+        return t
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size along each axis."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (the transpose of a matrix)."""
+        return self.transpose()
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The op that produced this tensor (``None`` for leaves and untracked results)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than computed by a recorded op."""
+        return self._ctx is None
+
+    # ----------------------------------------------------------------- conversions
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (shares memory with the tensor)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only a tensor with exactly one element can become a Python number, "
+                f"this one has shape {self.shape} ({self.size} elements)"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor with the same values (shared memory) that is cut off from the graph."""
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Start (or stop) tracking this leaf tensor for gradients; returns the tensor."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad: only floating-point tensors can have gradients, this one is "
+                f"{self.data.dtype}; create it with float values or dtype='float32'"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: cannot stop tracking a computed tensor; "
+                               "use .detach() instead")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this computed (non-leaf) tensor after ``backward``."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
+        self._retains_grad = True
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only a one-element integer tensor can be used as an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def any(self) -> bool:
+        """Whether any element is non-zero."""
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        """Whether every element is non-zero."""
+        return bool(self.data.all())
+
+    # ----------------------------------------------------------------- autograd
+    def backward(
+        self,
+        gradient: ArrayLike | None = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+    ) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires grad.
+
+        Args:
+            gradient: d(something)/d(this tensor), the same shape as this tensor; may be
+                omitted only for a single-element tensor (a loss), where it is 1.
+            retain_graph: keep the graph so ``backward`` can go through it again.
+            create_graph: record the backward pass itself, so gradients can be
+                differentiated again (higher-order derivatives).
+
+        Gradients are added to ``.grad`` of the leaves (they accumulate across calls; zero
+        them between steps).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad, so there is no graph to go back "
+                "through; create the inputs with requires_grad=True and do not compute it "
+                "under no_grad()"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: a gradient can be implied only for a single-value output (a "
+                    f"loss); this tensor has shape {self.shape}, so pass gradient= of that "
+                    "shape, or reduce it first (.sum() or .mean())"
+                )
+            seed = Tensor._wrap(np.ones_like(self.data))
+        else:
+            seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
+                to_array(gradient, self.dtype, where="backward"))
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: gradient has shape {seed.shape} but the tensor has shape "
+                    f"{self.shape}; they must be equal"
+                )
+        engine.run_backward(self, seed, retain_graph=retain_graph or create_graph,
+                            create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets ``.grad`` to ``None``)."""
+        self.grad = None
+
+    # ----------------------------------------------------------------- in place
+    def _inplace(self, op: Any, other: ArrayLike, symbol: str) -> Tensor:
+        if state.grad_enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
+            raise RuntimeError(
+                f"in-place '{symbol}=' on a tensor that takes part in the graph would break its "
+                "gradients; update parameters inside `with dc.no_grad():` or write "
+                f"`x = x {symbol} y`"
+            )
+        other_data = other.data if isinstance(other, Tensor) else other
+        op(self.data, other_data, out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other: ArrayLike) -> Tensor:
+        return self._inplace(np.add, other, "+")
+
+    def __isub__(self, other: ArrayLike) -> Tensor:
+        return self._inplace(np.subtract, other, "-")
+
+    def __imul__(self, other: ArrayLike) -> Tensor:
+        return self._inplace(np.multiply, other, "*")
+
+    def __itruediv__(self, other: ArrayLike) -> Tensor:
+        return self._inplace(np.divide, other, "/")
+
+    # ----------------------------------------------------------------- comparisons (no grad)
+    def _compare(self, op: Any, other: ArrayLike) -> Tensor:
+        other_data = other.data if isinstance(other, Tensor) else other
+        return Tensor._wrap(np.asarray(op(self.data, other_data)))
+
+    def __lt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(np.less, other)
+
+    def __le__(self, other: ArrayLike) -> Tensor:
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other: ArrayLike) -> Tensor:
+        return self._compare(np.greater_equal, other)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(np.not_equal, other)
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype.kind == "f" and self.data.dtype != backend.get_default_dtype():
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+
+def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
+    """Turn an op's operand into a Tensor; Python numbers take ``like``'s dtype (NumPy rules)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray | np.generic):
+        if value.dtype.kind not in "fiub":
+            raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")
+        return Tensor._wrap(np.asarray(value))
+    if isinstance(value, bool | int | float):
+        dtype = np.result_type(like.data, value) if like.data.dtype.kind in "fiu" else None
+        return Tensor._wrap(np.asarray(value, dtype=dtype))
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return Tensor._wrap(to_array(value, where=op))
+    raise TypeError(
+        f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
+    )
+
+
+def ensure_tensor(value: ArrayLike, op: str) -> Tensor:
+    """``value`` as a Tensor (converting arrays and numbers with :func:`to_array`)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(
+            f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
+        )
+    return Tensor._wrap(to_array(value, where=op))
+
+
+from descend import _tensor_methods  # noqa: E402  (attaches the ops as Tensor methods)
+
+del _tensor_methods

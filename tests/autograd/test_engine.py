@@ -1,0 +1,166 @@
+"""The backward engine: accumulation, graph freeing, retain/create graph, non-scalar seeds."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import descend as dc
+from descend.autograd.engine import record_backward
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    assert x.grad.numpy().tolist() == [5.0, 7.0]
+
+
+def test_a_tensor_used_on_several_paths_gets_the_sum():
+    x = dc.tensor(0.5, dtype="float64", requires_grad=True)
+    y = x * x.tanh() + x.exp() * x
+    y.backward()
+    t = np.tanh(0.5)
+    expected = t + 0.5 * (1 - t * t) + np.exp(0.5) * 1.5
+    assert abs(x.grad.item() - expected) < 1e-12
+
+
+def test_the_graph_is_freed_and_a_second_backward_says_so():
+    x = dc.tensor([1.0], requires_grad=True)
+    y = (x * 2).exp().sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = dc.tensor([1.0], requires_grad=True)
+    y = (x * 2).exp().sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 2 * np.exp(2.0), rtol=1e-6)
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*pass gradient="):
+        y.backward()
+    y.backward(gradient=[1.0, 10.0])
+    assert x.grad.numpy().tolist() == [2.0, 20.0]
+
+
+def test_backward_on_a_tensor_without_graph_explains():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        dc.tensor([1.0]).sum().backward()
+
+
+def test_create_graph_gives_second_derivatives():
+    x = dc.tensor(0.7, dtype="float64", requires_grad=True)
+    y = x.tanh()
+    y.backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    x.grad = None
+    g.backward()
+    t = np.tanh(0.7)
+    assert abs(x.grad.item() - (-2 * t * (1 - t * t))) < 1e-12
+
+
+def test_leaf_gradients_never_share_memory():
+    a = dc.tensor([1.0, 2.0], requires_grad=True)
+    b = dc.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.numpy()[:] = 0
+    assert b.grad.numpy().tolist() == [1.0, 1.0]
+
+
+def test_no_grad_builds_no_graph_and_enable_grad_restores_it():
+    x = dc.tensor([1.0], requires_grad=True)
+    with dc.no_grad():
+        y = x * 2
+        with dc.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn.name == "mul"
+    assert dc.is_grad_enabled()
+
+
+def test_detach_cuts_the_graph():
+    x = dc.tensor([2.0], requires_grad=True)
+    y = x * x.detach()
+    y.sum().backward()
+    assert x.grad.item() == 2.0
+
+
+def test_retain_grad_keeps_an_intermediate_gradient():
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert h.grad.numpy().tolist() == [6.0, 12.0]
+
+
+def test_record_backward_sees_every_edge():
+    v = dc.tensor(0.0, requires_grad=True)
+    with record_backward() as records:
+        ((v * 2.0 - 5.0) ** 2).backward()
+    assert [r.fn.name for r in records] == ["pow", "sub", "mul"]
+    assert [r.grad_output.item() for r in records] == [1.0, -10.0, -10.0]
+
+
+def test_in_place_update_of_a_parameter_needs_no_grad():
+    w = dc.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w -= 0.1
+    with dc.no_grad():
+        w -= dc.tensor([0.5, 0.5])
+    assert w.numpy().tolist() == [0.5, 1.5] and w.requires_grad
+
+
+def test_anomaly_mode_names_the_op_and_where_it_was_made():
+    x = dc.tensor([-1.0, 4.0], requires_grad=True)
+    with dc.detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        x.sqrt()
+    message = str(info.value)
+    assert "'sqrt'" in message and "test_engine.py" in message
+
+
+def test_anomaly_mode_names_the_op_whose_gradient_is_not_finite():
+    x = dc.tensor([0.0], requires_grad=True)
+    with dc.detect_anomaly(), pytest.raises(FloatingPointError, match="gradient that 'sqrt'"):
+        x.sqrt().sum().backward()
+
+
+def test_memory_stays_flat_over_5000_training_steps():
+    dc.seed(0)
+    w1 = dc.randn(8, 16, requires_grad=True)
+    w2 = dc.randn(16, 1, requires_grad=True)
+    x, y = dc.randn(32, 8), dc.randn(32, 1)
+
+    def step():
+        loss = (((x @ w1).relu() @ w2 - y) ** 2).mean()
+        loss.backward()
+        with dc.no_grad():
+            for w in (w1, w2):
+                w -= w.grad * 1e-3
+                w.grad = None
+
+    for _ in range(50):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    for _ in range(500):
+        step()
+    _, early_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    for _ in range(4450):
+        step()
+    current, late_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert late_peak <= early_peak * 1.05 + 16_384, (early_peak, late_peak)
+    assert current <= early_peak

@@ -1,0 +1,120 @@
+"""``check_op``: the one helper every gradient test goes through (two oracles, one report).
+
+For an op written with descend and the same op written with PyTorch, it checks on random
+inputs:
+
+1. ``dc.gradcheck`` in float64 (finite differences, always);
+2. against torch in float64 (value and gradient within ~1e-10) and float32 (~1e-5), when
+   torch is installed;
+3. that each gradient has its input's shape and dtype, and the output keeps the input dtype.
+
+Every failure names the op, the dtype and what differed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import descend as dc
+
+try:
+    import torch
+except ImportError:  # the oracle is optional; gradcheck still runs
+    torch = None
+
+TOLERANCE = {np.float64: (1e-10, 1e-9), np.float32: (1e-5, 1e-4)}
+"""(atol, rtol) per dtype for comparisons with torch."""
+
+
+def random_inputs(shapes: Sequence[tuple[int, ...]], *, seed: int = 0, low: float | None = None,
+                  high: float | None = None, away_from: float | None = None) -> list[np.ndarray]:
+    """Float64 normal (or uniform in [low, high]) arrays; ``away_from`` keeps values 0.1 away."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape in shapes:
+        if low is not None and high is not None:
+            a = rng.uniform(low, high, size=shape)
+        else:
+            a = rng.standard_normal(shape)
+        if away_from is not None:
+            close = np.abs(a - away_from) < 0.1
+            a = np.where(close, away_from + 0.1 * np.sign(a - away_from + 1e-12) + 0.1 * a, a)
+        arrays.append(np.asarray(a, dtype=np.float64))
+    return arrays
+
+
+def _compare(name: str, what: str, ours: np.ndarray, theirs: np.ndarray, dtype: Any) -> None:
+    atol, rtol = TOLERANCE[dtype]
+    if ours.shape != theirs.shape:
+        raise AssertionError(f"{name} [{np.dtype(dtype)}]: {what} shape {ours.shape} != torch "
+                             f"{theirs.shape}")
+    if not np.allclose(ours, theirs, atol=atol, rtol=rtol, equal_nan=True):
+        diff = np.nanmax(np.abs(ours.astype(np.float64) - theirs.astype(np.float64)))
+        raise AssertionError(
+            f"{name} [{np.dtype(dtype)}]: {what} differs from torch by up to {diff:.3g} "
+            f"(atol {atol}, rtol {rtol})"
+        )
+
+
+def check_against_torch(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., Any],
+                        arrays: Sequence[np.ndarray], dtype: Any, name: str,
+                        grad_inputs: Sequence[bool] | None = None) -> None:
+    """Compare value and gradients (for a random upstream gradient) with torch in ``dtype``."""
+    grad_inputs = grad_inputs or [True] * len(arrays)
+    ours = [dc.tensor(a, dtype=dtype, requires_grad=g) for a, g in zip(arrays, grad_inputs)]
+    out = fn(*ours)
+    theirs = [torch.tensor(a.astype(dtype), requires_grad=g) for a, g in zip(arrays, grad_inputs)]
+    their_out = torch_fn(*theirs)
+    _compare(name, "value", out.numpy(), their_out.detach().numpy(), dtype)
+    if out.dtype != np.dtype(dtype):
+        raise AssertionError(f"{name}: output dtype {out.dtype}, expected {np.dtype(dtype)}")
+    if not any(grad_inputs):
+        return
+    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    out.backward(upstream)
+    their_out.backward(torch.tensor(upstream))
+    for i, (x, tx, g) in enumerate(zip(ours, theirs, grad_inputs)):
+        if not g:
+            continue
+        if x.grad is None:
+            raise AssertionError(f"{name}: input {i} got no gradient")
+        if x.grad.shape != x.shape or x.grad.dtype != x.dtype:
+            raise AssertionError(f"{name}: gradient of input {i} has shape {x.grad.shape} and "
+                                 f"dtype {x.grad.dtype}, expected {x.shape} and {x.dtype}")
+        expected = tx.grad.numpy() if tx.grad is not None else np.zeros(x.shape, dtype)
+        _compare(name, f"gradient of input {i}", x.grad.numpy(), expected, dtype)
+
+
+def check_op(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., Any] | None,
+             shapes: Sequence[tuple[int, ...]] | None = None, *,
+             inputs: Sequence[np.ndarray] | None = None, name: str = "op",
+             grad_inputs: Sequence[bool] | None = None, gradcheck: bool = True,
+             dtypes: Sequence[Any] = (np.float64, np.float32), **random: Any) -> None:
+    """Check an op's value and gradient with finite differences and against torch.
+
+    Args:
+        fn: the op written with descend, taking Tensors.
+        torch_fn: the same op written with torch (None: no torch oracle for this op).
+        shapes: input shapes for random inputs (or give ``inputs``).
+        inputs: explicit float64 input arrays.
+        name: printed in failure messages.
+        grad_inputs: which inputs require grad (default: all).
+        gradcheck: run ``dc.gradcheck`` (turn off only for ops with no gradient).
+        dtypes: the dtypes compared with torch.
+        random: ``low``, ``high``, ``away_from``, ``seed`` for :func:`random_inputs`.
+    """
+    arrays = list(inputs) if inputs is not None else random_inputs(shapes or [], **random)
+    grads = list(grad_inputs) if grad_inputs is not None else [True] * len(arrays)
+    if gradcheck and any(grads):
+        def only_tracked(*tracked: dc.Tensor) -> dc.Tensor:
+            it = iter(tracked)
+            return fn(*[next(it) if g else dc.tensor(a, dtype=np.float64)
+                        for a, g in zip(arrays, grads)])
+
+        dc.gradcheck(only_tracked, [a for a, g in zip(arrays, grads) if g])
+    if torch_fn is not None and torch is not None:
+        for dtype in dtypes:
+            check_against_torch(fn, torch_fn, arrays, dtype, name, grads)

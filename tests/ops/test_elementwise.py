@@ -1,0 +1,137 @@
+"""Elementwise ops: value and gradient against finite differences and torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import descend as dc
+from opcheck import check_op
+
+UNARY = [
+    ("neg", lambda x: -x, lambda x: -x, {}),
+    ("abs", dc.abs, torch.abs, {"away_from": 0.0}),
+    ("exp", dc.exp, torch.exp, {}),
+    ("log", dc.log, torch.log, {"low": 0.2, "high": 3.0}),
+    ("sqrt", dc.sqrt, torch.sqrt, {"low": 0.2, "high": 3.0}),
+    ("sin", dc.sin, torch.sin, {}),
+    ("cos", dc.cos, torch.cos, {}),
+    ("tanh", dc.tanh, torch.tanh, {}),
+    ("sigmoid", dc.sigmoid, torch.sigmoid, {}),
+    ("relu", dc.relu, torch.relu, {"away_from": 0.0}),
+    ("leaky_relu", dc.leaky_relu, F.leaky_relu, {"away_from": 0.0}),
+    ("leaky_relu_0.2", lambda x: dc.leaky_relu(x, 0.2), lambda x: F.leaky_relu(x, 0.2),
+     {"away_from": 0.0}),
+    ("elu", dc.elu, F.elu, {"away_from": 0.0}),
+    ("elu_alpha", lambda x: dc.elu(x, 0.5), lambda x: F.elu(x, 0.5), {"away_from": 0.0}),
+    ("gelu", dc.gelu, F.gelu, {}),
+    ("gelu_tanh", lambda x: dc.gelu(x, approximate="tanh"),
+     lambda x: F.gelu(x, approximate="tanh"), {}),
+    ("softplus", dc.softplus, F.softplus, {}),
+    ("softplus_beta", lambda x: dc.softplus(x, beta=2.0, threshold=3.0),
+     lambda x: F.softplus(x, beta=2.0, threshold=3.0), {"low": -3.0, "high": 3.0}),
+    ("erf", dc.erf, torch.erf, {}),
+    ("clip", lambda x: dc.clip(x, -0.5, 0.7), lambda x: torch.clamp(x, -0.5, 0.7), {}),
+    ("clip_low", lambda x: x.clip(min=0.1), lambda x: torch.clamp(x, min=0.1), {}),
+    ("pow_2", lambda x: x**2, lambda x: x**2, {}),
+    ("pow_3", lambda x: x**3, lambda x: x**3, {}),
+    ("pow_frac", lambda x: x**1.5, lambda x: x**1.5, {"low": 0.2, "high": 3.0}),
+    ("pow_neg", lambda x: x**-2, lambda x: x**-2, {"low": 0.5, "high": 3.0}),
+    ("rpow", lambda x: 2.0**x, lambda x: 2.0**x, {}),
+    ("rsub", lambda x: 1.0 - x, lambda x: 1.0 - x, {}),
+    ("rdiv", lambda x: 1.0 / x, lambda x: 1.0 / x, {"low": 0.5, "high": 3.0}),
+    ("scalar_ops", lambda x: (x * 3 + 2) / 4 - 1, lambda x: (x * 3 + 2) / 4 - 1, {}),
+]
+
+
+@pytest.mark.parametrize(("name", "fn", "torch_fn", "domain"), UNARY, ids=[u[0] for u in UNARY])
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 2)])
+def test_unary(name, fn, torch_fn, domain, shape):
+    check_op(fn, torch_fn, [shape], name=name, **domain)
+
+
+BINARY = [
+    ("add", lambda a, b: a + b, lambda a, b: a + b, {}),
+    ("sub", lambda a, b: a - b, lambda a, b: a - b, {}),
+    ("mul", lambda a, b: a * b, lambda a, b: a * b, {}),
+    ("div", lambda a, b: a / b, lambda a, b: a / b, {"low": 0.5, "high": 2.0}),
+    ("pow", lambda a, b: a**b, lambda a, b: a**b, {"low": 0.5, "high": 2.0}),
+    ("maximum", dc.maximum, torch.maximum, {}),
+    ("minimum", dc.minimum, torch.minimum, {}),
+]
+BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)),
+                   ((5, 1), (1, 5))]
+
+
+@pytest.mark.parametrize(("name", "fn", "torch_fn", "domain"), BINARY, ids=[b[0] for b in BINARY])
+@pytest.mark.parametrize("shapes", BROADCAST_PAIRS, ids=str)
+def test_binary_with_broadcasting(name, fn, torch_fn, domain, shapes):
+    check_op(fn, torch_fn, list(shapes), name=name, **domain)
+
+
+@pytest.mark.parametrize("shapes", BROADCAST_PAIRS, ids=str)
+def test_where(shapes):
+    cond = np.random.default_rng(3).random(np.broadcast_shapes(*shapes)) > 0.5
+    check_op(lambda a, b: dc.where(cond, a, b),
+             lambda a, b: torch.where(torch.tensor(cond), a, b), list(shapes), name="where")
+
+
+def test_ties_share_the_gradient_like_torch():
+    a = np.array([1.0, 2.0, 3.0])
+    b = np.array([1.0, 5.0, 3.0])
+    for ours, theirs in [(dc.maximum, torch.maximum), (dc.minimum, torch.minimum)]:
+        check_op(ours, theirs, inputs=[a, b], name=ours.__name__, gradcheck=False)
+
+
+def test_clip_boundaries_pass_the_gradient_like_torch():
+    x = np.array([-1.0, -0.5, 0.0, 0.7, 2.0])
+    check_op(lambda t: dc.clip(t, -0.5, 0.7), lambda t: torch.clamp(t, -0.5, 0.7), inputs=[x],
+             name="clip", gradcheck=False)
+
+
+def test_abs_and_relu_have_zero_gradient_at_zero():
+    x = dc.tensor([0.0, 0.0], requires_grad=True)
+    (x.abs() + x.relu()).sum().backward()
+    assert x.grad.numpy().tolist() == [0.0, 0.0]
+
+
+def test_pow_gradient_of_exponent_at_zero_base_is_zero_like_torch():
+    check_op(lambda a, b: a**b, lambda a, b: a**b,
+             inputs=[np.array([0.0, 2.0]), np.array([2.0, 3.0])], name="pow", gradcheck=False)
+
+
+def test_erf_matches_math_erf_to_double_precision():
+    import math
+
+    x = np.concatenate([np.linspace(-7, 7, 2001), [0.46875, -0.46875, 4.0, -4.0, 30.0, -30.0]])
+    expected = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(dc.erf(dc.tensor(x, dtype="float64")).numpy(), expected,
+                               rtol=2e-15, atol=2e-16)
+
+
+def test_stable_at_extreme_inputs():
+    x = dc.tensor([-1000.0, 1000.0], dtype="float64", requires_grad=True)
+    y = dc.sigmoid(x) + dc.softplus(x) + dc.tanh(x) + dc.elu(x)
+    y.sum().backward()
+    assert np.isfinite(y.numpy()).all() and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(dc.sigmoid(x).numpy(), [0.0, 1.0])
+
+
+def test_astype_passes_the_gradient_back_in_the_input_dtype():
+    x = dc.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    y = x.astype("float32")
+    (y * y).sum().backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float64
+    assert x.grad.numpy().tolist() == [2.0, 4.0]
+
+
+def test_mixed_precision_follows_numpy_promotion_and_grads_keep_their_dtype():
+    a = dc.tensor([1.0, 2.0], requires_grad=True)                    # float32
+    b = dc.tensor([3.0, 4.0], dtype="float64", requires_grad=True)
+    y = a * b
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    assert (a * 2.5).dtype == np.float32          # Python numbers do not promote
