@@ -130,3 +130,10 @@ def test_worked_example_sigmoid_neuron_gradients():
         f = 1 / (1 + np.exp(-(w * x + b)))
         assert gw.item() == pytest.approx((f - y) * f * (1 - f) * x, rel=1e-12)
         assert gb.item() == pytest.approx((f - y) * f * (1 - f), rel=1e-12)
+
+
+def test_transformations_work_inside_no_grad_and_nest_under_gradcheck():
+    with dc.no_grad():
+        assert dc.grad(lambda t: (t**3).sum())(f64([2.0])).item() == 12.0
+    # gradcheck differentiates numerically under no_grad: the inner grad must still record
+    dc.gradcheck(lambda t: dc.grad(lambda u: (u.sin() * u).sum())(t), [np.array([0.3, 1.2])])

@@ -101,11 +101,30 @@ class Function:
         return out
 
     def release(self) -> None:
-        """Free what the op holds for backward (its inputs and saved arrays)."""
+        """Free what the op holds for backward (its inputs and saved arrays).
+
+        Plain settings (numbers, strings, tuples of them, like an exponent or an axis) stay,
+        so a freed graph can still be described.
+        """
+        kept = {k: v for k, v in self.__dict__.items()
+                if k not in _GRAPH_ATTRIBUTES and _is_setting(v)}
         self.__dict__.clear()
+        self.__dict__.update(kept)
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+_GRAPH_ATTRIBUTES = frozenset({"inputs", "needs_input_grad", "_output_ref", "created_at"})
+
+
+def _is_setting(value: object) -> bool:
+    """Whether ``value`` is a small plain setting (not an array or a tensor)."""
+    if value is None or isinstance(value, bool | int | float | str | slice):
+        return True
+    if isinstance(value, tuple):
+        return all(_is_setting(v) for v in value)
+    return False
 
 
 def user_frame() -> str:

@@ -1,8 +1,9 @@
 """Function transformations: ``grad``, ``value_and_grad``, ``vjp``, ``jacobian``, ``hessian``.
 
 They take a Python function of Tensors and return a new function that computes derivatives,
-without touching any ``.grad``. They compose: ``grad(grad(f))`` is the second derivative, and
-``hessian`` differentiates the backward pass itself (double backward).
+without touching any ``.grad``; they record the graph even inside ``no_grad()`` blocks.
+They compose: ``grad(grad(f))`` is the second derivative, and ``hessian`` differentiates the
+backward pass itself (double backward).
 
 >>> import descend as dc
 >>> f = lambda x: (x ** 3).sum()
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.engine import run_backward
-from descend.autograd.mode import state
+from descend.autograd.mode import enable_grad, state
 from descend.tensor import Tensor, ensure_tensor
 
 Argnums = int | Sequence[int]
@@ -88,7 +89,8 @@ def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[.
     def wrapped(*args: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args), "grad")
         args_, chosen, outer = _track(args, nums, "grad")
-        value = f(*args_)
+        with enable_grad():
+            value = f(*args_)
         if not isinstance(value, Tensor) or value.size != 1:
             shape = getattr(value, "shape", type(value).__name__)
             raise ValueError(f"grad: the function must return a single-value Tensor, got {shape}")
@@ -126,7 +128,8 @@ def vjp(f: Callable[..., Tensor], *primals: Any) -> tuple[Tensor, Callable[[Any]
     array([ 3., 30.], dtype=float32)
     """
     args, chosen, outer = _track(primals, tuple(range(len(primals))), "vjp")
-    out = f(*args)
+    with enable_grad():
+        out = f(*args)
 
     def pullback(cotangent: Any) -> tuple[Tensor, ...]:
         seed = ensure_tensor(cotangent, "vjp")
@@ -150,7 +153,8 @@ def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., An
     def wrapped(*args: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacobian")
         args_, chosen, outer = _track(args, nums, "jacobian")
-        out = f(*args_)
+        with enable_grad():
+            out = f(*args_)
         rows: list[list[Tensor]] = []
         for i in range(out.size):
             seed = np.zeros(out.size, dtype=out.dtype)

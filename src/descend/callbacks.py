@@ -1,0 +1,30 @@
+"""``dc.callbacks``: every callback ``fit`` accepts, in one namespace.
+
+>>> import descend as dc
+>>> dc.callbacks.EarlyStopping(patience=5, restore_best_weights=True).patience
+5
+"""
+
+from descend.train.callbacks import (
+    Callback,
+    CallbackList,
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+from descend.train.loggers import (
+    CSVLogger,
+    GradientNormLogger,
+    History,
+    ModelCheckpoint,
+    TensorBoard,
+)
+from descend.train.progress import EpochLine, ProgressBar
+
+__all__ = [
+    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "EpochLine", "GradientNormLogger",
+    "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgressBar",
+    "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
+]

@@ -1,0 +1,222 @@
+"""The ``descend`` command: ``descend lab ...`` and ``descend explain ...``.
+
+Each group of subcommands is added by one ``add_*_parser(subcommands)`` function listed in
+:data:`SUBCOMMANDS`; a subcommand stores its handler as ``run`` (``args.run(args)`` returns the
+exit status), so a new group (``demo``, ``bench``) is one more function in that list.
+
+>>> main(["explain", "w * x", "w=3", "x=2"])   # doctest: +ELLIPSIS
+Forward pass: each value from its inputs
+...
+Gradients: dL/dw = 2, dL/dx = 3
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def _floats(text: str, what: str, count: int | None = None) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what}: expected comma-separated numbers, got "
+                                         f"{text!r}") from None
+    if count is not None and len(values) != count:
+        raise argparse.ArgumentTypeError(f"{what}: expected {count} numbers, got {text!r}")
+    return values
+
+
+def _lab_epilog() -> str:
+    from descend.lab import PRESETS, PROBLEMS
+
+    problems = "\n".join(
+        f"  {name:<11} {(cls.__doc__ or '').strip().splitlines()[0].replace('``', '')}"
+        for name, cls in PROBLEMS.items())
+    optimizers = ", ".join(PRESETS)
+    return (f"problems:\n{problems}\n\noptimizers: {optimizers}\n\n"
+            "examples:\n"
+            "  descend lab sigmoid --optimizers gd,momentum,nag,adagrad,rmsprop,adam "
+            "--out race.gif\n"
+            "  descend lab rosenbrock --optimizers gd,adam --steps 800 --out rosenbrock.png\n"
+            "  descend lab quadratic --sweep 0.013,0.13,0.26 --out sweep.png\n"
+            "  descend lab beale --picture grid --out beale.png")
+
+
+def add_lab_parser(subcommands: Any) -> None:
+    """Add ``descend lab PROBLEM``: race optimizers on a toy problem, print and draw it.
+
+    >>> parser = argparse.ArgumentParser(); add_lab_parser(parser.add_subparsers())
+    >>> parser.parse_args(["lab", "beale", "--steps", "5"]).steps
+    5
+    """
+    from descend.lab import PROBLEMS
+    from descend.lab.race import DEFAULT_RACE
+
+    p = subcommands.add_parser(
+        "lab", help="race optimizers on a toy problem and draw or animate it",
+        description="Race descend's optimizers on a toy problem: prints each one's final loss "
+                    "and steps to converge, and saves a picture (.png/.svg/.pdf) or an "
+                    "animation (.gif, or .mp4 with ffmpeg).",
+        epilog=_lab_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("problem", choices=sorted(PROBLEMS), metavar="PROBLEM",
+                   help="one of: " + ", ".join(PROBLEMS))
+    p.add_argument("--optimizers", default=",".join(DEFAULT_RACE),
+                   help="comma-separated optimizer names (default: %(default)s)")
+    p.add_argument("--steps", type=int, help="optimizer steps (default: the problem's)")
+    p.add_argument("--lr", type=float, help="one learning rate for every optimizer")
+    p.add_argument("--start", type=lambda s: _floats(s, "--start", 2), metavar="A,B",
+                   help="starting point (default: the problem's)")
+    p.add_argument("--sweep", type=lambda s: _floats(s, "--sweep"), metavar="LR,LR,...",
+                   help="instead of a race, run the first optimizer with these learning rates")
+    p.add_argument("--condition-number", type=float, default=10.0,
+                   help="κ of the quadratic problem (default: %(default)s)")
+    p.add_argument("--picture", choices=("race", "grid", "3d"), default="race",
+                   help="what a still picture shows: paths + losses, one panel per "
+                        "optimizer, or the 3-D surface (default: %(default)s)")
+    p.add_argument("--out", help="save to this file: .png, .svg, .pdf, .gif or .mp4")
+    p.add_argument("--frames", type=int, default=60, help="animation frames (default: 60)")
+    p.add_argument("--fps", type=int, default=12, help="animation speed (default: 12)")
+    p.set_defaults(run=run_lab)
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """Handle ``descend lab``: print the race's summary and save the picture asked for.
+
+    >>> run_lab(build_parser().parse_args(["lab", "quadratic", "--optimizers", "gd",
+    ...                                    "--steps", "3"]))   # doctest: +ELLIPSIS
+    optimizer   final loss   steps to loss-min <= 0.001
+    GD          ...
+    0
+    """
+    from descend import lab
+
+    problem = (lab.Quadratic(condition_number=args.condition_number)
+               if args.problem == "quadratic" else lab.get_problem(args.problem))
+    names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
+    if args.sweep:
+        result = lab.lr_sweep(problem, args.sweep, optimizer=names[0], steps=args.steps,
+                              start=args.start)
+    else:
+        result = lab.race(problem, names, steps=args.steps, start=args.start, lr=args.lr)
+    print(result.summary())
+    if args.out:
+        from descend import viz
+
+        suffix = args.out.lower().rsplit(".", 1)[-1]
+        if suffix in {"gif", "mp4"}:
+            viz.animate_race(result, args.out, frames=args.frames, fps=args.fps)
+        elif args.picture == "grid":
+            viz.plot_race_grid(result, path=args.out)
+        elif args.picture == "3d":
+            viz.plot_surface_3d(problem, result, path=args.out)
+        else:
+            viz.plot_race(result, path=args.out)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _assignment(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE such as v=0, got {text!r}")
+    try:
+        parsed = ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        raise argparse.ArgumentTypeError(
+            f"{name.strip()}: expected a number or a list of numbers, got {value!r}") from None
+    return name.strip(), parsed
+
+
+def add_explain_parser(subcommands: Any) -> None:
+    """Add ``descend explain EXPR NAME=VALUE ...``: the step-by-step backprop trace.
+
+    >>> parser = argparse.ArgumentParser(); add_explain_parser(parser.add_subparsers())
+    >>> parser.parse_args(["explain", "v*x", "v=0", "x=[1, 2]"]).values
+    [('v', 0), ('x', [1, 2])]
+    """
+    p = subcommands.add_parser(
+        "explain", help="trace forward values and backward gradients of a formula",
+        description="Print the forward values and the chain rule edge by edge for a formula "
+                    "of numbers, variables, + - * / ** and functions such as exp, log, "
+                    "sigmoid, tanh, relu.",
+        epilog='example:  descend explain "(v*x - y)**2" v=0 x=2 y=5 --lr 0.1 --graph g.svg',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expression", help='the formula, e.g. "(v*x - y)**2"')
+    p.add_argument("values", nargs="*", type=_assignment, metavar="NAME=VALUE",
+                   help="a value for every variable")
+    p.add_argument("--lr", type=float, help="also show one gradient-descent update")
+    p.add_argument("--wrt", help="comma-separated variables to differentiate (default: all)")
+    p.add_argument("--graph", metavar="FILE",
+                   help="also draw the graph: .svg, .png, .pdf (needs Graphviz) or .dot")
+    p.set_defaults(run=run_explain)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """Handle ``descend explain``: print the trace and draw the graph when asked.
+
+    >>> run_explain(build_parser().parse_args(["explain", "2*w", "w=1"]))  # doctest: +ELLIPSIS
+    Forward pass: each value from its inputs
+    ...
+    Gradients: dL/dw = 2
+    0
+    """
+    from descend.lab.explain import explain
+
+    wrt = None if args.wrt is None else [w.strip() for w in args.wrt.split(",") if w.strip()]
+    result = explain(args.expression, dict(args.values), lr=args.lr, wrt=wrt)
+    print(result)
+    if args.graph:
+        from descend.viz import draw_graph
+
+        drawn = draw_graph(result.trace, args.graph)
+        if drawn.path is not None:
+            print(f"wrote {drawn.path}")
+    return 0
+
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [add_lab_parser, add_explain_parser]
+"""The functions that add each subcommand group to the parser."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``descend`` argument parser with every subcommand of :data:`SUBCOMMANDS`.
+
+    >>> build_parser().prog
+    'descend'
+    """
+    parser = argparse.ArgumentParser(
+        prog="descend", description="descend: train neural networks by gradient descent, and "
+                                    "see what gradient descent does.")
+    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``descend`` command with ``argv`` (default: the process's arguments).
+
+    Returns the exit status: 0 on success, 1 when the lab reports an error, 2 without a command.
+
+    >>> main(["explain", "x*", "x=1"])
+    1
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except (ValueError, TypeError, ImportError, RuntimeError) as err:
+        print(f"descend: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The gradient-descent lab: toy problems, optimizer races and sweeps, the ``explain`` trace.
+
+>>> import descend as dc
+>>> sorted(dc.lab.PROBLEMS)
+['beale', 'linear', 'quadratic', 'rosenbrock', 'saddle', 'sigmoid']
+"""
+
+from descend.lab.explain import Explanation, explain
+from descend.lab.explain_step import StepExplanation, explain_step
+from descend.lab.landscape import (
+    Landscape,
+    filter_normalized_direction,
+    loss_landscape_1d,
+    loss_landscape_2d,
+    pca_directions,
+    trajectory_landscape,
+    unit_direction,
+)
+from descend.lab.lr_finder import LRFinderResult, lr_find, lr_find_params
+from descend.lab.momentum import (
+    MomentumLab,
+    Settings,
+    measured_rate,
+    momentum_lab,
+    optimal_settings,
+)
+from descend.lab.problems import (
+    PROBLEMS,
+    Beale,
+    LinearRegression,
+    Problem,
+    Quadratic,
+    Rosenbrock,
+    Saddle,
+    SigmoidNeuron,
+    get_problem,
+)
+from descend.lab.race import PRESETS, Race, Trajectory, lr_sweep, preset, race, run
+
+__all__ = [
+    "PRESETS", "PROBLEMS", "Beale", "Explanation", "LRFinderResult", "Landscape",
+    "LinearRegression", "MomentumLab", "Problem", "Quadratic", "Race", "Rosenbrock", "Saddle",
+    "Settings", "SigmoidNeuron", "StepExplanation", "Trajectory", "explain", "explain_step",
+    "filter_normalized_direction",
+    "get_problem", "loss_landscape_1d", "loss_landscape_2d", "lr_find", "lr_find_params",
+    "lr_sweep", "measured_rate", "momentum_lab", "optimal_settings", "pca_directions", "preset",
+    "race", "run", "trajectory_landscape", "unit_direction",
+]

@@ -1,0 +1,298 @@
+"""Races and sweeps: run the library's own optimizers side by side on a toy problem.
+
+Each runner is a real ``dc.optim`` optimizer stepping two real parameters, so a race shows
+exactly what training with descend does. A :class:`Race` maps each runner's name to its
+:class:`Trajectory` (parameters and loss at every step, steps to reach the tolerance, whether it
+diverged).
+
+>>> import descend as dc
+>>> r = dc.lab.race("sigmoid", ["gd", "momentum"], steps=50)
+>>> [round(t.final_loss, 3) for t in r.values()]      # the plateau, and momentum past it
+[0.407, 0.016]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from descend.lab.problems import Problem, get_problem
+from descend.tensor import Tensor
+
+OptimizerFactory = Callable[[list[Tensor]], Any]
+"""Something that builds an optimizer for a list of parameters (``lambda p: SGD(p, lr=1)``)."""
+
+PRESETS: dict[str, tuple[str, str, dict[str, Any], bool]] = {
+    "gd": ("GD", "SGD", {}, False),
+    "momentum": ("Momentum", "SGD", {"momentum": 0.9}, False),
+    "nag": ("NAG", "SGD", {"momentum": 0.9, "nesterov": True}, False),
+    "adagrad": ("Adagrad", "Adagrad", {}, True),
+    "rmsprop": ("RMSProp", "RMSprop", {}, True),
+    "adam": ("Adam", "Adam", {}, True),
+    "adamw": ("AdamW", "AdamW", {}, True),
+    "adamax": ("Adamax", "Adamax", {}, True),
+    "nadam": ("Nadam", "NAdam", {}, True),
+    "radam": ("RAdam", "RAdam", {}, True),
+    "adadelta": ("Adadelta", "Adadelta", {"lr": 1.0}, True),
+    "lion": ("Lion", "Lion", {}, True),
+}
+"""Named optimizer settings: ``name -> (label, dc.optim class, options, adaptive)``.
+
+``gd``/``momentum``/``nag`` use the problem's ``lr``; the adaptive ones its ``adaptive_lr``
+(Adadelta keeps torch's default ``lr=1``); momentum and NAG use γ = 0.9.
+"""
+
+DEFAULT_RACE = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adam")
+"""The runners of a race when none are named."""
+
+
+def preset(name: str, problem: Problem | str = "sigmoid", *, lr: float | None = None
+           ) -> OptimizerFactory:
+    """A factory for the named optimizer setting (see :data:`PRESETS`), tuned to ``problem``.
+
+    Args:
+        name: ``"gd"``, ``"momentum"``, ``"nag"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ...
+        problem: the problem whose learning rates to use.
+        lr: use this learning rate instead.
+
+    >>> import descend as dc
+    >>> opt = dc.lab.preset("momentum")([dc.tensor(0.0, requires_grad=True)])
+    >>> type(opt).__name__, opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]
+    ('SGD', 1.0, 0.9)
+    """
+    from descend import optim
+
+    key = name.lower() if isinstance(name, str) else name
+    if key not in PRESETS:
+        raise ValueError(f"lab: unknown optimizer {name!r}; expected one of {', '.join(PRESETS)}")
+    _, class_name, options, adaptive = PRESETS[key]
+    problem = get_problem(problem)
+    settings = {"lr": problem.adaptive_lr if adaptive else problem.lr, **options}
+    if lr is not None:
+        settings["lr"] = lr
+    cls = getattr(optim, class_name)
+    return lambda params: cls(params, **settings)
+
+
+@dataclass
+class Trajectory:
+    """One optimizer's run on a problem.
+
+    Attributes:
+        name: the runner's label (``"Momentum"``).
+        params: ``(steps + 1, 2)``, the parameters before the first step and after each step.
+        losses: ``(steps + 1,)``, the loss at each of those points.
+        diverged: whether the run blew up (loss not finite, or a million times its start);
+            it stops there, so ``params`` is shorter than asked.
+        tol: the tolerance ``steps_to_tol`` is measured against.
+        min_loss: the problem's smallest loss.
+        optimizer: the optimizer after the run, gradients of its last step kept (for
+            ``explain_step``).
+
+    >>> import descend as dc
+    >>> t = dc.lab.race("saddle", ["rmsprop"], steps=30)["RMSProp"]
+    >>> t.steps_to_tol, round(t.final_loss, 4)
+    (10, -0.25)
+    """
+
+    name: str
+    params: np.ndarray
+    losses: np.ndarray
+    diverged: bool
+    tol: float
+    min_loss: float
+    optimizer: Any = None
+
+    @property
+    def steps_to_tol(self) -> int | None:
+        """The first step after which ``loss - min_loss <= tol`` (``None`` if never)."""
+        hits = np.flatnonzero(self.losses - self.min_loss <= self.tol)
+        return int(hits[0]) if hits.size else None
+
+    @property
+    def final_loss(self) -> float:
+        """The loss at the last point reached."""
+        return float(self.losses[-1])
+
+
+class Race(dict[str, Trajectory]):
+    """The trajectories of a race by runner name, with the problem they ran on.
+
+    Attributes:
+        problem: the :class:`~descend.lab.problems.Problem`.
+        steps: the number of steps asked for.
+
+    >>> import descend as dc
+    >>> r = dc.lab.race("quadratic", ["gd", "adam"], steps=5)
+    >>> list(r), r.steps, type(r.problem).__name__
+    (['GD', 'Adam'], 5, 'Quadratic')
+    """
+
+    def __init__(self, problem: Problem, steps: int, trajectories: Iterable[Trajectory]) -> None:
+        super().__init__((t.name, t) for t in trajectories)
+        self.problem = problem
+        self.steps = steps
+
+    def summary(self) -> str:
+        """A table: final loss, steps to the tolerance and divergence for every runner.
+
+        >>> import descend as dc
+        >>> print(dc.lab.race("quadratic", ["gd"], steps=40).summary())
+        optimizer   final loss   steps to loss-min <= 0.001
+        GD          0.0001469    34
+        """
+        tol = next(iter(self.values())).tol if self else self.problem.tol
+        head = f"steps to loss-min <= {tol:g}"
+        width = max([9, *(len(k) for k in self)])
+        lines = [f"{'optimizer':<{width}}   final loss   {head}"]
+        for name, t in self.items():
+            hit = "diverged" if t.diverged else (t.steps_to_tol or "not reached")
+            lines.append(f"{name:<{width}}   {t.final_loss:<10.4g}   {hit}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Race({self.problem!r}, steps={self.steps}, runners={list(self)})"
+
+
+def run(problem: Problem | str, make_optimizer: OptimizerFactory, *, name: str = "run",
+        steps: int | None = None, start: Sequence[float] | None = None,
+        tol: float | None = None) -> Trajectory:
+    """Run one optimizer on ``problem`` from ``start`` for ``steps`` steps.
+
+    Args:
+        problem: a :class:`Problem` or its short name.
+        make_optimizer: builds the optimizer from the list of the two parameter tensors.
+        name: the label of the run.
+        steps: how many optimizer steps (default: the problem's).
+        start: the starting ``(a, b)`` (default: the problem's).
+        tol: the tolerance for ``steps_to_tol`` (default: the problem's).
+
+    >>> import descend as dc
+    >>> from descend import optim
+    >>> t = dc.lab.run("quadratic", lambda p: optim.SGD(p, lr=0.1), steps=3)
+    >>> t.params.shape, t.losses.shape, t.diverged
+    ((4, 2), (4,), False)
+    """
+    problem = get_problem(problem)
+    steps = problem.steps if steps is None else steps
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"lab: steps must be a non-negative integer, got {steps!r}")
+    start = problem.start if start is None else tuple(start)
+    if len(start) != 2:
+        raise ValueError(f"lab: start must be two numbers (a, b), got {start!r}")
+    a, b = (Tensor([float(v)], dtype=np.float64, requires_grad=True, name=n)
+            for v, n in zip(start, problem.param_names))
+    optimizer = make_optimizer([a, b])
+    params, losses = [], []
+    diverged = False
+    for _ in range(steps + 1):
+        loss = problem.loss(a, b)
+        params.append((a.item(), b.item()))
+        losses.append(loss.item())
+        if _blew_up(losses, problem.min_loss):
+            diverged = True
+            break
+        if len(losses) > steps:
+            break
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    tol = problem.tol if tol is None else tol
+    return Trajectory(name, np.asarray(params), np.asarray(losses), diverged, tol,
+                      problem.min_loss, optimizer)
+
+
+def _blew_up(losses: list[float], min_loss: float) -> bool:
+    last = losses[-1]
+    return not np.isfinite(last) or last - min_loss > 1e6 * (losses[0] - min_loss + 1e-12)
+
+
+def race(
+    problem: Problem | str = "sigmoid",
+    optimizers: Sequence[str] | Mapping[str, str | OptimizerFactory] = DEFAULT_RACE,
+    *,
+    steps: int | None = None,
+    start: Sequence[float] | None = None,
+    tol: float | None = None,
+    lr: float | None = None,
+) -> Race:
+    """Run several optimizers on one problem from the same start.
+
+    Args:
+        problem: a :class:`Problem` or its short name (``"sigmoid"``, ``"rosenbrock"``, ...).
+        optimizers: preset names (``["gd", "momentum", "adam"]``, see :data:`PRESETS`), or a
+            mapping from label to a preset name or to a factory building a ``dc.optim``
+            optimizer from the parameter list, e.g.
+            ``{"GD": lambda p: dc.optim.SGD(p, lr=1.0)}``.
+        steps: optimizer steps per runner (default: the problem's).
+        start: the common starting point (default: the problem's).
+        tol: the tolerance for each trajectory's ``steps_to_tol``.
+        lr: a learning rate for every preset runner instead of the problem's.
+
+    Returns:
+        A :class:`Race`: label -> :class:`Trajectory`.
+
+    >>> import descend as dc
+    >>> r = dc.lab.race("rosenbrock", {"Adam": "adam"}, steps=10)
+    >>> r["Adam"].params.shape
+    (11, 2)
+    """
+    problem = get_problem(problem)
+    if isinstance(optimizers, str):
+        optimizers = [s.strip() for s in optimizers.split(",") if s.strip()]
+    if not isinstance(optimizers, Mapping):
+        optimizers = {_label(name): name for name in optimizers}
+    if not optimizers:
+        raise ValueError("race: give at least one optimizer")
+    runs = []
+    for label, spec in optimizers.items():
+        factory = preset(spec, problem, lr=lr) if isinstance(spec, str) else spec
+        if not callable(factory):
+            raise TypeError(f"race: the optimizer for {label!r} must be a preset name or a "
+                            f"callable taking the parameter list, got {type(spec).__name__}")
+        runs.append(run(problem, factory, name=label, steps=steps, start=start, tol=tol))
+    return Race(problem, problem.steps if steps is None else steps, runs)
+
+
+def _label(name: str) -> str:
+    if not isinstance(name, str) or name.lower() not in PRESETS:
+        raise ValueError(f"lab: unknown optimizer {name!r}; expected one of {', '.join(PRESETS)}")
+    return PRESETS[name.lower()][0]
+
+
+def lr_sweep(
+    problem: Problem | str = "quadratic",
+    lrs: Sequence[float] | None = None,
+    *,
+    optimizer: str = "gd",
+    steps: int | None = None,
+    start: Sequence[float] | None = None,
+) -> Race:
+    """Run one optimizer with several learning rates: too small, about right, too large.
+
+    A run that blows up is stopped and marked ``diverged`` (pictures draw it with a cross)
+    instead of crashing.
+
+    Args:
+        problem: a :class:`Problem` or its short name.
+        lrs: the learning rates (default: the problem's ``lr`` times 0.1, 1 and 2; on the
+            quadratic the last one diverges).
+        optimizer: a preset name (see :data:`PRESETS`).
+        steps: optimizer steps per run.
+        start: the common starting point.
+
+    >>> import descend as dc
+    >>> sweep = dc.lab.lr_sweep("quadratic", [0.01, 0.18, 0.5], steps=30)
+    >>> [t.diverged for t in sweep.values()]
+    [False, False, True]
+    """
+    problem = get_problem(problem)
+    base = problem.adaptive_lr if PRESETS.get(optimizer, ("", "", {}, False))[3] else problem.lr
+    lrs = [base * f for f in (0.1, 1.0, 2.0)] if lrs is None else list(lrs)
+    if not lrs or not all(isinstance(v, int | float) and v > 0 for v in lrs):
+        raise ValueError(f"lr_sweep: lrs must be positive numbers, got {lrs!r}")
+    return race(problem, {f"lr={v:.3g}": preset(optimizer, problem, lr=v) for v in lrs},
+                steps=steps, start=start)

@@ -1,0 +1,152 @@
+"""Argument checks shared by losses and metrics: arrays, matching shapes, class labels, names.
+
+Every check raises a ``ValueError`` (or ``TypeError``) whose message starts with the loss or
+metric's name and says what was given and what was expected.
+
+>>> from descend.losses.checks import check_same_shape
+>>> check_same_shape("mse", (4,), (4, 1))
+Traceback (most recent call last):
+...
+ValueError: mse: y_true has shape (4,) but y_pred has shape (4, 1); they must be equal ...
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+
+from descend.tensor import ArrayLike, Tensor
+
+T = TypeVar("T")
+
+
+def check_choice(op: str, argument: str, value: Any, choices: Iterable[Any]) -> None:
+    """Raise a ``ValueError`` unless ``value`` is one of ``choices``.
+
+    >>> check_choice("mse", "reduction", "mean", ("mean", "sum", "none"))
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{op}: {argument} must be one of {listed}, got {value!r}")
+
+
+def as_array(value: ArrayLike, op: str, what: str) -> np.ndarray:
+    """``value`` (a Tensor, NumPy array, number or nested lists) as a NumPy array of numbers.
+
+    Tensors give their array (no copy, no graph); other values keep their dtype.
+
+    >>> as_array([1, 2], "mae", "y_true")
+    array([1, 2])
+    """
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(f"{op}: {what} must be an array of numbers, got {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise ValueError(f"{op}: {what} must be a rectangular array (every row the same "
+                         "length)") from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{op}: {what} must hold numbers, got dtype {array.dtype}")
+    return array
+
+
+def check_same_shape(op: str, true_shape: tuple[int, ...], pred_shape: tuple[int, ...],
+                     hint: str = "") -> None:
+    """Raise a ``ValueError`` naming both shapes unless they are equal.
+
+    The classic trap, targets ``(n,)`` against predictions ``(n, 1)``, gets its own
+    explanation: broadcasting would silently compare every sample with every other one.
+
+    Args:
+        op: the loss or metric's name, which starts the message.
+        true_shape, pred_shape: the shapes of ``y_true`` and ``y_pred``.
+        hint: a sentence appended to the message.
+
+    >>> check_same_shape("mae", (3, 2), (3, 2))
+    """
+    true_shape, pred_shape = tuple(true_shape), tuple(pred_shape)
+    if true_shape == pred_shape:
+        return
+    message = (f"{op}: y_true has shape {true_shape} but y_pred has shape {pred_shape}; "
+               "they must be equal")
+    if (*true_shape, 1) == pred_shape or (*pred_shape, 1) == true_shape:
+        both = np.broadcast_shapes(true_shape, pred_shape)
+        message += (f" (broadcasting them would give shape {both}, comparing every sample "
+                    "with every other one); reshape one of them, e.g. y_true.reshape(y_pred.shape)")
+    raise ValueError(message + (f"; {hint}" if hint else ""))
+
+
+def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str = "label"
+                 ) -> np.ndarray:
+    """Integer class labels as an ``int64`` array, each checked to lie in ``[0, num_classes)``.
+
+    Floats are accepted when they are whole numbers (labels read from a float file).
+
+    Args:
+        op: the loss or metric's name, which starts the message.
+        labels: the labels, any shape.
+        num_classes: the class count, or ``None`` to check only that labels are non-negative.
+        what: how the message calls one label.
+
+    >>> check_labels("sparse_categorical_accuracy", np.array([0.0, 2.0]), 3)
+    array([0, 2])
+    """
+    if labels.dtype.kind == "f":
+        bad = ~np.isfinite(labels) | (labels != np.round(labels))
+        if bad.any():
+            raise ValueError(f"{op}: class {what}s must be whole numbers (0, 1, 2, ...), got "
+                             f"{labels[bad].flat[0].item()!r}")
+    ints = labels.astype(np.int64)
+    outside = ints < 0 if num_classes is None else (ints < 0) | (ints >= num_classes)
+    if outside.any():
+        bad_label = int(ints[outside].flat[0])
+        if num_classes is None:
+            raise ValueError(f"{op}: class {what}s must be non-negative, got {bad_label}")
+        raise ValueError(f"{op}: {what} {bad_label} is outside the valid range 0..{num_classes - 1}"
+                         f" for {num_classes} classes (the size of y_pred's last axis)")
+    return ints
+
+
+def sparse_labels(op: str, y_true: ArrayLike, pred_shape: tuple[int, ...]) -> np.ndarray:
+    """Integer labels for predictions of shape ``(..., classes)``, as ``int64`` of shape ``(...)``.
+
+    Labels of shape ``(..., 1)`` are accepted too (a column of labels).
+
+    >>> sparse_labels("sparse_categorical_crossentropy", [[2], [0]], (2, 3))
+    array([2, 0])
+    """
+    if len(pred_shape) == 0:
+        raise ValueError(f"{op}: y_pred must have a class axis (its last axis), got a scalar")
+    labels = as_array(y_true, op, "y_true")
+    batch = tuple(pred_shape[:-1])
+    if labels.shape == (*batch, 1):
+        labels = labels.reshape(batch)
+    if labels.shape != batch:
+        hint = ("; y_true has y_pred's shape, so it looks one-hot: use the categorical (not "
+                "sparse) variant for one-hot targets") if labels.shape == tuple(pred_shape) else ""
+        raise ValueError(
+            f"{op}: y_true has shape {labels.shape} but y_pred has shape {tuple(pred_shape)}; "
+            f"integer class labels need shape {batch}, one label per row of y_pred{hint}"
+        )
+    return check_labels(op, labels, pred_shape[-1])
+
+
+def lookup(kind: str, name: str, table: Mapping[str, T]) -> T:
+    """``table[name]``, or a ``ValueError`` listing the valid names (and the closest ones).
+
+    >>> lookup("losses.get", "mse", {"mse": 1})
+    1
+    """
+    key = name.strip().lower()
+    if key in table:
+        return table[key]
+    close = difflib.get_close_matches(key, list(table), n=3)
+    suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    valid = ", ".join(repr(n) for n in sorted(table))
+    raise ValueError(f"{kind}: unknown name {name!r}.{suggestion} Valid names: {valid}")

@@ -1,0 +1,48 @@
+"""Neural-network building blocks: ``Module``, ``Parameter``, ``Sequential`` and the layers.
+
+Layers build lazily from their first input (Keras style) or eagerly from ``input_dim`` /
+``input_shape``; models also work torch-style with a hand-written loop. Images are NCHW.
+
+>>> import descend as dc
+>>> dc.seed(0)
+>>> model = dc.nn.Sequential([
+...     dc.nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(1, 8, 8)),
+...     dc.nn.MaxPool2D(),
+...     dc.nn.Flatten(),
+...     dc.nn.Dense(2),
+... ])
+>>> loss = (model(dc.ones((3, 1, 8, 8))) ** 2).mean()
+>>> loss.backward()
+>>> with dc.no_grad():
+...     for p in model.parameters():
+...         p -= 0.1 * p.grad
+>>> model.output_shape
+(None, 2)
+"""
+
+from descend.nn import activations, initializers, regularizers
+from descend.nn.layers import (
+    Activation,
+    AvgPool2D,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAvgPool2D,
+    KernelLayer,
+    Layer,
+    LayerNorm,
+    MaxPool2D,
+    dropout,
+)
+from descend.nn.module import LoadResult, Module, Parameter
+from descend.nn.sequential import Sequential
+
+__all__ = [
+    "Activation", "AvgPool2D", "BatchNorm", "Conv2D", "Dense", "Dropout", "Embedding",
+    "Flatten", "GlobalAvgPool2D", "KernelLayer", "Layer", "LayerNorm", "LoadResult",
+    "MaxPool2D", "Module", "Parameter", "Sequential", "activations", "dropout",
+    "initializers", "regularizers",
+]

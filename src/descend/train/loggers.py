@@ -1,0 +1,202 @@
+"""Callbacks that write things down: History, CSV files, checkpoints, gradient norms, TensorBoard.
+
+>>> from descend.train.loggers import History
+>>> h = History()
+>>> h.on_epoch_end(0, {"loss": 2.0, "val_loss": 2.5}); h.on_epoch_end(1, {"loss": 1.0})
+>>> h.history
+{'loss': [2.0, 1.0], 'val_loss': [2.5]}
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from descend.train.callbacks import Callback, Logs, _Monitor
+
+
+class History(Callback):
+    """Records every epoch's logs: ``history["loss"]``, ``history["val_mae"]``, ``history["lr"]``.
+
+    ``fit`` returns it. ``epoch`` lists the epoch numbers recorded.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        keys = ", ".join(self.history)
+        return f"History({len(self.epoch)} epochs: {keys})"
+
+
+class CSVLogger(Callback):
+    """Append one row per epoch (epoch, then every logged value) to a CSV file.
+
+    >>> import tempfile, os
+    >>> from descend.train.loggers import CSVLogger
+    >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+    >>> log = CSVLogger(path); log.on_train_begin()
+    >>> log.on_epoch_end(0, {"loss": 0.5}); log.on_train_end()
+    >>> open(path).read().splitlines()
+    ['epoch,loss', '0,0.5']
+    """
+
+    def __init__(self, filename: str | os.PathLike, separator: str = ",",
+                 append: bool = False) -> None:
+        super().__init__()
+        self.filename, self.separator, self.append = Path(filename), separator, append
+        self._file: Any = None
+        self._writer: Any = None
+        self._keys: list[str] | None = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        resume = self.append and self.filename.exists() and self.filename.stat().st_size > 0
+        if resume:
+            with open(self.filename, newline="") as f:
+                header = next(csv.reader(f, delimiter=self.separator), None)
+            self._keys = header[1:] if header else None
+        self._file = open(self.filename, "a" if resume else "w", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file, delimiter=self.separator)
+        if not resume:
+            self._keys = None
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = sorted(logs, key=lambda k: (k.startswith("val_"), k == "lr", k))
+            self._writer.writerow(["epoch", *self._keys])
+        self._writer.writerow([epoch, *[logs.get(k, "") for k in self._keys]])
+        self._file.flush()
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model (atomically: temp file, then rename) after epochs.
+
+    Args:
+        filepath: where to save; may contain ``{epoch}`` and log names, e.g.
+            ``"ckpt-{epoch:02d}-{val_loss:.2f}.safetensors"``.
+        monitor, mode, min_delta: with ``save_best_only``, what counts as better.
+        save_best_only: save only when ``monitor`` improves.
+        include_optimizer: also save the optimizer state and epoch (exact resume).
+
+    >>> from descend.train.loggers import ModelCheckpoint
+    >>> ModelCheckpoint("best.safetensors", save_best_only=True).monitor
+    'val_loss'
+    """
+
+    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss",
+                 save_best_only: bool = False, mode: str = "auto", min_delta: float = 0.0,
+                 include_optimizer: bool = True) -> None:
+        super().__init__(monitor, mode, min_delta)
+        self.filepath, self.save_best_only = str(filepath), save_best_only
+        self.include_optimizer = include_optimizer
+        self.last_saved: str | None = None
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        from descend.io import save
+
+        logs = logs or {}
+        if self.save_best_only:
+            value = self._current(logs)
+            if value is None or not self._improved(value):
+                return
+            self.best = value
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        save(self.model, path, include_optimizer=self.include_optimizer, epoch=epoch + 1)
+        self.last_saved = path
+
+
+class GradientNormLogger(Callback):
+    """Log each parameter's gradient norm per epoch; warn on vanishing or exploding gradients.
+
+    The norms of the epoch's last batch are logged as ``grad_norm/<parameter name>`` and kept in
+    ``self.norms`` (one dict per epoch).
+
+    Args:
+        vanishing: warn when a layer's gradient norm is below this.
+        exploding: warn when it is above this.
+
+    >>> from descend.train.loggers import GradientNormLogger
+    >>> GradientNormLogger(vanishing=1e-7).vanishing
+    1e-07
+    """
+
+    def __init__(self, vanishing: float = 1e-6, exploding: float = 1e3) -> None:
+        super().__init__()
+        self.vanishing, self.exploding = vanishing, exploding
+        self.norms: list[dict[str, float]] = []
+        self._last: dict[str, float] = {}
+
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self._last = {name: float(np.linalg.norm(p.grad.data))
+                      for name, p in self.model.named_parameters() if p.grad is not None}
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.norms.append(dict(self._last))
+        for name, norm in self._last.items():
+            if logs is not None:
+                logs[f"grad_norm/{name}"] = norm
+            if norm < self.vanishing:
+                warnings.warn(f"GradientNormLogger: the gradient of '{name}' is vanishing "
+                              f"(norm {norm:.3g} at epoch {epoch + 1})", RuntimeWarning,
+                              stacklevel=2)
+            elif norm > self.exploding or not math.isfinite(norm):
+                warnings.warn(f"GradientNormLogger: the gradient of '{name}' is exploding "
+                              f"(norm {norm:.3g} at epoch {epoch + 1})", RuntimeWarning,
+                              stacklevel=2)
+
+
+class TensorBoard(Callback):
+    """Write every epoch's logs as TensorBoard scalars.
+
+    Needs the tensorboard extra: ``pip install "descend[tensorboard]"``.
+
+    >>> import tempfile
+    >>> from descend.train.loggers import TensorBoard
+    >>> tb = TensorBoard(tempfile.mkdtemp()); tb.on_train_begin()
+    >>> tb.on_epoch_end(0, {"loss": 1.0}); tb.on_train_end()
+    """
+
+    def __init__(self, log_dir: str | os.PathLike = "logs") -> None:
+        super().__init__()
+        try:
+            from tensorboardX import SummaryWriter
+        except ImportError:
+            raise ImportError(
+                "TensorBoard needs the tensorboardX package: pip install \"descend[tensorboard]\""
+            ) from None
+        self._writer_class = SummaryWriter
+        self.log_dir = str(log_dir)
+        self._writer: Any = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._writer = self._writer_class(self.log_dir)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        for key, value in (logs or {}).items():
+            if isinstance(value, int | float) and math.isfinite(value):
+                self._writer.add_scalar(key, value, epoch + 1)
+        self._writer.flush()
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
