@@ -1,0 +1,288 @@
+"""Shared benchmark harness: thread pinning, interleaved timing, paired ratios, RESULTS.md.
+
+Every benchmark in this folder times several *variants* of the same work (descend, hand-written
+NumPy, PyTorch) in one process, interleaving them round by round so that a noisy neighbour slows
+all of them alike, and reports the median time of each and the median of the per-round ratios
+to a baseline. Thread counts are pinned with ``threadpoolctl`` (BLAS) and
+``torch.set_num_threads``, and each thread count runs in a fresh process
+(``run_per_thread_count``). With more than one thread, NumPy's OpenBLAS and torch's OpenMP pools
+share the process and fight over cores: ``compare(..., settle=)`` lets one go idle before the
+other is timed. ``others_load`` records how much CPU other processes took meanwhile, and
+``median_time``/``profile``/``top_functions`` serve profiling scripts.
+
+Use from a script::
+
+    from harness import Variant, compare, format_table, run_per_thread_count, update_results
+"""
+
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import json
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+@dataclass
+class Variant:
+    """One way of doing the work: ``setup()`` returns a zero-argument callable to time."""
+
+    name: str
+    setup: Callable[[], Callable[[], object]]
+
+
+def pin_threads(n: int) -> object:
+    """Limit BLAS (all libraries NumPy and torch load) and torch's own pool to ``n`` threads."""
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch
+
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+    return threadpool_limits(limits=n)
+
+
+def _time_calls(fn: Callable[[], object], inner: int) -> float:
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - start) / inner
+
+
+def compare(variants: list[Variant], *, rounds: int = 15, min_time: float = 0.05,
+            warmup: int = 3, settle: float = 0.0) -> dict[str, dict[str, float]]:
+    """Time the variants interleaved; the first is the baseline for the paired ratios.
+
+    Each variant is warmed up, then calibrated to ``inner`` calls per sample (enough for
+    ``min_time`` seconds); every round takes one sample of each variant in turn. ``settle``
+    seconds of sleep before each sample let the worker threads of the previous variant's
+    thread pool stop spinning (OpenBLAS workers spin ~0.1 s after a call and steal a core
+    from torch's OpenMP pool: use it for multi-threaded runs).
+
+    Returns ``{name: {"median_s", "iqr_s", "ratio", "ratio_lo", "ratio_hi", "inner"}}`` where
+    ratio is the median over rounds of (this variant's time / the baseline's time in the same
+    round), ratio_lo and ratio_hi its lower and upper quartiles.
+    """
+    callables = {v.name: v.setup() for v in variants}
+    inner = {}
+    for name, fn in callables.items():
+        for _ in range(warmup):
+            fn()
+        once = max(_time_calls(fn, 1), 1e-7)
+        inner[name] = max(1, int(min_time / once))
+    samples: dict[str, list[float]] = {name: [] for name in callables}
+    for _ in range(rounds):
+        for name, fn in callables.items():
+            time.sleep(settle)
+            samples[name].append(_time_calls(fn, inner[name]))
+    base = variants[0].name
+    report = {}
+    for name, times in samples.items():
+        ratios = sorted(t / b for t, b in zip(times, samples[base]))
+        q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
+        report[name] = {
+            "median_s": statistics.median(times),
+            "iqr_s": q[2] - q[0],
+            "ratio": statistics.median(ratios),
+            "ratio_lo": ratios[len(ratios) // 4],
+            "ratio_hi": ratios[(3 * len(ratios)) // 4],
+            "inner": inner[name],
+        }
+    return report
+
+
+def median_time(fn: Callable[[], object], *, repeats: int = 25, min_time: float = 0.02) -> float:
+    """The median over ``repeats`` samples of the seconds one call of ``fn`` takes."""
+    fn()
+    inner = max(1, int(min_time / max(_time_calls(fn, 1), 1e-7)))
+    return statistics.median(_time_calls(fn, inner) for _ in range(repeats))
+
+
+def profile(fn: Callable[[], object], calls: int) -> pstats.Stats:
+    """cProfile ``calls`` calls of ``fn`` (cProfile slows Python code down: read shares)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        fn()
+    profiler.disable()
+    return pstats.Stats(profiler)
+
+
+def function_label(key: tuple[str, int, str], names: dict | None = None) -> str:
+    """``path:line(name)`` of a pstats key, the path cut after ``src/`` or ``site-packages/``.
+
+    ``names`` may map ``(path, line)`` to a better name for the function (``MatMul.forward``).
+    """
+    path, line, name = key
+    if names and (path, line) in names:
+        name = names[(path, line)]
+    for marker in ("src/", "site-packages/", "benchmarks/"):
+        if marker in path:
+            path = path.rsplit(marker, 1)[1]
+            break
+    return f"{path}:{line}({name})" if line else name
+
+
+def top_functions(stats: pstats.Stats, calls: int, *, count: int = 12,
+                  names: dict | None = None) -> str:
+    """A markdown table of the functions with the most own time, per call of the profiled fn.
+
+    ``names`` is passed on to :func:`function_label`.
+    """
+    entries = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:count]
+    total = max(stats.total_tt, 1e-12)
+    rows = [[f"`{function_label(key, names)}`", f"{nc / calls:g}", f"{tt / calls * 1e6:.1f}",
+             f"{tt / total:.0%}", f"{ct / calls * 1e6:.1f}"]
+            for key, (_, nc, tt, ct, _) in entries]
+    return format_table(["function", "calls/step", "own µs/step", "own share",
+                         "cumulative µs/step"], rows)
+
+
+def fmt_time(seconds: float) -> str:
+    """Seconds as µs or ms with three significant figures."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def machine_info() -> dict[str, str]:
+    """CPU, cores, Python, NumPy and its BLAS, torch: what a reader needs to weigh the figures."""
+    import numpy as np
+
+    info = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "cores": str(os.cpu_count()),
+    }
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [f"{p['internal_api']} {p['version']}" for p in threadpool_info()
+                if p["user_api"] == "blas"]
+        info["blas"] = ", ".join(sorted(set(blas)))
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def _cpu_seconds() -> tuple[float, float] | None:
+    """(busy CPU seconds of the whole machine since boot, CPU seconds of this process)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(ticks[:8]) - ticks[3] - ticks[4]  # user..steal, minus idle and iowait
+    own = os.times()
+    return busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
+
+@contextlib.contextmanager
+def others_load() -> Iterator[dict[str, float]]:
+    """Measure how busy *other* processes kept the machine during the ``with`` block.
+
+    Yields a dict that gets ``"others"``: the share of all cores' time that processes other
+    than this one used (0 = a quiet machine, 0.5 = one core of two taken), on Linux. Time the
+    hypervisor gave our cores to other machines (steal) counts as taken by others.
+    """
+    result: dict[str, float] = {}
+    before, start = _cpu_seconds(), time.perf_counter()
+    yield result
+    after, wall = _cpu_seconds(), time.perf_counter() - start
+    if before is not None and after is not None and wall > 0:
+        others = (after[0] - before[0]) - (after[1] - before[1])
+        result["others"] = max(0.0, others / (wall * (os.cpu_count() or 1)))
+
+
+def thread_settings() -> dict[str, str]:
+    """The thread counts in force now: each thread pool NumPy/torch loaded, and torch's own.
+
+    Recorded beside the timings, so a table shows that pinning worked.
+    """
+    from threadpoolctl import threadpool_info
+
+    settings = {f"{p['user_api']} ({p['internal_api']})": str(p["num_threads"])
+                for p in threadpool_info()}
+    try:
+        import torch
+
+        settings["torch.get_num_threads()"] = str(torch.get_num_threads())
+    except ImportError:
+        pass
+    return settings
+
+
+def run_per_thread_count(script: str, thread_counts: tuple[int, ...] = (1, 2),
+                         extra_args: tuple[str, ...] = ()) -> dict[int, dict]:
+    """Run ``script --threads N --json`` once per N in a fresh process; collect the JSON.
+
+    The child's stderr (progress lines) goes straight to ours; its last stdout line must be the
+    JSON result. A child that fails raises ``RuntimeError`` with its exit status.
+    """
+    results = {}
+    for n in thread_counts:
+        env = dict(os.environ, OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n),
+                   MKL_NUM_THREADS=str(n))
+        command = [sys.executable, script, "--threads", str(n), "--json", *extra_args]
+        out = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=False)
+        if out.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed with exit status {out.returncode}")
+        results[n] = json.loads(out.stdout.strip().splitlines()[-1])
+    return results
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def update_results(section: str, markdown: str, *, path: Path | None = None) -> None:
+    """Replace the text between ``<!-- section:start -->`` and ``<!-- section:end -->``.
+
+    ``path`` defaults to ``RESULTS.md``; the section is appended when the file lacks it, and
+    the rest of the file is left as it was (other benchmarks own other sections).
+    """
+    path = RESULTS if path is None else path
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)  # readers never see a half-written file

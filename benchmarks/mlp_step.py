@@ -1,0 +1,335 @@
+"""One training step of a 784-256-256-10 ReLU MLP: descend vs hand-written NumPy vs PyTorch.
+
+A step is the forward pass, softmax cross-entropy, the backward pass and an in-place SGD update,
+in float32, at batch sizes 1, 32, 128 and 1024. The three implementations start from the same
+weights and data and are timed interleaved, round by round (``harness.compare``); the headline
+is 1 thread, and 2 threads run in a second process.
+
+Run from the repository root::
+
+    python benchmarks/mlp_step.py              # full run; writes the mlp_step section of RESULTS.md
+    python benchmarks/mlp_step.py --quick      # smoke run: 2 batch sizes, few rounds, prints only
+    python benchmarks/mlp_step.py --profile    # cProfile descend's step -> profiles/mlp_step.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+from harness import (
+    Variant,
+    compare,
+    fmt_time,
+    format_table,
+    machine_info,
+    others_load,
+    pin_threads,
+    run_per_thread_count,
+    thread_settings,
+    update_results,
+)
+
+import descend as dc
+
+SIZES = (784, 256, 256, 10)
+BATCHES = (1, 32, 128, 1024)
+QUICK_BATCHES = (32, 1024)
+LR = 1e-3
+TARGET = 1.5
+"""Issue 3's goal: descend at most 1.5× hand-written NumPy at the batch sizes below."""
+TARGET_BATCHES = (128, 1024)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Initial parameters and one batch; every implementation starts from copies of these.
+
+    ``kernels[i]`` is ``(sizes[i], sizes[i + 1])``, ``biases[i]`` is ``(sizes[i + 1],)``,
+    ``x`` is ``(batch, sizes[0])`` float32 and ``labels`` is ``(batch,)`` int64.
+    """
+
+    kernels: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    x: np.ndarray
+    labels: np.ndarray
+
+    def parameters(self) -> list[np.ndarray]:
+        """``[kernel0, bias0, kernel1, bias1, ...]``, the order ``weights()`` uses."""
+        return [a for pair in zip(self.kernels, self.biases) for a in pair]
+
+
+def make_problem(batch: int, sizes: tuple[int, ...] = SIZES, *, seed: int = 0) -> Problem:
+    """He-initialised float32 weights, small random biases, a Gaussian batch and random labels."""
+    dc.seed(seed)
+    rng = dc.backend.rng()
+    pairs = list(itertools.pairwise(sizes))
+    kernels = tuple((rng.standard_normal((i, o)) * np.sqrt(2.0 / i)).astype(np.float32)
+                    for i, o in pairs)
+    biases = tuple((rng.standard_normal(o) * 0.01).astype(np.float32) for _, o in pairs)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    labels = rng.integers(0, sizes[-1], size=batch)
+    return Problem(kernels, biases, x, labels)
+
+
+class DescendMLP:
+    """The step written with descend Tensors (no ``nn`` yet): linear, relu, log_softmax, mean.
+
+    The loss is ``-(log_softmax(logits)[rows, labels]).mean()``: descend has no fused
+    cross-entropy op yet, so it is log_softmax, an integer-array gather, neg and mean.
+    """
+
+    def __init__(self, problem: Problem, lr: float = LR) -> None:
+        self.params = [dc.Tensor(a, requires_grad=True) for a in problem.parameters()]
+        self.x = dc.Tensor(problem.x)
+        self.labels = problem.labels
+        self.rows = np.arange(len(problem.labels))
+        self.lr = lr
+
+    def step(self) -> dc.Tensor:
+        """Forward, backward and SGD update; returns the loss (before the update)."""
+        loss = self.loss()
+        loss.backward()
+        self.update()
+        return loss
+
+    def loss(self) -> dc.Tensor:
+        """The forward pass: the mean cross-entropy of the batch, a 0-d Tensor with a graph."""
+        h = self.x
+        last = len(self.params) - 2
+        for i in range(0, last, 2):
+            h = dc.linear(h, self.params[i], self.params[i + 1]).relu()
+        logits = dc.linear(h, self.params[last], self.params[last + 1])
+        return -logits.log_softmax()[self.rows, self.labels].mean()
+
+    def update(self) -> None:
+        """SGD in place, then forget the gradients."""
+        with dc.no_grad():
+            for p in self.params:
+                p -= self.lr * p.grad
+                p.zero_grad()
+
+    def weights(self) -> list[np.ndarray]:
+        return [p.numpy() for p in self.params]
+
+
+class NumpyMLP:
+    """The step by hand: NumPy matmuls, the softmax cross-entropy gradient (p − onehot)/n."""
+
+    def __init__(self, problem: Problem, lr: float = LR) -> None:
+        self.kernels = [k.copy() for k in problem.kernels]
+        self.biases = [b.copy() for b in problem.biases]
+        self.x = problem.x.copy()
+        self.labels = problem.labels
+        self.rows = np.arange(len(problem.labels))
+        self.lr = lr
+
+    def step(self) -> np.floating:
+        """Forward, backward (no gradient for the input) and SGD update; returns the loss."""
+        kernels, biases, n = self.kernels, self.biases, len(self.labels)
+        acts = [self.x]
+        for k, b in zip(kernels[:-1], biases[:-1]):
+            h = acts[-1] @ k
+            h += b
+            np.maximum(h, 0, out=h)
+            acts.append(h)
+        z = acts[-1] @ kernels[-1]
+        z += biases[-1]
+        z -= z.max(axis=1, keepdims=True)
+        g = np.exp(z)
+        total = g.sum(axis=1, keepdims=True)
+        loss = np.mean(np.log(total[:, 0]) - z[self.rows, self.labels])
+        g /= total
+        g[self.rows, self.labels] -= 1
+        g /= n
+        for layer in reversed(range(len(kernels))):
+            a = acts[layer]
+            grad_k = a.T @ g
+            grad_b = g.sum(axis=0)
+            if layer:
+                g = g @ kernels[layer].T
+                g *= a > 0
+            grad_k *= self.lr
+            grad_b *= self.lr
+            kernels[layer] -= grad_k
+            biases[layer] -= grad_b
+        return loss
+
+    def weights(self) -> list[np.ndarray]:
+        return [a for pair in zip(self.kernels, self.biases) for a in pair]
+
+
+class TorchMLP:
+    """The step in PyTorch: ``F.linear``, ``F.relu``, fused ``F.cross_entropy``, ``optim.SGD``."""
+
+    def __init__(self, problem: Problem, lr: float = LR) -> None:
+        import torch
+
+        self.F = torch.nn.functional
+        # F.linear wants (out, in) weights: the transpose of descend's (in, out) kernels.
+        self.params = [torch.tensor(k.T.copy() if k.ndim == 2 else k.copy(), requires_grad=True)
+                       for k in problem.parameters()]
+        self.x = torch.tensor(problem.x)
+        self.labels = torch.tensor(problem.labels)
+        self.optimizer = torch.optim.SGD(self.params, lr=lr)
+
+    def step(self) -> object:
+        """Forward, backward and ``optimizer.step()``; returns the loss tensor."""
+        F, p = self.F, self.params
+        h = self.x
+        last = len(p) - 2
+        for i in range(0, last, 2):
+            h = F.relu(F.linear(h, p[i], p[i + 1]))
+        loss = F.cross_entropy(F.linear(h, p[last], p[last + 1]), self.labels)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return loss.detach()
+
+    def weights(self) -> list[np.ndarray]:
+        arrays = [t.detach().numpy() for t in self.params]
+        return [a.T if a.ndim == 2 else a for a in arrays]
+
+
+IMPLEMENTATIONS = {"NumPy": NumpyMLP, "descend": DescendMLP, "torch": TorchMLP}
+"""Name -> class; NumPy first, the baseline of the paired ratios."""
+
+
+def make_step(cls: type, problem: Problem) -> object:
+    """A fresh ``cls(problem)``'s ``step`` (a ``Variant.setup``, with ``partial``)."""
+    return cls(problem).step
+
+
+def measure(batches: tuple[int, ...], *, rounds: int, min_time: float, settle: float) -> dict:
+    """Time every implementation at each batch size in this process (threads already pinned)."""
+    try:
+        import torch  # noqa: F401
+        names = list(IMPLEMENTATIONS)
+    except ImportError:
+        names = ["NumPy", "descend"]
+    per_batch, others = {}, {}
+    for batch in batches:
+        problem = make_problem(batch)
+        variants = [Variant(name, partial(make_step, IMPLEMENTATIONS[name], problem))
+                    for name in names]
+        start = time.perf_counter()
+        with others_load() as load:
+            per_batch[str(batch)] = compare(variants, rounds=rounds, min_time=min_time,
+                                            settle=settle)
+        others[str(batch)] = load.get("others")
+        print(f"  batch {batch}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return {"batches": per_batch, "others": others, "threads": thread_settings(),
+            "machine": machine_info(), "rounds": rounds}
+
+
+def _ratio(entry: dict) -> str:
+    return f"{entry['ratio']:.2f}× ({entry['ratio_lo']:.2f}–{entry['ratio_hi']:.2f})"
+
+
+def thread_table(run: dict) -> str:
+    """One markdown table: median step time per implementation, the paired ratios, the noise."""
+    names = list(next(iter(run["batches"].values())))
+    header = ["batch", *(f"{n} step" for n in names),
+              *(f"{n}/NumPy" for n in names if n != "NumPy"), "CPU used by others"]
+    rows = []
+    for batch, entries in run["batches"].items():
+        others = run["others"].get(batch)
+        rows.append([batch, *(fmt_time(entries[n]["median_s"]) for n in names),
+                     *(_ratio(entries[n]) for n in names if n != "NumPy"),
+                     "?" if others is None else f"{others:.0%}"])
+    return format_table(header, rows)
+
+
+def target_line(run: dict, threads: int) -> str:
+    """Whether descend is within ``TARGET``× of NumPy at ``TARGET_BATCHES`` in ``run``."""
+    ratios = {b: run["batches"][str(b)]["descend"]["ratio"] for b in TARGET_BATCHES
+              if str(b) in run["batches"]}
+    missing = [str(b) for b in TARGET_BATCHES if b not in ratios]
+    if not ratios:
+        return "Target not measured (its batch sizes were not run)."
+    if missing:
+        verdict = f"incomplete, batch {' and '.join(missing)} not measured"
+    else:
+        verdict = "met" if all(r <= TARGET for r in ratios.values()) else "not met"
+    figures = ", ".join(f"{r:.2f}× at batch {b}" for b, r in ratios.items())
+    return (f"Target (issue 3): descend within {TARGET}× of hand-written NumPy at batch "
+            f"{' and '.join(map(str, TARGET_BATCHES))}, {threads} "
+            f"thread{'s' if threads > 1 else ''}: "
+            f"**{verdict}** ({figures}).")
+
+
+def results_markdown(runs: dict[int, dict], *, note: str = "") -> str:
+    """The RESULTS.md section: what was timed, one table per thread count, the machine."""
+    first = runs[min(runs)]
+    lines = [
+        "## mlp_step: one SGD step of a 784-256-256-10 ReLU MLP, float32",
+        "",
+        "Forward, softmax cross-entropy, backward, in-place SGD update (lr 1e-3), the same "
+        "initial weights and batch for all three: **descend** (Tensors, `dc.linear`, `.relu()`, "
+        "loss `-(log_softmax(logits)[rows, labels]).mean()`, `p -= lr * p.grad` under "
+        "`dc.no_grad()`), **NumPy** by hand (manual backward, no input gradient) and **torch** "
+        "(`F.linear`, `F.relu`, fused `F.cross_entropy`, `torch.optim.SGD`). Median time per "
+        f"step over {first['rounds']} interleaved rounds; ratios are medians of per-round ratios "
+        "to NumPy, with their quartiles in brackets. \"CPU used by others\" is the share of "
+        "the machine's cores that other processes took while that row was measured.",
+    ]
+    if note:
+        lines += ["", f"*{note}*"]
+    lines += ["", target_line(first, min(runs))]
+    for threads, run in sorted(runs.items()):
+        heading = "1 thread (headline)" if threads == 1 else f"{threads} threads"
+        settings = ", ".join(f"{k} = {v}" for k, v in run["threads"].items())
+        lines += ["", f"### {heading}", "", thread_table(run), "",
+                  f"Thread settings: {settings}."]
+    machine = "; ".join(f"{k} {v}" for k, v in first["machine"].items())
+    lines += ["", f"Machine: {machine}.",
+              f"Measured {time.strftime('%Y-%m-%d %H:%M')} with "
+              "`python benchmarks/mlp_step.py`."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line; time (all thread counts, or one with ``--threads``) or profile."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: batches 32 and 1024, 5 rounds; prints, writes nothing")
+    parser.add_argument("--threads", type=int,
+                        help="measure only this thread count, in this process")
+    parser.add_argument("--json", action="store_true",
+                        help="with --threads: print the raw results as JSON (for the harness)")
+    parser.add_argument("--rounds", type=int, default=25, help="interleaved rounds (default 25)")
+    parser.add_argument("--note", default="", help="a sentence printed above the tables")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile descend's step at batch 1, 32, 1024 instead of timing")
+    args = parser.parse_args(argv)
+    if args.profile:
+        from mlp_step_profile import write_profile
+
+        write_profile()
+        return
+    batches = QUICK_BATCHES if args.quick else BATCHES
+    rounds = 5 if args.quick else args.rounds
+    if args.threads is not None:
+        _limits = pin_threads(args.threads)  # keep the limits in force while measuring
+        # With 2 threads, OpenBLAS workers spin ~0.1 s after NumPy's calls and steal torch's
+        # second core: let them go idle before each sample.
+        run = measure(batches, rounds=rounds, min_time=0.02 if args.quick else 0.1,
+                      settle=0.2 if args.threads > 1 else 0.0)
+        print(json.dumps(run) if args.json else results_markdown({args.threads: run}))
+        return
+    extra = ("--quick",) if args.quick else ("--rounds", str(rounds))
+    runs = run_per_thread_count(__file__, (1, 2), extra_args=extra)
+    markdown = results_markdown(runs, note=args.note)
+    print(markdown)
+    if not args.quick:
+        update_results("mlp_step", markdown)
+
+
+if __name__ == "__main__":
+    main()
