@@ -79,18 +79,14 @@ def make_problem(batch: int, sizes: tuple[int, ...] = SIZES, *, seed: int = 0) -
 
 
 class DescendMLP:
-    """The step written with descend Tensors (no ``nn`` yet): linear, relu, log_softmax, mean.
-
-    The loss is ``-(log_softmax(logits)[rows, labels]).mean()``: descend has no fused
-    cross-entropy op yet, so it is log_softmax, an integer-array gather, neg and mean.
-    """
+    """The step written with descend Tensors (no layers): ``dc.linear``, ``relu``, the fused
+    sparse softmax cross-entropy of ``dc.losses`` and ``dc.optim.SGD``."""
 
     def __init__(self, problem: Problem, lr: float = LR) -> None:
         self.params = [dc.Tensor(a, requires_grad=True) for a in problem.parameters()]
         self.x = dc.Tensor(problem.x)
         self.labels = problem.labels
-        self.rows = np.arange(len(problem.labels))
-        self.lr = lr
+        self.optimizer = dc.optim.SGD(self.params, lr=lr)
 
     def step(self) -> dc.Tensor:
         """Forward, backward and SGD update; returns the loss (before the update)."""
@@ -106,17 +102,21 @@ class DescendMLP:
         for i in range(0, last, 2):
             h = dc.linear(h, self.params[i], self.params[i + 1]).relu()
         logits = dc.linear(h, self.params[last], self.params[last + 1])
-        return -logits.log_softmax()[self.rows, self.labels].mean()
+        return dc.losses.sparse_categorical_crossentropy(self.labels, logits, from_logits=True)
 
     def update(self) -> None:
-        """SGD in place, then forget the gradients."""
-        with dc.no_grad():
-            for p in self.params:
-                p -= self.lr * p.grad
-                p.zero_grad()
+        """``optimizer.step()`` (SGD in place), then forget the gradients."""
+        self.optimizer.step()
+        self.optimizer.zero_grad()
 
     def weights(self) -> list[np.ndarray]:
         return [p.numpy() for p in self.params]
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The faster of NumPy's two matrix products for 2-D operands: ``np.dot`` for an outer
+    product (contracted length 1, where ``matmul`` misses BLAS), ``@`` otherwise."""
+    return np.dot(a, b) if a.shape[1] == 1 else a @ b
 
 
 class NumpyMLP:
@@ -150,7 +150,7 @@ class NumpyMLP:
         g /= n
         for layer in reversed(range(len(kernels))):
             a = acts[layer]
-            grad_k = a.T @ g
+            grad_k = _dot(a.T, g)
             grad_b = g.sum(axis=0)
             if layer:
                 g = g @ kernels[layer].T

@@ -19,6 +19,7 @@ import numpy as np
 
 from descend import backend
 from descend.autograd import engine
+from descend.autograd import function as function_module
 from descend.autograd.mode import state
 
 if TYPE_CHECKING:
@@ -370,6 +371,9 @@ def ensure_tensor(value: ArrayLike, op: str) -> Tensor:
         )
     return Tensor._wrap(to_array(value, where=op))
 
+
+function_module.Tensor = Tensor  # Function.apply builds Tensors without importing per call
+function_module._HELD += (Tensor,)
 
 from descend import _tensor_methods  # noqa: E402  (attaches the ops as Tensor methods)
 

@@ -1,8 +1,8 @@
 """Reverse-mode differentiation: walk the graph backwards from an output, applying the chain rule.
 
-:func:`backward` sorts the graph topologically, seeds the output's gradient and calls each op's
-``backward`` once, after every op that uses its output has contributed; gradients reaching the same
-tensor along several paths are summed. Leaves (tensors made by the user with
+:func:`run_backward` seeds the output's gradient and calls each op's ``backward`` once, after
+every op that uses its output has contributed (ops are visited newest first); gradients reaching
+the same tensor along several paths are summed. Leaves (tensors made by the user with
 ``requires_grad=True``) accumulate into ``.grad`` across calls; :func:`grad` returns gradients
 for chosen inputs instead. :func:`record_backward` lets tools (``dc.explain``, graph drawings)
 see the gradient on every edge.
@@ -18,12 +18,14 @@ see the gradient on every edge.
 from __future__ import annotations
 
 import contextlib
+import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from descend.autograd import function
 from descend.autograd.function import Function, check_finite
 from descend.autograd.mode import state
 
@@ -65,34 +67,6 @@ def record_backward() -> Iterator[list[EdgeRecord]]:
         _recorders.remove(records)
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that requires grad and leads to ``root``, each after all of its inputs."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        fn = tensor._ctx
-        if fn is None:
-            continue
-        if fn.inputs is None:
-            raise RuntimeError(
-                f"backward: the graph through '{fn.name}' was already freed by an earlier "
-                "backward; pass retain_graph=True to the first backward() to go back twice"
-            )
-        for parent in fn.inputs:
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
-
-
 def run_backward(
     root: Tensor,
     seed: Tensor,
@@ -103,77 +77,120 @@ def run_backward(
 ) -> dict[int, Tensor]:
     """Propagate ``seed`` (d output / d root) back through the graph below ``root``.
 
+    Ops are visited from the most recently created to the oldest (every op gets a sequence
+    number when it is recorded), so an op runs its backward only after every op that used its
+    output has passed its gradient back. A plain pass (``create_graph=False``) moves NumPy arrays
+    from op to op; a recorded pass moves Tensors, so that the gradients have a graph themselves.
+
     With ``wanted`` given, return their gradients keyed by ``id`` and leave ``.grad`` alone;
     otherwise accumulate into the ``.grad`` of leaves (and of tensors that ``retain_grad()``).
     """
-    order = topological_order(root)
     wanted_ids = None if wanted is None else {id(t) for t in wanted}
-    grads: dict[int, Tensor] = {id(root): seed}
+    grads: dict[int, Any] = {id(root): seed if create_graph else seed.data}
+    leaves: dict[int, Tensor] = {}
     found: dict[int, Tensor] = {}
-    handed_out: set[int] = set()
+    pending: list[tuple[int, Tensor]] = []
+    if root._ctx is None:
+        leaves[id(root)] = root
+    else:
+        pending.append((-root._ctx._seq, root))
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
-        for tensor in reversed(order):
+        while pending:
+            tensor = heapq.heappop(pending)[1]
             key = id(tensor)
-            gy = grads.pop(key, None)
-            if gy is None:
-                continue
+            gy = grads.pop(key)
             fn = tensor._ctx
+            if fn.inputs is None:
+                raise RuntimeError(
+                    f"backward: the graph through '{fn.name}' was already freed by an earlier "
+                    "backward; pass retain_graph=True to the first backward() to go back twice"
+                )
             if wanted_ids is not None:
                 if key in wanted_ids:
-                    found[key] = gy
-            elif fn is None or tensor._retains_grad:
-                _accumulate(tensor, gy, handed_out, create_graph)
-            if fn is None:
-                continue
-            _backward_one(fn, tensor, gy, grads)
+                    found[key] = as_tensor(gy)
+            elif tensor._retains_grad:
+                _accumulate(tensor, gy, set())
+            _backward_one(fn, tensor, gy, grads, pending, leaves)
             if not retain_graph:
                 fn.release()
+        handed_out: set[int] = set()
+        for key, leaf in leaves.items():
+            if wanted_ids is not None:
+                if key in wanted_ids:
+                    found[key] = as_tensor(grads[key])
+            else:
+                _accumulate(leaf, grads[key], handed_out)
     finally:
         state.grad_enabled = previous_mode
     return found
 
 
-def _backward_one(fn: Function, output: Tensor, gy: Tensor, grads: dict[int, Tensor]) -> None:
+def as_tensor(gradient: Any) -> Tensor:
+    """A gradient (an array in a plain pass, a Tensor in a recorded one) as a Tensor."""
+    if isinstance(gradient, function.Tensor):
+        return gradient
+    return function.Tensor._wrap(gradient)
+
+
+def _backward_one(fn: Function, output: Tensor, gy: Any, grads: dict[int, Any],
+                  pending: list[tuple[int, Tensor]], leaves: dict[int, Tensor]) -> None:
     """Call one op's backward and add its input gradients into ``grads``."""
     inputs = fn.inputs
-    assert inputs is not None
-    anomaly, state.anomaly = state.anomaly, False  # check the gradients, not the ops inside
-    try:
+    if state.anomaly:
+        state.anomaly = False  # check the gradients it passes back, not the ops inside
+        try:
+            result = fn.backward(gy)
+        finally:
+            state.anomaly = True
+    else:
         result = fn.backward(gy)
-    finally:
-        state.anomaly = anomaly
     gxs = result if type(result) is tuple else (result,)
+    passed: list[Any] = []
     for x, gx, needed in zip(inputs, gxs, fn.needs_input_grad):
         if not needed or gx is None:
+            passed.append(None)
             continue
-        if gx.data.dtype != x.data.dtype:
-            gx = gx.astype(x.data.dtype)
-        if gx.data.shape != x.data.shape:
+        data = x.data
+        if type(gx) is not np.ndarray and not isinstance(gx, function.Tensor):
+            gx = np.asarray(gx)  # NumPy gives scalars for 0-d results
+        if gx.dtype != data.dtype:
+            gx = gx.astype(data.dtype)
+        if gx.shape != data.shape:
             raise RuntimeError(
-                f"{fn.name}: backward gave a gradient of shape {gx.data.shape} for an input of "
-                f"shape {x.data.shape} (a bug in the op; please report it)"
+                f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input of "
+                f"shape {data.shape} (a bug in the op; please report it)"
             )
         if state.anomaly:
-            check_finite(gx.data, f"the gradient that '{fn.name}' passes back", fn)
+            check_finite(as_tensor(gx).data, f"the gradient that '{fn.name}' passes back", fn)
+        passed.append(gx)
         key = id(x)
         previous = grads.get(key)
-        grads[key] = gx if previous is None else previous + gx
+        if previous is None:
+            grads[key] = gx
+            if x._ctx is None:
+                leaves[key] = x
+            else:
+                heapq.heappush(pending, (-x._ctx._seq, x))
+        else:
+            grads[key] = previous + gx
     if _recorders:
-        record = EdgeRecord(fn, output, gy, inputs, tuple(gxs))
+        record = EdgeRecord(fn, output, as_tensor(gy), inputs,
+                            tuple(None if g is None else as_tensor(g) for g in passed))
         for records in _recorders:
             records.append(record)
 
 
-def _accumulate(tensor: Tensor, gy: Tensor, handed_out: set[int], create_graph: bool) -> None:
+def _accumulate(tensor: Tensor, gy: Any, handed_out: set[int]) -> None:
     """Add ``gy`` into ``tensor.grad``, making sure every ``.grad`` owns its own array."""
-    if tensor.grad is not None:
-        tensor.grad = tensor.grad + gy
+    if isinstance(gy, function.Tensor):  # a recorded pass: keep the gradient's graph
+        tensor.grad = gy if tensor.grad is None else tensor.grad + gy
         return
-    if not create_graph:
-        array = gy.data
-        if array.base is not None or id(array) in handed_out or not array.flags.writeable:
-            gy = type(gy)._wrap(np.array(array))
-        handed_out.add(id(gy.data))
-    tensor.grad = gy
+    if tensor.grad is not None:
+        tensor.grad = function.Tensor._wrap(tensor.grad.data + gy)
+        return
+    if gy.base is not None or id(gy) in handed_out or not gy.flags.writeable:
+        gy = np.array(gy)
+    handed_out.add(id(gy))
+    tensor.grad = function.Tensor._wrap(gy)

@@ -1,9 +1,17 @@
-"""``Function``: the base of every op, with ``forward`` on arrays and ``backward`` on Tensors.
+"""``Function``: the base of every op, with ``forward`` on arrays and ``backward`` beside it.
 
 An op subclasses :class:`Function`, computes its result from NumPy arrays in ``forward`` and
-returns the gradient for each input in ``backward``. ``backward`` is written with Tensor ops, so
-the backward pass is itself differentiable (``create_graph=True``, Hessians). ``apply`` runs the
-op and, when grad mode is on and an input requires grad, records it in the graph.
+returns the gradient for each input in ``backward``. One ``backward`` serves two passes:
+
+* a plain ``backward()`` calls it with NumPy arrays (``gy`` is an ndarray): the gradient is
+  computed directly, with no graph and no Tensor objects, which is fast;
+* ``backward(create_graph=True)`` (and Hessians) calls it with Tensors, so the backward pass is
+  itself recorded and can be differentiated again.
+
+``backward`` therefore gets its inputs with :meth:`Function.operands` (arrays or Tensors, the
+same kind as ``gy``) and uses operators and descend's functions, which accept both kinds.
+``apply`` runs the op on Tensors and, when grad mode is on and an input requires grad, records
+it in the graph; given only arrays it just computes the value.
 
 >>> import numpy as np, descend as dc
 >>> from descend.autograd.function import Function
@@ -11,16 +19,19 @@ op and, when grad mode is on and an input requires grad, records it in the graph
 ...     def forward(self, x):
 ...         return x ** 3
 ...     def backward(self, gy):
-...         (x,) = self.inputs
+...         (x,) = self.operands(gy)
 ...         return gy * 3 * x * x
 >>> x = dc.tensor([2.0], requires_grad=True)
 >>> Cube.apply(x).sum().backward()
 >>> x.grad.numpy()
 array([12.], dtype=float32)
+>>> dc.grad(dc.grad(lambda t: Cube.apply(t)))(dc.tensor(2.0)).item()    # 6x
+12.0
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import traceback
 import weakref
@@ -32,6 +43,8 @@ from descend.autograd.mode import state
 
 if TYPE_CHECKING:
     from descend.tensor import Tensor
+else:
+    Tensor = None  # bound by descend.tensor once the class exists (it imports this module)
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,6 +65,7 @@ class Function:
 
     inputs: tuple[Tensor, ...] | None = None
     needs_input_grad: tuple[bool, ...] = ()
+    _seq: int = 0
     _output_ref: weakref.ref[Tensor] | None = None
     created_at: str = ""
 
@@ -64,9 +78,23 @@ class Function:
         """Compute the op's value from the inputs' arrays."""
         raise NotImplementedError
 
-    def backward(self, gy: Tensor) -> Any:
-        """Return the gradient for each input (a Tensor, or ``None``), given the output's."""
+    def backward(self, gy: Any) -> Any:
+        """Return the gradient for each input (or ``None``), given the output's gradient.
+
+        ``gy`` is an ndarray in a plain backward pass and a Tensor when the pass is recorded
+        (``create_graph=True``); return the same kind.
+        """
         raise NotImplementedError(f"{self.name}: this op has no gradient")
+
+    def operands(self, gy: Any) -> tuple[Any, ...]:
+        """The inputs, as arrays when ``gy`` is an array and as Tensors when it is a Tensor."""
+        if isinstance(gy, Tensor):
+            return self.inputs
+        return tuple([t.data for t in self.inputs])
+
+    def result(self, gy: Any) -> Any:
+        """The output (ops with ``save_output = True``), the same kind as ``gy``."""
+        return self.output if isinstance(gy, Tensor) else self.output.data
 
     @property
     def output(self) -> Tensor:
@@ -77,11 +105,19 @@ class Function:
         return out
 
     @classmethod
-    def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
-        """Run the op on Tensors and record it in the graph when a gradient is needed."""
-        from descend.tensor import Tensor
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
+        """Run the op on Tensors and record it in the graph when a gradient is needed.
 
+        Called with arrays only (as ``backward`` does in a plain backward pass), it returns
+        the array value and records nothing.
+        """
         fn = cls(**kwargs) if kwargs else cls()
+        if not isinstance(inputs[0], Tensor):
+            if len(inputs) == 1 or not any(isinstance(t, Tensor) for t in inputs):
+                data = fn.forward(*inputs)
+                return data if type(data) is np.ndarray else np.asarray(data)
+            inputs = tuple(t if isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
+                           for t in inputs)
         data = fn.forward(*[t.data for t in inputs])
         if type(data) is not np.ndarray:
             data = np.asarray(data)
@@ -91,6 +127,7 @@ class Function:
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_input_grad = needs
+                fn._seq = next(_sequence)
                 out.requires_grad = True
                 out._ctx = fn
                 if cls.save_output:
@@ -106,26 +143,20 @@ class Function:
         Plain settings (numbers, strings, tuples of them, like an exponent or an axis) stay,
         so a freed graph can still be described.
         """
-        kept = {k: v for k, v in self.__dict__.items()
-                if k not in _GRAPH_ATTRIBUTES and _is_setting(v)}
-        self.__dict__.clear()
-        self.__dict__.update(kept)
+        saved = self.__dict__
+        saved["inputs"] = None
+        for key in [k for k, v in saved.items() if isinstance(v, _HELD)]:
+            del saved[key]
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-_GRAPH_ATTRIBUTES = frozenset({"inputs", "needs_input_grad", "_output_ref", "created_at"})
+_HELD: tuple[type, ...] = (np.ndarray, weakref.ref)
+"""What ``release`` drops besides the inputs (descend.tensor adds Tensor): saved arrays."""
 
-
-def _is_setting(value: object) -> bool:
-    """Whether ``value`` is a small plain setting (not an array or a tensor)."""
-    if value is None or isinstance(value, bool | int | float | str | slice):
-        return True
-    if isinstance(value, tuple):
-        return all(_is_setting(v) for v in value)
-    return False
-
+_sequence = itertools.count()
+"""Numbers recorded ops in creation order: an op always comes after the ops of its inputs."""
 
 def user_frame() -> str:
     """``file:line in function`` of the innermost stack frame outside the descend package."""

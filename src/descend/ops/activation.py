@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.elementwise import unary, where
+from descend.ops.elementwise import Exp, Where, unary
 from descend.ops.special import erf
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
@@ -32,7 +32,7 @@ class Sigmoid(Function):
         return np.where(x >= 0, r, e * r)
 
     def backward(self, gy: Tensor) -> Tensor:
-        y = self.output
+        y = self.result(gy)
         return gy * y * (1.0 - y)
 
 
@@ -45,7 +45,7 @@ class Tanh(Function):
         return np.tanh(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        y = self.output
+        y = self.result(gy)
         return gy * (1.0 - y * y)
 
 
@@ -85,9 +85,10 @@ class Elu(Function):
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0]
-        positive = x.data > 0
-        return where(positive, gy, gy * where(positive, 0.0, x).exp() * self.alpha)
+        (x,) = self.operands(gy)
+        positive = self.inputs[0].data > 0
+        negative_side = Where.apply(np.zeros((), dtype=x.dtype), x, condition=positive)
+        return Where.apply(gy, gy * Exp.apply(negative_side) * self.alpha, condition=positive)
 
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -125,9 +126,9 @@ class Softplus(Function):
         return np.where(bx > self.threshold, x, soft).astype(x.dtype, copy=False)
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0]
-        linear_part = x.data * self.beta > self.threshold
-        return where(linear_part, gy, gy * sigmoid(x * self.beta))
+        (x,) = self.operands(gy)
+        linear_part = self.inputs[0].data * self.beta > self.threshold
+        return Where.apply(gy, gy * Sigmoid.apply(x * self.beta), condition=linear_part)
 
 
 def sigmoid(x: ArrayLike) -> Tensor:

@@ -132,7 +132,7 @@ class Conv2d(Function):
         return y.reshape(filters, x.shape[0], *self.window.out_hw).transpose(1, 0, 2, 3)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
-        x, kernel = self.inputs[:2]
+        x, kernel = self.operands(gy)[:2]
         need = self.needs_input_grad
         gx = ConvInputGrad.apply(gy, kernel, window=self.window) if need[0] else None
         gk = ConvKernelGrad.apply(x, gy, window=self.window, cols=self.cols) if need[1] else None
@@ -165,7 +165,7 @@ class ConvInputGrad(Function):
         return self.window.col2im(cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2))
 
     def backward(self, ggx: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        gy, kernel = self.inputs
+        gy, kernel = self.operands(ggx)
         need_gy, need_k = self.needs_input_grad
         return (Conv2d.apply(ggx, kernel, window=self.window) if need_gy else None,
                 ConvKernelGrad.apply(ggx, gy, window=self.window) if need_k else None)
@@ -192,7 +192,7 @@ class ConvKernelGrad(Function):
         return (_per_filter(gy) @ cols.T).reshape(gy.shape[1], x.shape[1], *self.window.size)
 
     def backward(self, ggk: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, gy = self.inputs
+        x, gy = self.operands(ggk)
         need_x, need_gy = self.needs_input_grad
         return (ConvInputGrad.apply(gy, ggk, window=self.window) if need_x else None,
                 Conv2d.apply(x, ggk, window=self.window) if need_gy else None)

@@ -78,7 +78,7 @@ class Mul(Function):
         return a * b
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.inputs
+        a, b = self.operands(gy)
         need_a, need_b = self.needs_input_grad
         return (sum_to(gy * b, a.shape) if need_a else None,
                 sum_to(gy * a, b.shape) if need_b else None)
@@ -91,7 +91,7 @@ class Div(Function):
         return a / b
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.inputs
+        a, b = self.operands(gy)
         need_a, need_b = self.needs_input_grad
         ga = sum_to(gy / b, a.shape) if need_a else None
         gb = sum_to(-gy * a / (b * b), b.shape) if need_b else None
@@ -101,18 +101,21 @@ class Div(Function):
 class Pow(Function):
     """a ** b with both operands tensors (d/db = a^b · ln a, 0 where a = 0 and b ≥ 0)."""
 
+    save_output = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a**b
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.inputs
+        a, b = self.operands(gy)
         need_a, need_b = self.needs_input_grad
         ga = sum_to(gy * b * a ** (b - 1), a.shape) if need_a else None
         gb = None
         if need_b:
-            zero_base = (a.data == 0) & (b.data >= 0)
-            log_a = where(zero_base, 1.0, a).log() if zero_base.any() else a.log()
-            gb = sum_to(gy * (a**b) * log_a, b.shape)
+            zero_base = (self.inputs[0].data == 0) & (self.inputs[1].data >= 0)
+            if zero_base.any():  # a^b ln a -> 0 there (torch's rule): take ln 1 instead
+                a = Where.apply(np.ones((), dtype=a.dtype), a, condition=zero_base)
+            gb = sum_to(gy * self.result(gy) * Log.apply(a), b.shape)
         return ga, gb
 
 
@@ -131,7 +134,7 @@ class PowScalar(Function):
         return np.power(x, np.asarray(c, dtype=x.dtype) if x.dtype.kind == "f" else c)
 
     def backward(self, gy: Tensor) -> Tensor:
-        (x,) = self.inputs
+        (x,) = self.operands(gy)
         c = self.exponent
         if c == 0:
             return gy * 0.0
@@ -161,7 +164,7 @@ class Exp(Function):
         return np.exp(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * self.output
+        return gy * self.result(gy)
 
 
 class Log(Function):
@@ -171,7 +174,7 @@ class Log(Function):
         return np.log(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy / self.inputs[0]
+        return gy / self.operands(gy)[0]
 
 
 class Sqrt(Function):
@@ -183,7 +186,7 @@ class Sqrt(Function):
         return np.sqrt(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy / (self.output * 2.0)
+        return gy / (self.result(gy) * 2.0)
 
 
 class Sin(Function):
@@ -193,7 +196,7 @@ class Sin(Function):
         return np.sin(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * self.inputs[0].cos()
+        return gy * Cos.apply(self.operands(gy)[0])
 
 
 class Cos(Function):
@@ -203,7 +206,7 @@ class Cos(Function):
         return np.cos(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return -gy * self.inputs[0].sin()
+        return -gy * Sin.apply(self.operands(gy)[0])
 
 
 class Abs(Function):
@@ -279,8 +282,8 @@ class Where(Function):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         zero = np.zeros((), dtype=gy.dtype)
-        ga = sum_to(where(self.condition, gy, zero), a.shape) if need_a else None
-        gb = sum_to(where(self.condition, zero, gy), b.shape) if need_b else None
+        ga = sum_to(Where.apply(gy, zero, condition=self.condition), a.shape) if need_a else None
+        gb = sum_to(Where.apply(zero, gy, condition=self.condition), b.shape) if need_b else None
         return ga, gb
 
 

@@ -10,45 +10,62 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.shape import reshape, sum_to, transpose
+from descend.ops.shape import sum_to
 from descend.tensor import ArrayLike, Tensor, as_operand, ensure_tensor
 
 
-def _swap_last(t: Tensor) -> Tensor:
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``; an outer product of matrices (contracted length 1) goes through ``np.dot``,
+    which NumPy's ``matmul`` computes several times slower (a batch-1 weight gradient)."""
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1:
+        return np.dot(a, b)
+    return np.matmul(a, b)
+
+
+def _mm(a: Any, b: Any) -> Any:
+    """A matrix product inside backward: directly on arrays, through the op on Tensors."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return MatMul.apply(a, b)
+    return _product(a, b)
+
+
+def _swap_last(t: Any) -> Any:
     """Transpose the last two axes (the matrix transpose of a batch of matrices)."""
     if t.ndim == 2:
-        return transpose(t)
+        return t.T
     axes = list(range(t.ndim))
     axes[-2], axes[-1] = axes[-1], axes[-2]
-    return transpose(t, axes)
+    return t.transpose(axes)
 
 
 class MatMul(Function):
     """a @ b: the matrix product, broadcasting over leading batch axes."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.matmul(a, b)
+        return _product(a, b)
 
-    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.inputs
+    def backward(self, gy: Any) -> tuple[Any, Any]:
+        a, b = self.operands(gy)
         need_a, need_b = self.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:
             return (gy * b if need_a else None, gy * a if need_b else None)
-        a2 = reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
-        b2 = reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
+        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
         g2 = gy
         if a.ndim == 1:
-            g2 = reshape(g2, (*g2.shape[:-1], 1, g2.shape[-1]))
+            g2 = g2.reshape(*g2.shape[:-1], 1, g2.shape[-1])
         if b.ndim == 1:
-            g2 = reshape(g2, (*g2.shape, 1))
+            g2 = g2.reshape(*g2.shape, 1)
         ga = gb = None
         if need_a:
-            ga = reshape(sum_to(matmul(g2, _swap_last(b2)), a2.shape), a.shape)
+            ga = sum_to(_mm(g2, _swap_last(b2)), a2.shape).reshape(a.shape)
         if need_b:
-            gb = reshape(sum_to(matmul(_swap_last(a2), g2), b2.shape), b.shape)
+            gb = sum_to(_mm(_swap_last(a2), g2), b2.shape).reshape(b.shape)
         return ga, gb
 
 
@@ -56,22 +73,22 @@ class Linear(Function):
     """x @ kernel + bias in one op (one output buffer, the bias added in place)."""
 
     def forward(self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        y = np.matmul(x, kernel)
+        y = _product(x, kernel)
         if y.dtype == np.result_type(y, bias):
             y += bias
             return y
         return y + bias
 
-    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
-        x, kernel, _ = self.inputs
+    def backward(self, gy: Any) -> tuple[Any, Any, Any]:
+        x, kernel, _ = self.operands(gy)
         need_x, need_k, need_b = self.needs_input_grad
-        gx = matmul(gy, transpose(kernel)) if need_x else None
+        gx = _mm(gy, kernel.T) if need_x else None
         gk = gb = None
         if need_k or need_b:
-            g2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
+            g2 = gy if gy.ndim == 2 else gy.reshape(-1, gy.shape[-1])
             if need_k:
-                x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
-                gk = matmul(transpose(x2), g2)
+                x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+                gk = _mm(x2.T, g2)
             if need_b:
                 gb = g2.sum(axis=0)
         return gx, gk, gb

@@ -24,11 +24,12 @@ array([[ 1., -1.]], dtype=float32)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.autograd.mode import is_grad_enabled
-from descend.ops.activation import sigmoid
+from descend.ops.activation import Sigmoid
 from descend.ops.nn import _shifted, log_softmax
 from descend.tensor import Tensor
 
@@ -40,17 +41,25 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted
 
 
+def _label_positions(labels: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The index of each row's label in logits of shape ``(*labels.shape, classes)``."""
+    if labels.ndim == 1:
+        return np.arange(labels.shape[0]), labels
+    return (*np.indices(labels.shape, sparse=True), labels)
+
+
 class _SoftmaxLoss(Function):
     """Shared by the softmax cross-entropies: log softmax(z), saved by the forward pass."""
 
     log_p: np.ndarray
 
-    def _probabilities(self) -> tuple[Tensor, Tensor]:
-        """(log softmax(z), softmax(z)) as Tensors, differentiable when the backward is recorded."""
-        if is_grad_enabled():
+    def _probabilities(self, gy: Any) -> tuple[Any, Any]:
+        """(log softmax(z), softmax(z)): saved arrays in a plain backward, differentiable
+        Tensors when the backward is recorded (``gy`` a Tensor)."""
+        if isinstance(gy, Tensor):
             log_p = log_softmax(self.inputs[0], axis=-1)
             return log_p, log_p.exp()
-        return Tensor._wrap(self.log_p), Tensor._wrap(np.exp(self.log_p))
+        return self.log_p, np.exp(self.log_p)
 
 
 class SoftmaxCrossEntropy(_SoftmaxLoss):
@@ -72,10 +81,10 @@ class SoftmaxCrossEntropy(_SoftmaxLoss):
         return -(t * self.log_p).sum(axis=-1)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        _, t = self.inputs
+        _, t = self.operands(gy)
         need_z, need_t = self.needs_input_grad
-        log_p, p = self._probabilities()
-        g = gy.unsqueeze(-1)
+        log_p, p = self._probabilities(gy)
+        g = gy[..., None]
         gz = g * (p * t.sum(axis=-1, keepdims=True) - t) if need_z else None
         gt = -(g * log_p) if need_t else None
         return gz, gt
@@ -101,16 +110,16 @@ class SparseSoftmaxCrossEntropy(_SoftmaxLoss):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         self.log_p = _log_softmax(z)
-        return -np.take_along_axis(self.log_p, self.labels[..., None], axis=-1)[..., 0]
+        return -self.log_p[_label_positions(self.labels)]
 
     def backward(self, gy: Tensor) -> Tensor:
-        index = self.labels[..., None]
-        if is_grad_enabled():
-            one_hot = (np.arange(self.log_p.shape[-1]) == index).astype(gy.dtype)
-            return gy.unsqueeze(-1) * (self._probabilities()[1] - one_hot)
+        if isinstance(gy, Tensor):
+            one_hot = (np.arange(self.log_p.shape[-1]) == self.labels[..., None]).astype(gy.dtype)
+            return gy[..., None] * (self._probabilities(gy)[1] - one_hot)
         p = np.exp(self.log_p)                  # a fresh array: take the one-hot off in place
-        np.put_along_axis(p, index, np.take_along_axis(p, index, axis=-1) - 1, axis=-1)
-        return gy.unsqueeze(-1) * Tensor._wrap(p)
+        p[_label_positions(self.labels)] -= 1
+        p *= gy[..., None]
+        return p
 
 
 class SigmoidCrossEntropy(Function):
@@ -131,8 +140,8 @@ class SigmoidCrossEntropy(Function):
         return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        z, t = self.inputs
+        z, t = self.operands(gy)
         need_z, need_t = self.needs_input_grad
-        gz = gy * (sigmoid(z) - t) if need_z else None
+        gz = gy * (Sigmoid.apply(z) - t) if need_z else None
         gt = -(gy * z) if need_t else None
         return gz, gt

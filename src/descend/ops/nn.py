@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.ops.elementwise import Exp
 from descend.ops.shape import normalize_axis
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
@@ -37,7 +38,7 @@ class Softmax(Function):
         return e
 
     def backward(self, gy: Tensor) -> Tensor:
-        y = self.output
+        y = self.result(gy)
         return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
 
 
@@ -56,7 +57,7 @@ class LogSoftmax(Function):
         return z
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy - self.output.exp() * gy.sum(axis=self.axis, keepdims=True)
+        return gy - Exp.apply(self.result(gy)) * gy.sum(axis=self.axis, keepdims=True)
 
 
 def softmax(x: ArrayLike, axis: int = -1) -> Tensor:

@@ -13,11 +13,14 @@ array([[0., 1.],
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.ops.elementwise import Exp
 from descend.ops.shape import broadcast_to, normalize_axis, reshape
 from descend.tensor import Tensor
 
@@ -40,9 +43,10 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-def spread(gy: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
-    """Broadcast a reduction's output gradient back to the input ``shape``."""
-    return broadcast_to(reshape(gy, kept_shape(shape, axes)), shape)
+def spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """Broadcast a reduction's output gradient (an array or a Tensor) back to ``shape``."""
+    kept = gy.reshape(kept_shape(shape, axes))
+    return np.broadcast_to(kept, shape) if type(kept) is np.ndarray else broadcast_to(kept, shape)
 
 
 class _Reduction(Function):
@@ -68,7 +72,7 @@ class Mean(_Reduction):
 
     def backward(self, gy: Tensor) -> Tensor:
         shape = self.inputs[0].shape
-        count = int(np.prod([shape[a] for a in self.axes]))
+        count = math.prod([shape[a] for a in self.axes])
         return spread(gy, shape, self.axes) * (1.0 / count)
 
 
@@ -112,9 +116,9 @@ class LogSumExp(_Reduction):
         return out if self.keepdims else np.squeeze(out, axis=self.axes)
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0]
+        (x,) = self.operands(gy)
         kept = kept_shape(x.shape, self.axes)
-        softmax = (x - reshape(self.output, kept)).exp()
+        softmax = Exp.apply(x - reshape(self.result(gy), kept))
         return spread(gy, x.shape, self.axes) * softmax
 
 

@@ -91,12 +91,7 @@ class SumTo(Function):
         self.shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, size in enumerate(self.shape) if size == 1 and x.shape[lead + i] != 1
-        )
-        summed = x.sum(axis=axes, keepdims=True) if axes else x
-        return summed.reshape(self.shape) if lead else summed
+        return sum_array_to(x, self.shape)
 
     def backward(self, gy: Tensor) -> Tensor:
         return broadcast_to(gy, self.inputs[0].shape)
@@ -161,6 +156,16 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {target}") from None
 
 
+def sum_array_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum the array ``x`` over the axes that broadcasting from ``shape`` added or stretched."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
+    )
+    summed = x.sum(axis=axes, keepdims=True) if axes else x
+    return summed.reshape(shape) if lead else summed
+
+
 def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum ``x`` down to ``shape``, undoing NumPy broadcasting (used by every binary backward).
 
@@ -170,6 +175,8 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     """
     if x.shape == shape:
         return x
+    if not isinstance(x, Tensor):  # an array in a plain backward pass
+        return sum_array_to(x, tuple(shape))
     return SumTo.apply(x, shape=tuple(shape))
 
 

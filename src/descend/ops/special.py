@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.ops.elementwise import Exp
 from descend.tensor import Tensor
 
 # Cody's coefficients, highest index first as the evaluation loops use them.
@@ -91,8 +92,8 @@ class Erf(Function):
         return erf_array(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        (x,) = self.inputs
-        return gy * (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+        (x,) = self.operands(gy)
+        return gy * Exp.apply(-(x * x)) * _TWO_OVER_SQRT_PI
 
 
 def erf(x: Tensor) -> Tensor:
