@@ -9,7 +9,7 @@
 tensor([[3., 3.]])
 """
 
-from descend import autograd, callbacks, data, lab, losses, metrics, nn, ops, optim, viz
+from descend import autograd, callbacks, data, demo, lab, losses, metrics, nn, ops, optim, viz
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad

@@ -179,7 +179,106 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS: list[Callable[[Any], None]] = [add_lab_parser, add_explain_parser]
+def _number(kind: type, text: str, *, zero: bool = False) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not (value >= 0 if zero else value > 0) or value == float("inf"):
+        what = (("a whole number, 0 or more" if zero else "a positive whole number")
+                if kind is int else "a positive number")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _number(int, text)
+
+
+def _positive_float(text: str) -> float:
+    return _number(float, text)
+
+
+def _seed(text: str) -> int:
+    return _number(int, text, zero=True)
+
+
+def add_demo_parser(subcommands: Any) -> None:
+    """Add ``descend demo boston`` and ``descend demo mnist``: complete training runs.
+
+    >>> parser = argparse.ArgumentParser(); add_demo_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["demo", "boston", "--model", "mlp1", "--epochs", "5"])
+    >>> args.model, args.epochs, args.lr, args.batch_size, args.seed
+    ('mlp1', 5, None, 40, 0)
+    """
+    from descend.demo import boston, mnist
+    from descend.optim import OPTIMIZERS
+
+    demo = subcommands.add_parser(
+        "demo", help="train real models end to end: Boston Housing, MNIST",
+        description="Complete training runs that print their results: the TF.js Boston "
+                    "Housing study\n(no download, a few seconds) and an MNIST digit "
+                    "classifier.",
+        epilog="examples:\n  descend demo boston\n  descend demo boston --model linear "
+               "--optimizer adam --lr 0.1 --plot curves.png\n  descend demo mnist --data-dir "
+               "PATH --epochs 10 --plot mnist.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.set_defaults(run=lambda args: (demo.print_help(), 2)[1])
+    demos = demo.add_subparsers(title="demos", metavar="DEMO")
+
+    p = demos.add_parser(
+        "boston", help="the TF.js Boston Housing study: baseline, linear regression, MLPs",
+        description="Predict Boston-area home values with the tfjs-examples recipe (features "
+                    "z-scored, SGD lr 0.01, batch 40, 200 epochs, the last 20% of the "
+                    "training rows for validation) and print a table of train, validation and "
+                    "test MSE and MAE next to the predict-the-mean baseline, then the linear "
+                    "model's weight per feature.")
+    p.add_argument("--model", choices=("linear", "mlp1", "mlp2", "all"), default="all",
+                   help="linear regression, one or two hidden layers of 50 sigmoid units, "
+                        "or all (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive_int, default=boston.RECIPE["epochs"],
+                   help="passes over the training rows (default: %(default)s)")
+    p.add_argument("--optimizer", default="sgd", type=str.lower, choices=list(OPTIMIZERS),
+                   metavar="NAME", help=f"one of {', '.join(OPTIMIZERS)} (default: "
+                                        "%(default)s)")
+    p.add_argument("--lr", type=_positive_float,
+                   help="learning rate (default: 0.01 for sgd, else the optimizer's default)")
+    p.add_argument("--batch-size", type=_positive_int, default=boston.RECIPE["batch_size"],
+                   help="rows per gradient step (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="seed of the initial weights and batch order (default: %(default)s)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="save the loss curves of the trained models (.png, .svg, .pdf)")
+    p.add_argument("--quiet", action="store_true", help="print only the results table")
+    p.set_defaults(run=boston.command)
+
+    p = demos.add_parser(
+        "mnist", help="a 784-256-10 ReLU network on MNIST with Adam (needs the data files)",
+        description="Train a 784-256-10 ReLU network on MNIST with Adam, showing a progress "
+                    "bar per epoch, then print the test accuracy and the confusion matrix. "
+                    "The four .gz files are read from --data-dir, else $DESCEND_DATA/mnist, "
+                    "else ~/.cache/descend/mnist, and downloaded there when missing.")
+    p.add_argument("--data-dir", metavar="PATH",
+                   help="the folder holding the four MNIST .gz files")
+    p.add_argument("--epochs", type=_positive_int, default=10,
+                   help="passes over the training images (default: %(default)s)")
+    p.add_argument("--batch-size", type=_positive_int, default=128,
+                   help="images per gradient step (default: %(default)s)")
+    p.add_argument("--lr", type=_positive_float, default=1e-3,
+                   help="Adam's learning rate (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="seed of the initial weights and batch order (default: %(default)s)")
+    p.add_argument("--limit", type=_positive_int, metavar="N",
+                   help="train on the first N training images only (quick runs)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="save the loss and accuracy curves (.png, .svg, .pdf)")
+    p.add_argument("--no-download", action="store_true",
+                   help="only read files already on disk; never download")
+    p.set_defaults(run=mnist.command)
+
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [add_lab_parser, add_explain_parser,
+                                            add_demo_parser]
 """The functions that add each subcommand group to the parser."""
 
 
