@@ -79,8 +79,8 @@ def make_problem(batch: int, sizes: tuple[int, ...] = SIZES, *, seed: int = 0) -
 
 
 class DescendMLP:
-    """The step written with descend Tensors (no layers): ``dc.linear``, ``relu``, the fused
-    sparse softmax cross-entropy of ``dc.losses`` and ``dc.optim.SGD``."""
+    """The step written with descend Tensors (no layers): ``dc.linear`` with its fused ReLU,
+    the fused sparse softmax cross-entropy of ``dc.losses`` and ``dc.optim.SGD``."""
 
     def __init__(self, problem: Problem, lr: float = LR) -> None:
         self.params = [dc.Tensor(a, requires_grad=True) for a in problem.parameters()]
@@ -100,7 +100,7 @@ class DescendMLP:
         h = self.x
         last = len(self.params) - 2
         for i in range(0, last, 2):
-            h = dc.linear(h, self.params[i], self.params[i + 1]).relu()
+            h = dc.linear(h, self.params[i], self.params[i + 1], activation="relu")
         logits = dc.linear(h, self.params[last], self.params[last + 1])
         return dc.losses.sparse_categorical_crossentropy(self.labels, logits, from_logits=True)
 

@@ -56,3 +56,32 @@ def test_softmax_is_stable_for_extreme_logits():
     assert lp.numpy()[0, 0] == 0.0 and lp.numpy()[0, 1] == -2000.0
     (p.sum() + lp[0].sum()).backward()
     assert np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_linear_with_a_fused_activation(activation):
+    torch_act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[activation]
+    check_op(lambda x, w, b: dc.linear(x, w, b, activation=activation),
+             lambda x, w, b: torch_act(x @ w + b), [(5, 3), (3, 4), (4,)], name=activation,
+             seed=3)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_linear_with_a_fused_activation_has_second_derivatives(activation):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(3), rng.standard_normal((3, 2)), rng.standard_normal(2)
+    torch_act = {"tanh": torch.tanh, "sigmoid": torch.sigmoid}[activation]
+    ours = dc.hessian(lambda t: dc.linear(t, dc.tensor(w, dtype="float64"),
+                                          dc.tensor(b, dtype="float64"),
+                                          activation=activation).sum())(
+        dc.tensor(x, dtype="float64"))
+    theirs = torch.autograd.functional.hessian(
+        lambda t: torch_act(t @ torch.tensor(w) + torch.tensor(b)).sum(), torch.tensor(x))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_linear_refuses_an_activation_it_cannot_fuse():
+    with pytest.raises(ValueError, match="linear: activation must be one of"):
+        dc.linear(dc.ones((1, 2)), dc.ones((2, 2)), dc.zeros(2), activation="gelu")
+    with pytest.raises(ValueError, match="without a bias"):
+        dc.linear(dc.ones((1, 2)), dc.ones((2, 2)), activation="relu")

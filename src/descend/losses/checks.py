@@ -102,9 +102,9 @@ def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str
         if bad.any():
             raise ValueError(f"{op}: class {what}s must be whole numbers (0, 1, 2, ...), got "
                              f"{labels[bad].flat[0].item()!r}")
-    ints = labels.astype(np.int64)
-    outside = ints < 0 if num_classes is None else (ints < 0) | (ints >= num_classes)
-    if outside.any():
+    ints = labels if labels.dtype == np.int64 else labels.astype(np.int64)
+    if ints.size and (ints.min() < 0 or (num_classes is not None and ints.max() >= num_classes)):
+        outside = ints < 0 if num_classes is None else (ints < 0) | (ints >= num_classes)
         bad_label = int(ints[outside].flat[0])
         if num_classes is None:
             raise ValueError(f"{op}: class {what}s must be non-negative, got {bad_label}")

@@ -125,6 +125,8 @@ def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *,
     pred = predictions(op, y_pred, reduction)
     labels = sparse_labels(op, y_true, pred.shape)
     if from_logits:
+        if reduction == "mean":  # the mean over every position, in the op itself
+            return SparseSoftmaxCrossEntropy.apply(pred, labels=labels, mean=True)
         return reduce_loss(SparseSoftmaxCrossEntropy.apply(pred, labels=labels), reduction)
     one_hot = np.arange(pred.shape[-1]) == labels[..., None]
     chosen = (probabilities(op, pred) * one_hot.astype(pred.dtype)).sum(axis=-1)

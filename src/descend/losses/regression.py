@@ -20,6 +20,7 @@ import math
 from descend.losses.base import Reduction, prepare, reduce_loss
 from descend.ops.activation import softplus
 from descend.ops.elementwise import minimum
+from descend.ops.losses import SquaredErrorMean
 from descend.tensor import ArrayLike, Tensor
 
 _LOG_2 = math.log(2.0)
@@ -42,6 +43,8 @@ def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: Reduc
     5.0
     """
     true, pred = prepare("mean_squared_error", y_true, y_pred, reduction)
+    if reduction == "mean":  # one fused op: the usual training loss
+        return SquaredErrorMean.apply(pred, true)
     return reduce_loss((pred - true) ** 2, reduction)
 
 

@@ -94,8 +94,9 @@ class SparseSoftmaxCrossEntropy(_SoftmaxLoss):
     """−log softmax(z)[label] over the last axis, for logits z and integer class labels.
 
     Input: logits ``(..., classes)``; ``labels`` (an integer array of shape ``(...)``, each in
-    ``[0, classes)``) is an option, not an input. Output ``(...)``. Backward: softmax(z) −
-    one_hot(label).
+    ``[0, classes)``) is an option, not an input. Output ``(...)``, or with ``mean=True`` the
+    mean over every position (one op instead of two: the training loss). Backward:
+    softmax(z) − one_hot(label), times the output gradient (over the count with ``mean``).
 
     >>> import numpy as np, descend as dc
     >>> z = dc.tensor([[0.0, 0.0, 0.0]])
@@ -105,21 +106,47 @@ class SparseSoftmaxCrossEntropy(_SoftmaxLoss):
 
     name = "sparse_softmax_cross_entropy"
 
-    def __init__(self, labels: np.ndarray) -> None:
-        self.labels = labels
+    def __init__(self, labels: np.ndarray, mean: bool = False) -> None:
+        self.labels, self.mean = labels, mean
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         self.log_p = _log_softmax(z)
-        return -self.log_p[_label_positions(self.labels)]
+        losses = -self.log_p[_label_positions(self.labels)]
+        return losses.mean() if self.mean else losses
 
-    def backward(self, gy: Tensor) -> Tensor:
+    def backward(self, gy: Any) -> Any:
+        scale = gy * (1.0 / self.labels.size) if self.mean else gy[..., None]
         if isinstance(gy, Tensor):
             one_hot = (np.arange(self.log_p.shape[-1]) == self.labels[..., None]).astype(gy.dtype)
-            return gy[..., None] * (self._probabilities(gy)[1] - one_hot)
+            return scale * (self._probabilities(gy)[1] - one_hot)
         p = np.exp(self.log_p)                  # a fresh array: take the one-hot off in place
         p[_label_positions(self.labels)] -= 1
-        p *= gy[..., None]
+        p *= scale
         return p
+
+
+class SquaredErrorMean(Function):
+    """mean((prediction − target)²) over every element, in one op (the MSE training loss).
+
+    Backward: ∂/∂prediction = 2 (prediction − target) / n, ∂/∂target = the opposite.
+
+    >>> import descend as dc
+    >>> SquaredErrorMean.apply(dc.tensor([1.0, 3.0]), dc.tensor([0.0, 0.0])).item()   # (1 + 9) / 2
+    5.0
+    """
+
+    name = "squared_error_mean"
+
+    def forward(self, pred: np.ndarray, true: np.ndarray) -> np.ndarray:
+        difference = pred - true
+        return np.vdot(difference, difference) / difference.size if difference.size else \
+            np.asarray(np.nan, dtype=difference.dtype)
+
+    def backward(self, gy: Any) -> tuple[Any, Any]:
+        pred, true = self.operands(gy)
+        need_pred, need_true = self.needs_input_grad
+        g = (pred - true) * (gy * (2.0 / pred.size))
+        return (g if need_pred else None, -g if need_true else None)
 
 
 class SigmoidCrossEntropy(Function):

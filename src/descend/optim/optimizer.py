@@ -260,7 +260,7 @@ class Optimizer:
         ['exp_avg', 'exp_avg_sq', 'step']
         """
         state = {position: {k: v.copy() if isinstance(v, np.ndarray) else v
-                            for k, v in entries.items()}
+                            for k, v in entries.items() if not k.startswith("_")}
                  for position, entries in self.state.items()}
         groups, start = [], 0
         for group in self.param_groups:
