@@ -2,7 +2,8 @@
 
 A two-layer tanh network (written with dc.linear) learns y = sin(3x); the weights are saved
 every few steps, and the loss is drawn on the plane of the path's two principal directions,
-and on two filter-normalised random directions. Also runs the learning-rate finder.
+and on two filter-normalised random directions. The learning rate comes from the finder for
+parameters (lr_find_params); examples/lab_training.py runs the finder on a compiled model.
 Run: python examples/lab_landscape.py [folder]
 """
 
@@ -31,7 +32,6 @@ def loss_fn():
 finder = lab.lr_find_params(params, loss_fn, optim.SGD, start_lr=1e-3, end_lr=100.0,
                             steps=100)
 print(f"learning-rate finder suggests lr = {finder.suggestion:.3g}")
-viz.plot_lr_find(finder, path=out / "lr_finder.png")
 
 opt = optim.SGD(params, lr=finder.suggestion, momentum=0.9)
 snapshots = [[p.numpy().copy() for p in params]]

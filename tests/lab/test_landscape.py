@@ -12,6 +12,7 @@ from descend.lab import (
     loss_landscape_1d,
     loss_landscape_2d,
     pca_directions,
+    project_path,
     trajectory_landscape,
     unit_direction,
 )
@@ -112,6 +113,39 @@ def test_pca_of_a_two_parameter_path_reproduces_it_exactly():
         w.data[...] = saved
     assert land.losses[0, 0] == pytest.approx(expected)
     assert land.path is path or np.array_equal(land.path, path)
+
+
+def test_a_path_on_random_or_chosen_planes():
+    params, loss_fn = _model()
+    rng = np.random.default_rng(5)
+    snapshots = [[p.numpy() + 0.3 * k * rng.standard_normal(p.shape) for p in params]
+                 for k in range(4, -1, -1)]                   # ends at the current weights
+    d, e = unit_direction(params, 0, (0, 0)), unit_direction(params, 2, (1, 0))
+    land = trajectory_landscape(loss_fn, params, snapshots, directions=[d, e], steps=5,
+                                span=2.0)
+    expected = [[s[0][0, 0] - snapshots[-1][0][0, 0], s[2][1, 0] - snapshots[-1][2][1, 0]]
+                for s in snapshots]                           # least squares on unit axes
+    np.testing.assert_allclose(land.path, expected, atol=1e-12)
+    assert land.explained is None and land.alphas[0] <= -2.0 and land.alphas[-1] >= 2.0
+    assert land.losses[2, 2] != land.losses[0, 0]
+    skew = [[a + b for a, b in zip(d, e)], e]                 # not orthogonal: still exact
+    np.testing.assert_allclose(project_path(snapshots, skew)[:, 0], land.path[:, 0],
+                               atol=1e-12)
+    dc.seed(2)
+    random_plane = trajectory_landscape(loss_fn, params, snapshots, directions="filter",
+                                        steps=5)
+    assert not random_plane.directions[0][1].any()            # biases left out
+    np.testing.assert_allclose(np.linalg.norm(random_plane.directions[0][0], axis=0),
+                               np.linalg.norm(snapshots[-1][0], axis=0))
+    assert random_plane.alphas[0] <= -1.0 and (random_plane.path[-1] == 0).all()
+    with pytest.raises(ValueError, match="directions must be 'pca', 'filter' or two"):
+        trajectory_landscape(loss_fn, params, snapshots, directions="random")
+    with pytest.raises(ValueError, match="the snapshots have parameter shapes"):
+        trajectory_landscape(loss_fn, params[:2], snapshots)
+    with pytest.raises(ValueError, match="span must be positive"):
+        trajectory_landscape(loss_fn, params, snapshots, span=-1.0)
+    with pytest.raises(ValueError, match="the directions have 2 entries, the snapshots 21"):
+        project_path(snapshots, [[np.ones(2)], [np.ones(2)]])
 
 
 def test_a_slice_through_two_chosen_weights():

@@ -177,7 +177,7 @@ def test_landscape_lr_finder_and_momentum_pictures(tmp_path, picture):
         lr_w[0] -= lr * 2 * lr_w[0]
         return loss
 
-    result = lab.lr_find(step, start_lr=1e-4, end_lr=10.0, steps=50)
+    result = lab.lr_range_test(step, start_lr=1e-4, end_lr=10.0, steps=50)
     fig = viz.plot_lr_find(result, path=tmp_path / "lr.png")
     picture(tmp_path / "lr.png", (600, 420))
     assert fig.axes[0].get_legend().get_texts()[2].get_text().startswith("suggested lr")

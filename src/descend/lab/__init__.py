@@ -1,4 +1,4 @@
-"""The gradient-descent lab: toy problems, optimizer races and sweeps, the ``explain`` trace.
+"""The gradient-descent lab: toy problems, races, the ``explain`` trace, landscapes, LR finder.
 
 >>> import descend as dc
 >>> sorted(dc.lab.PROBLEMS)
@@ -13,10 +13,11 @@ from descend.lab.landscape import (
     loss_landscape_1d,
     loss_landscape_2d,
     pca_directions,
+    project_path,
     trajectory_landscape,
     unit_direction,
 )
-from descend.lab.lr_finder import LRFinderResult, lr_find, lr_find_params
+from descend.lab.lr_finder import LRFinderResult, lr_find, lr_find_params, lr_range_test
 from descend.lab.momentum import (
     MomentumLab,
     Settings,
@@ -36,13 +37,14 @@ from descend.lab.problems import (
     get_problem,
 )
 from descend.lab.race import PRESETS, Race, Trajectory, lr_sweep, preset, race, run
+from descend.lab.recorder import TrajectoryRecorder
 
 __all__ = [
     "PRESETS", "PROBLEMS", "Beale", "Explanation", "LRFinderResult", "Landscape",
     "LinearRegression", "MomentumLab", "Problem", "Quadratic", "Race", "Rosenbrock", "Saddle",
-    "Settings", "SigmoidNeuron", "StepExplanation", "Trajectory", "explain", "explain_step",
-    "filter_normalized_direction",
-    "get_problem", "loss_landscape_1d", "loss_landscape_2d", "lr_find", "lr_find_params",
+    "Settings", "SigmoidNeuron", "StepExplanation", "Trajectory", "TrajectoryRecorder",
+    "explain", "explain_step", "filter_normalized_direction", "get_problem",
+    "loss_landscape_1d", "loss_landscape_2d", "lr_find", "lr_find_params", "lr_range_test",
     "lr_sweep", "measured_rate", "momentum_lab", "optimal_settings", "pca_directions", "preset",
-    "race", "run", "trajectory_landscape", "unit_direction",
+    "project_path", "race", "run", "trajectory_landscape", "unit_direction",
 ]

@@ -83,9 +83,14 @@ def filter_normalized_direction(params: Sequence[Tensor], *, ignore_1d: bool = T
     >>> np.linalg.norm(d, axis=0).round(6).tolist()     # each column's norm = sqrt(3)
     [1.732051, 1.732051]
     """
+    arrays = [p.data for p in _arrays(params, "filter_normalized_direction")]
+    return _filter_normalized(arrays, ignore_1d=ignore_1d)
+
+
+def _filter_normalized(weights: Sequence[ArrayLike], *, ignore_1d: bool) -> Direction:
     direction = []
-    for p in _arrays(params, "filter_normalized_direction"):
-        w = np.asarray(p.data, dtype=np.float64)
+    for array in weights:
+        w = np.asarray(array, dtype=np.float64)
         d = backend.rng().standard_normal(w.shape)
         if w.ndim <= 1:
             d = np.zeros_like(w) if ignore_1d else d * np.linalg.norm(w) / (np.linalg.norm(d)
@@ -234,6 +239,24 @@ def loss_landscape_2d(loss_fn: LossFn, params: Sequence[Tensor], *,
     return Landscape(grid, grid, _plane(loss_fn, params, base, dirs, grid, grid), dirs)
 
 
+def _flatten(snapshots: Sequence[Sequence[ArrayLike]], where: str
+             ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """``(k, n)`` rows of all weights of each snapshot, and the parameter shapes."""
+    if len(snapshots) < 3:
+        raise ValueError(f"{where}: need at least 3 snapshots, got {len(snapshots)}")
+    shapes = [np.shape(a) for a in snapshots[-1]]
+    if any([np.shape(a) for a in snap] != shapes for snap in snapshots):
+        raise ValueError(f"{where}: every snapshot must have the same parameter shapes")
+    flat = np.stack([np.concatenate([np.ravel(np.asarray(a, np.float64)) for a in snap])
+                     for snap in snapshots])
+    return flat, shapes
+
+
+def _unflatten(vector: np.ndarray, shapes: list[tuple[int, ...]]) -> Direction:
+    sizes = np.cumsum([int(np.prod(sh)) for sh in shapes])[:-1]
+    return [part.reshape(sh) for part, sh in zip(np.split(vector, sizes), shapes)]
+
+
 def pca_directions(snapshots: Sequence[Sequence[ArrayLike]]) -> tuple[list[Direction],
                                                                         np.ndarray, np.ndarray]:
     """The first two principal directions of a trajectory of weights, centred on the last.
@@ -252,13 +275,7 @@ def pca_directions(snapshots: Sequence[Sequence[ArrayLike]]) -> tuple[list[Direc
     >>> explained.round(6).tolist(), path[:, 0].round(4).tolist()[:2]
     ([1.0, 0.0], [6.7082, 4.4721])
     """
-    if len(snapshots) < 3:
-        raise ValueError(f"pca_directions: need at least 3 snapshots, got {len(snapshots)}")
-    shapes = [np.shape(a) for a in snapshots[-1]]
-    if any([np.shape(a) for a in snap] != shapes for snap in snapshots):
-        raise ValueError("pca_directions: every snapshot must have the same parameter shapes")
-    flat = np.stack([np.concatenate([np.ravel(np.asarray(a, np.float64)) for a in snap])
-                     for snap in snapshots])
+    flat, shapes = _flatten(snapshots, "pca_directions")
     centred = flat - flat[-1]
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     if vt.shape[0] < 2:
@@ -267,26 +284,76 @@ def pca_directions(snapshots: Sequence[Sequence[ArrayLike]]) -> tuple[list[Direc
     axes = vt[:2] * sign[:, None]
     variance = s**2
     explained = variance[:2] / max(variance.sum(), 1e-300)
-    sizes = np.cumsum([int(np.prod(sh)) for sh in shapes])[:-1]
-    directions = [[part.reshape(sh) for part, sh in zip(np.split(ax, sizes), shapes)]
-                  for ax in axes]
-    return directions, centred @ axes.T, explained
+    return [_unflatten(ax, shapes) for ax in axes], centred @ axes.T, explained
+
+
+def project_path(snapshots: Sequence[Sequence[ArrayLike]],
+                 directions: Sequence[Sequence[ArrayLike]]) -> np.ndarray:
+    """The ``(k, 2)`` coordinates ``(α, β)`` of each snapshot on the plane through the last one.
+
+    The plane is spanned by the two ``directions`` (need not be orthogonal); each snapshot
+    ``θ`` is mapped to the ``(α, β)`` whose point ``θ_last + α·d + β·e`` is nearest to it (least
+    squares), so the last snapshot is at ``(0, 0)``.
+
+    >>> import numpy as np
+    >>> snaps = [[np.array([2.0, 1.0, 5.0])], [np.array([1.0, 0.0, 3.0])],
+    ...          [np.array([0.0, 0.0, 0.0])]]
+    >>> project_path(snaps, [[np.array([1.0, 0.0, 0.0])], [np.array([0.0, 1.0, 0.0])]])
+    array([[2., 1.],
+           [1., 0.],
+           [0., 0.]])
+    """
+    flat, _ = _flatten(snapshots, "project_path")
+    if len(directions) != 2:
+        raise ValueError(f"project_path: directions must be two, got {len(directions)}")
+    basis = np.stack([np.concatenate([np.ravel(np.asarray(a, np.float64)) for a in d])
+                      for d in directions])
+    if basis.shape[1] != flat.shape[1]:
+        raise ValueError(f"project_path: the directions have {basis.shape[1]} entries, the "
+                         f"snapshots {flat.shape[1]}; both must be shaped like the parameters")
+    coefficients, *_ = np.linalg.lstsq(basis.T, (flat - flat[-1]).T, rcond=None)
+    return coefficients.T
+
+
+def _path_plane(params: list[Tensor], snapshots: Sequence[Sequence[ArrayLike]],
+                directions: str | Sequence[Sequence[ArrayLike]]) -> list[Direction]:
+    """The two directions of a non-PCA plane: filter-normalised random ones, or given ones."""
+    if isinstance(directions, str):
+        if directions != "filter":
+            raise ValueError(f"trajectory_landscape: directions must be 'pca', 'filter' or two "
+                             f"directions, got {directions!r}")
+        return [_filter_normalized(snapshots[-1], ignore_1d=True) for _ in range(2)]
+    if len(directions) != 2:
+        raise ValueError(f"trajectory_landscape: directions must be two, got {len(directions)}")
+    return [_check_direction(params, d, "trajectory_landscape") for d in directions]
 
 
 def trajectory_landscape(loss_fn: LossFn, params: Sequence[Tensor],
-                         snapshots: Sequence[Sequence[ArrayLike]], *, steps: int = 21,
-                         margin: float = 0.25) -> Landscape:
-    """The loss on the PCA plane of a training trajectory, with the path projected onto it.
+                         snapshots: Sequence[Sequence[ArrayLike]], *,
+                         directions: str | Sequence[Sequence[ArrayLike]] = "pca",
+                         steps: int = 21, margin: float = 0.25, span: float | None = None
+                         ) -> Landscape:
+    """The loss on a plane through the last snapshot, with the training path projected onto it.
 
-    The plane passes through the last snapshot; the grid covers the path plus ``margin``
-    of its extent on every side.
+    With ``directions="pca"`` the plane is the one the path moved in most: its first two
+    principal components. ``"filter"`` takes two filter-normalised random directions (scaled
+    to the last snapshot's weights), as :func:`loss_landscape_2d` does; in a space of many
+    weights they are almost orthogonal to the path, which then looks short. The grid covers
+    the path plus ``margin`` of its extent on every side, and at least ``[−span, span]²``.
 
     Args:
         loss_fn: computes the loss of the model as it currently is (no arguments).
         params: the parameter tensors; restored afterwards.
-        snapshots: the weights saved during training (each a list of arrays).
+        snapshots: the weights saved during training (each a list of arrays, first to last).
+        directions: ``"pca"``, ``"filter"`` or two directions (each a list of arrays shaped
+            like the parameters).
         steps: grid points per axis.
         margin: extra room around the path, as a fraction of its extent.
+        span: the least half-width of the grid (default: none for ``"pca"``, 1 otherwise).
+
+    Returns:
+        A :class:`Landscape` with ``path`` (``(k, 2)``, the last snapshot at ``(0, 0)``) and,
+        for PCA, ``explained``.
 
     >>> import descend as dc, numpy as np
     >>> w = dc.tensor([0.0, 0.0], dtype="float64", requires_grad=True)
@@ -296,12 +363,25 @@ def trajectory_landscape(loss_fn: LossFn, params: Sequence[Tensor],
     ((5, 5), (6, 2), 1.0)
     """
     params = _arrays(params, "trajectory_landscape")
-    directions, path, explained = pca_directions(snapshots)
     _grid(1.0, steps, "trajectory_landscape")
+    shapes = [p.shape for p in params]
+    if snapshots and [np.shape(a) for a in snapshots[-1]] != shapes:
+        raise ValueError(f"trajectory_landscape: the snapshots have parameter shapes "
+                         f"{[np.shape(a) for a in snapshots[-1]]}, the params {shapes}")
+    if isinstance(directions, str) and directions == "pca":
+        dirs, path, explained = pca_directions(snapshots)
+    else:
+        dirs = _path_plane(params, snapshots, directions)
+        path, explained = project_path(snapshots, dirs), None
+        span = 1.0 if span is None else span
     lo, hi = path.min(axis=0), path.max(axis=0)
     pad = margin * np.maximum(hi - lo, 1e-8)
-    alphas = np.linspace(lo[0] - pad[0], hi[0] + pad[0], steps)
-    betas = np.linspace(lo[1] - pad[1], hi[1] + pad[1], steps)
+    lo, hi = lo - pad, hi + pad
+    if span is not None:
+        if not span > 0:
+            raise ValueError(f"trajectory_landscape: span must be positive, got {span!r}")
+        lo, hi = np.minimum(lo, -span), np.maximum(hi, span)
+    alphas, betas = (np.linspace(lo[i], hi[i], steps) for i in range(2))
     base = [np.asarray(a, dtype=np.float64) for a in snapshots[-1]]
-    losses = _plane(loss_fn, params, base, directions, alphas, betas)
-    return Landscape(alphas, betas, losses, directions, path, explained)
+    losses = _plane(loss_fn, params, base, dirs, alphas, betas)
+    return Landscape(alphas, betas, losses, dirs, path, explained)

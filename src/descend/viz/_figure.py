@@ -41,16 +41,21 @@ def new_figure(width: float, height: float, *, what: str) -> Any:
     return fig
 
 
+def picture_path(path: PathLike, where: str = "save") -> Path:
+    """``path`` as a ``Path``, or a ValueError unless its suffix names a picture format."""
+    path = Path(path)
+    if path.suffix.lower() not in {".png", ".svg", ".pdf", ".jpg", ".jpeg"}:
+        raise ValueError(
+            f"{where}: cannot tell the picture format from {str(path)!r}; "
+            "end the file name with .png, .svg or .pdf"
+        )
+    return path
+
+
 def save(fig: Any, path: PathLike | None, *, dpi: int = 100) -> Any:
     """Save ``fig`` to ``path`` when given (the suffix picks PNG, SVG or PDF); return ``fig``."""
     if path is not None:
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in {".png", ".svg", ".pdf", ".jpg", ".jpeg"}:
-            raise ValueError(
-                f"save: cannot tell the picture format from {str(path)!r}; "
-                "end the file name with .png, .svg or .pdf"
-            )
+        path = picture_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=dpi)
     return fig

@@ -45,6 +45,7 @@ def history_dict(history: Any) -> dict[str, list[float]]:
 
 
 def _groups(data: dict[str, list[float]], metrics: Sequence[str] | None) -> list[str]:
+    """The quantities to draw: the chosen ones, or all but a learning rate that never changed."""
     names = [k for k in data if not k.startswith("val_")]
     names += [k[4:] for k in data if k.startswith("val_") and k[4:] not in names]
     if metrics is not None:
@@ -52,18 +53,22 @@ def _groups(data: dict[str, list[float]], metrics: Sequence[str] | None) -> list
         if unknown:
             raise ValueError(f"plot_history: no values for {', '.join(unknown)}; the history has "
                              f"{', '.join(names)}")
-        names = list(metrics)
-    return names
+        return list(metrics)
+    constant_lr = "lr" in data and len(set(data["lr"])) <= 1
+    return [n for n in names if not (n == "lr" and constant_lr)] or names
 
 
 def plot_history(history: Any, *, metrics: Sequence[str] | None = None, log_scale: bool = False,
                  path: PathLike | None = None, title: str | None = None) -> Any:
     """One panel per quantity (loss first, then each metric), training solid, validation dashed.
 
+    The learning rate ``fit`` logs (``"lr"``) gets a panel of its own when it changed during
+    training (a schedule, ``ReduceLROnPlateau``) or when ``metrics`` asks for it.
+
     Args:
         history: a ``History`` (anything with ``.history``), a dict of lists per epoch (keys
             like ``"loss"``, ``"val_loss"``, ``"mae"``, ``"val_mae"``) or a list of losses.
-        metrics: which quantities to draw (default: all of them).
+        metrics: which quantities to draw (default: all of them but a constant ``"lr"``).
         log_scale: use a logarithmic y axis.
         path: where to save.
         title: a title over the panels.
@@ -83,7 +88,8 @@ def plot_history(history: Any, *, metrics: Sequence[str] | None = None, log_scal
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
         color_train, color_val = colors(2)
-        for key, style, color, label in ((name, "-", color_train, "training"),
+        first = "learning rate" if name == "lr" else "training"
+        for key, style, color, label in ((name, "-", color_train, first),
                                          (f"val_{name}", "--", color_val, "validation")):
             if key in data:
                 values = data[key]
@@ -110,7 +116,8 @@ def text_chart(history: Any, *, width: int = 60, height: int = 12, log_scale: bo
         width: columns of the plotting area.
         height: rows of the plotting area.
         log_scale: space the rows logarithmically (values must be positive).
-        keys: which series to draw (default: all).
+        keys: which series to draw (default: ``loss`` and ``val_loss`` when the history has
+            a loss, since one scale suits one quantity; else every series).
 
     Returns:
         The chart as one string (a legend line first, then the plot).
@@ -124,7 +131,8 @@ def text_chart(history: Any, *, width: int = 60, height: int = 12, log_scale: bo
        1       3
     """
     data = history_dict(history)
-    keys = list(data) if keys is None else list(keys)
+    if keys is None:
+        keys = [k for k in ("loss", "val_loss") if k in data] if "loss" in data else list(data)
     missing = [k for k in keys if k not in data]
     if missing:
         raise ValueError(f"text_chart: no series {', '.join(missing)}; have {', '.join(data)}")

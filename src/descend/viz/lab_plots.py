@@ -92,11 +92,21 @@ def _axis_names(landscape: Landscape) -> tuple[str, str]:
 def plot_lr_find(result: LRFinderResult, *, path: PathLike | None = None) -> Any:
     """Loss against learning rate (log axis), smoothed, with the suggested learning rate marked.
 
+    The y axis spans the smoothed loss up to its lowest point, so the blow-up runs off the top.
+
+    Args:
+        result: from ``dc.lab.lr_find``, ``lr_find_params`` or ``lr_range_test``.
+        path: where to save.
+
+    Returns:
+        The matplotlib ``Figure``.
+
     >>> import descend as dc
     >>> w = [5.0]
     >>> def step(lr):
     ...     loss = w[0] ** 2; w[0] -= lr * 2 * w[0]; return loss
-    >>> fig = dc.viz.plot_lr_find(dc.lab.lr_find(step, start_lr=1e-4, end_lr=10, steps=40))
+    >>> fig = dc.viz.plot_lr_find(dc.lab.lr_range_test(step, start_lr=1e-4, end_lr=10,
+    ...                                                  steps=40))
     >>> fig.axes[0].get_xscale()
     'log'
     """
@@ -111,8 +121,11 @@ def plot_lr_find(result: LRFinderResult, *, path: PathLike | None = None) -> Any
                label=f"suggested lr {result.suggestion:.2g}")
     ax.set_xscale("log")
     if ok.any():
-        low, high = result.smoothed[ok].min(), result.smoothed[ok][0]
-        ax.set_ylim(low - 0.1 * abs(high - low), high + 0.6 * abs(high - low) + 1e-12)
+        smoothed = result.smoothed[ok]
+        lowest = int(np.argmin(smoothed))
+        low, high = smoothed[lowest], smoothed[:lowest + 1].max()
+        room = abs(high - low) + 1e-12
+        ax.set_ylim(low - 0.1 * room, high + 0.15 * room)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
     ax.set_title("learning-rate finder" + (" (stopped: loss blew up)" if result.diverged else ""))
