@@ -109,6 +109,7 @@ __all__ = [
     "cos",
     "data",
     "datasets",
+    "demo",
     "detect_anomaly",
     "div",
     "elu",

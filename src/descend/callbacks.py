@@ -5,6 +5,7 @@
 5
 """
 
+from descend.lab.recorder import TrajectoryRecorder
 from descend.train.callbacks import (
     Callback,
     CallbackList,
@@ -22,9 +23,11 @@ from descend.train.loggers import (
     TensorBoard,
 )
 from descend.train.progress import EpochLine, ProgressBar
+from descend.viz.live import LivePlot, TerminalChart
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "EpochLine", "GradientNormLogger",
-    "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgressBar",
-    "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
+    "History", "LambdaCallback", "LearningRateScheduler", "LivePlot", "ModelCheckpoint",
+    "ProgressBar", "ReduceLROnPlateau", "TensorBoard", "TerminalChart", "TerminateOnNaN",
+    "TrajectoryRecorder",
 ]

@@ -3,7 +3,11 @@
 A :class:`Configurable` class remembers the arguments its constructor was called with;
 :func:`serialize` turns such an object into ``{"class_name": ..., "config": {...}}`` made only of
 JSON types, and :func:`deserialize` rebuilds it by looking the class name up among the
-Configurable classes defined so far — never by executing code, so loading a file is safe.
+Configurable classes defined so far — never by executing code from the file, so loading a file
+is safe. descend's own classes are named plainly (``"Dense"``); classes defined elsewhere by
+module and qualified name (``"mymodels.Net"``), so two classes called ``Net`` do not clash. A
+class that moved (saved from ``__main__``, loaded from a module) is still found by its plain
+name when exactly one class has it.
 
 >>> from descend.config import deserialize, serialize
 >>> import descend as dc
@@ -18,19 +22,26 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, ClassVar
+from typing import Any
 
 _REGISTRY: dict[str, type] = {}
 
 
 class Configurable:
-    """Mixin: records the outermost constructor call's arguments as ``self._config``."""
+    """Mixin: records the outermost constructor call's arguments as ``self._config``.
 
-    _registry: ClassVar[dict[str, type]] = _REGISTRY
+    Every subclass is registered by :func:`registry_name`, so :func:`deserialize` can find it.
+
+    >>> class Scale(Configurable):
+    ...     def __init__(self, factor=2.0):
+    ...         self.factor = factor
+    >>> Scale(factor=3.0).get_config()
+    {'factor': 3.0}
+    """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _REGISTRY.setdefault(cls.__name__, cls)
+        _REGISTRY[registry_name(cls)] = cls  # a class defined again (a notebook cell) replaces
         init = cls.__dict__.get("__init__")
         if init is None:
             return
@@ -49,18 +60,33 @@ class Configurable:
         cls.__init__ = recording_init  # type: ignore[misc]
 
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments, as JSON-compatible values (nested objects serialized)."""
+        """The constructor arguments, as JSON-compatible values (nested objects serialized).
+
+        >>> import descend as dc
+        >>> dc.nn.regularizers.L2(0.1).get_config()
+        {'l2': 0.1}
+        """
         return {name: to_json(value, f"{type(self).__name__}.{name}")
                 for name, value in self.__dict__.get("_config", {}).items()}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:
-        """Rebuild an object from :meth:`get_config`'s output."""
+        """Rebuild an object from :meth:`get_config`'s output.
+
+        >>> import descend as dc
+        >>> dc.nn.Dense.from_config({"units": 2, "input_dim": 3}).kernel.shape
+        (3, 2)
+        """
         return cls(**{name: from_json(value) for name, value in config.items()})
 
 
 def to_json(value: Any, where: str) -> Any:
-    """``value`` as JSON types: Configurable objects and named functions become specs."""
+    """``value`` as JSON types: Configurable objects and named functions become specs.
+
+    >>> import descend as dc
+    >>> to_json((1, dc.nn.initializers.Constant(0.5), dc.relu), "example")
+    [1, {'class_name': 'Constant', 'config': {'value': 0.5}}, 'relu']
+    """
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple):
@@ -88,7 +114,11 @@ def to_json(value: Any, where: str) -> Any:
 
 
 def from_json(value: Any) -> Any:
-    """Undo :func:`to_json`: specs become objects again, lists become tuples."""
+    """Undo :func:`to_json`: specs become objects again, lists become tuples.
+
+    >>> from_json([1, {"class_name": "Constant", "config": {"value": 0.5}}])
+    (1, Constant(value=0.5))
+    """
     if isinstance(value, dict) and set(value) == {"class_name", "config"}:
         return deserialize(value)
     if isinstance(value, list):
@@ -96,22 +126,62 @@ def from_json(value: Any) -> Any:
     return value
 
 
+def registry_name(cls: type) -> str:
+    """The name a class is saved under: plain for descend's classes, else module-qualified.
+
+    >>> import descend as dc
+    >>> registry_name(dc.nn.Dense)
+    'Dense'
+    """
+    if cls.__module__.split(".")[0] == "descend":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def serialize(obj: Configurable) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}`` for a Configurable object."""
-    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    """``{"class_name": ..., "config": ...}`` for a Configurable object.
+
+    >>> import descend as dc
+    >>> serialize(dc.nn.Dropout(0.25))
+    {'class_name': 'Dropout', 'config': {'rate': 0.25, 'input_shape': None}}
+    """
+    return {"class_name": registry_name(type(obj)), "config": obj.get_config()}
+
+
+def _find_class(name: str) -> type:
+    cls = _REGISTRY.get(name)
+    if cls is not None:
+        return cls
+    plain = name.rsplit(".", 1)[-1]
+    candidates = [c for c in _REGISTRY.values() if c.__name__ == plain]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(sorted(registry_name(c) for c in candidates))
+        raise ValueError(f"the model file names class {name!r}, which is not defined; several "
+                         f"classes could be meant ({names})")
+    raise ValueError(
+        f"unknown class {name!r} in the model file; import or define it before loading "
+        "(loading only rebuilds descend's classes and those your program defines)"
+    )
 
 
 def deserialize(spec: dict[str, Any]) -> Any:
-    """Rebuild the object described by a :func:`serialize` spec (registered classes only)."""
+    """Rebuild the object described by a :func:`serialize` spec (registered classes only).
+
+    >>> deserialize({"class_name": "Dropout", "config": {"rate": 0.25}})
+    Dropout(rate=0.25)
+    >>> deserialize({"class_name": "subprocess.Popen", "config": {"args": "ls"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown class 'subprocess.Popen' in the model file; import or define it ...
+    """
     if not isinstance(spec, dict) or "class_name" not in spec:
         raise ValueError(f"not a descend object description: {spec!r}")
     name = spec["class_name"]
-    cls = _REGISTRY.get(name)
-    if cls is None:
-        raise ValueError(
-            f"unknown class {name!r} in the model file; import the module that defines it "
-            "before loading"
-        )
+    if not isinstance(name, str):
+        raise ValueError(f"not a descend object description: class_name {name!r}")
+    cls = _find_class(name)
     config = spec.get("config", {})
     if not isinstance(config, dict):
         raise ValueError(f"the description of {name} has no valid config: {config!r}")

@@ -1,27 +1,14 @@
-"""Training: ``Model`` (compile/fit/evaluate/predict), callbacks, History and progress display."""
+"""Training: ``Model`` (compile/fit/evaluate/predict), the loop, callbacks and progress display.
+
+``dc.Model`` (and ``dc.Sequential``, a Model) is the entry point; the callbacks are gathered
+in :mod:`descend.callbacks` (``dc.callbacks``).
+
+>>> import descend as dc
+>>> dc.train.Model is dc.Model
+True
+"""
 
 import descend.nn  # noqa: F401  (nn.Sequential subclasses Model: load nn before the trainer)
-from descend.train.callbacks import (
-    Callback,
-    CallbackList,
-    EarlyStopping,
-    LambdaCallback,
-    LearningRateScheduler,
-    ReduceLROnPlateau,
-    TerminateOnNaN,
-)
-from descend.train.loggers import (
-    CSVLogger,
-    GradientNormLogger,
-    History,
-    ModelCheckpoint,
-    TensorBoard,
-)
 from descend.train.model import Model
-from descend.train.progress import EpochLine, ProgressBar
 
-__all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "EpochLine", "GradientNormLogger",
-    "History", "LambdaCallback", "LearningRateScheduler", "Model", "ModelCheckpoint",
-    "ProgressBar", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
-]
+__all__ = ["Model"]

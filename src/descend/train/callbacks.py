@@ -15,6 +15,7 @@ current batch.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Callable, Iterable
@@ -22,9 +23,27 @@ from typing import Any
 
 Logs = dict[str, Any]
 
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin",
+         "on_batch_end")
+"""The hooks a callback may override."""
+
 
 class Callback:
-    """Base class: override any of the ``on_*`` hooks; each receives a ``logs`` dict."""
+    """Base class: override any of the ``on_*`` hooks; each receives a ``logs`` dict.
+
+    >>> import numpy as np, descend as dc
+    >>> class CountBatches(dc.callbacks.Callback):
+    ...     def on_train_begin(self, logs=None):
+    ...         self.count = 0
+    ...     def on_batch_end(self, batch, logs=None):
+    ...         self.count += 1
+    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1)]); model.compile("sgd", "mse")
+    >>> counter = CountBatches()
+    >>> _ = model.fit(np.ones((10, 1)), np.ones(10), batch_size=4, epochs=2, verbose=0,
+    ...               callbacks=[counter])
+    >>> counter.count
+    6
+    """
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -35,7 +54,8 @@ class Callback:
         self.model = model
 
     def set_params(self, params: dict[str, Any]) -> None:
-        """Called by ``fit`` with ``epochs``, ``steps`` (batches per epoch) and ``verbose``."""
+        """Called by ``fit`` with ``epochs``, ``steps`` (batches per epoch), ``verbose``,
+        ``batch_size`` and ``metrics`` (the keys every epoch's logs will have)."""
         self.params = params
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
@@ -74,20 +94,35 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
-                    f"callbacks: expected descend Callback objects, got {type(cb).__name__}"
+                    f"callbacks: expected descend Callback objects (dc.callbacks.*), got "
+                    f"{type(cb).__name__}; wrap a function in dc.callbacks.LambdaCallback"
                 )
+        self._hooks = {hook: [getattr(cb, hook) for cb in self.callbacks if _overrides(cb, hook)]
+                       for hook in HOOKS}
+
+    def listens(self, hook: str) -> bool:
+        """Whether any callback overrides ``hook`` (so the loop can skip building its logs).
+
+        >>> from descend.train.callbacks import CallbackList, TerminateOnNaN
+        >>> lst = CallbackList([TerminateOnNaN()])
+        >>> lst.listens("on_batch_end"), lst.listens("on_batch_begin")
+        (True, False)
+        """
+        return bool(self._hooks[hook])
 
     def _each(self, hook: str, *args: Any) -> None:
-        for cb in self.callbacks:
-            getattr(cb, hook)(*args)
+        for method in self._hooks[hook]:
+            method(*args)
 
     def set_model(self, model: Any) -> None:
         super().set_model(model)
-        self._each("set_model", model)
+        for cb in self.callbacks:
+            cb.set_model(model)
 
     def set_params(self, params: dict[str, Any]) -> None:
         super().set_params(params)
-        self._each("set_params", params)
+        for cb in self.callbacks:
+            cb.set_params(params)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._each("on_train_begin", logs)
@@ -106,6 +141,11 @@ class CallbackList(Callback):
 
     def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         self._each("on_batch_end", batch, logs)
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    """Whether ``callback`` does something in ``hook`` (its class or the instance sets it)."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
 class LambdaCallback(Callback):
@@ -202,9 +242,11 @@ class EarlyStopping(_Monitor):
     Args:
         monitor: the logged quantity to watch (``"val_loss"`` by default).
         min_delta: a change smaller than this does not count as an improvement.
-        patience: epochs without improvement to wait before stopping.
+        patience: how many epochs in a row without improvement end training (as in Keras;
+            0 behaves like 1: stop at the first epoch that does not improve).
         mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy-like names).
-        restore_best_weights: put back the weights of the best epoch when stopping.
+        restore_best_weights: when it stops training, put back the weights (and buffers) of
+            the best epoch; ``best_epoch`` says which one (counting from 0).
 
     >>> from descend.train.callbacks import EarlyStopping
     >>> EarlyStopping(patience=3).mode
@@ -223,7 +265,7 @@ class EarlyStopping(_Monitor):
         self.best_weights: dict[str, Any] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        self.wait, self.stopped_epoch, self.best_weights = 0, None, None
+        self.wait, self.stopped_epoch, self.best_epoch, self.best_weights = 0, None, None, None
         self.best = math.inf if self.mode == "min" else -math.inf
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
@@ -236,7 +278,7 @@ class EarlyStopping(_Monitor):
                 self.best_weights = {k: v.copy() for k, v in self.model.state_dict().items()}
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= max(self.patience, 1):
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.restore_best_weights and self.best_weights is not None:
@@ -245,6 +287,10 @@ class EarlyStopping(_Monitor):
 
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+
+    After ``patience`` epochs in a row without an improvement of more than ``min_delta``
+    (as in Keras), the optimizer's learning rate becomes ``max(lr * factor, min_lr)``; then
+    ``cooldown`` epochs pass before the count starts again.
 
     >>> from descend.train.callbacks import ReduceLROnPlateau
     >>> ReduceLROnPlateau(factor=0.5, patience=2).factor
@@ -276,7 +322,7 @@ class ReduceLROnPlateau(_Monitor):
         if self.cooldown_left > 0:
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= max(self.patience, 1):
             optimizer = self.model.optimizer
             optimizer.lr = max(optimizer.lr * self.factor, self.min_lr)
             self.cooldown_left, self.wait = self.cooldown, 0
@@ -301,15 +347,21 @@ class LearningRateScheduler(Callback):
                             "or a dc.optim.schedules object")
         self.schedule = schedule
 
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        owner = getattr(self.schedule, "optimizer", None)
+        if owner is not None and owner is not self.model.optimizer:
+            raise ValueError("LearningRateScheduler: the schedule was made for another "
+                             "optimizer; make it for this model's: "
+                             "schedule = ExponentialLR(model.optimizer, ...) after compile")
+
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         if hasattr(self.schedule, "step"):
             return
         optimizer = self.model.optimizer
-        try:
-            lr = self.schedule(epoch, optimizer.lr)
-        except TypeError:
-            lr = self.schedule(epoch)
-        if not isinstance(lr, int | float) or not math.isfinite(lr) or lr < 0:
+        lr = self.schedule(epoch, optimizer.lr) if _takes_two(self.schedule) else \
+            self.schedule(epoch)
+        if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) \
+                or lr < 0:
             raise ValueError(f"LearningRateScheduler: the schedule returned {lr!r} for epoch "
                              f"{epoch}; expected a non-negative number")
         optimizer.lr = float(lr)
@@ -317,3 +369,16 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if hasattr(self.schedule, "step"):
             self.schedule.step()
+
+
+def _takes_two(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` accepts two positional arguments (``f(epoch, lr)``)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return False
+    try:
+        signature.bind(0, 0.0)
+    except TypeError:
+        return False
+    return True

@@ -25,6 +25,12 @@ class History(Callback):
     """Records every epoch's logs: ``history["loss"]``, ``history["val_mae"]``, ``history["lr"]``.
 
     ``fit`` returns it. ``epoch`` lists the epoch numbers recorded.
+
+    >>> import numpy as np, descend as dc
+    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1)]); model.compile("sgd", "mse")
+    >>> history = model.fit(np.ones((4, 1)), np.ones(4), epochs=2, verbose=0)
+    >>> history.epoch, sorted(history.history)
+    ([0, 1], ['loss', 'lr'])
     """
 
     def __init__(self) -> None:
@@ -43,14 +49,19 @@ class History(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one row per epoch (epoch, then every logged value) to a CSV file.
+    """Write one row per epoch to a CSV file: the epoch, then every logged value.
+
+    The columns are the first epoch's log keys, in the order the logs hold them (``loss``,
+    metrics, ``val_*``, ``lr``). With ``append=True`` an existing file is continued under its
+    own header (to resume training).
 
     >>> import tempfile, os
     >>> from descend.train.loggers import CSVLogger
     >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
     >>> log = CSVLogger(path); log.on_train_begin()
     >>> log.on_epoch_end(0, {"loss": 0.5}); log.on_train_end()
-    >>> open(path).read().splitlines()
+    >>> from pathlib import Path
+    >>> Path(path).read_text().splitlines()
     ['epoch,loss', '0,0.5']
     """
 
@@ -76,7 +87,7 @@ class CSVLogger(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         if self._keys is None:
-            self._keys = sorted(logs, key=lambda k: (k.startswith("val_"), k == "lr", k))
+            self._keys = list(logs)
             self._writer.writerow(["epoch", *self._keys])
         self._writer.writerow([epoch, *[logs.get(k, "") for k in self._keys]])
         self._file.flush()
@@ -119,7 +130,12 @@ class ModelCheckpoint(_Monitor):
             if value is None or not self._improved(value):
                 return
             self.best = value
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as err:
+            raise ValueError(f"ModelCheckpoint: the file name {self.filepath!r} uses "
+                             f"{err.args[0]}, which is not in the logs; available: epoch, "
+                             f"{', '.join(logs)}") from None
         save(self.model, path, include_optimizer=self.include_optimizer, epoch=epoch + 1)
         self.last_saved = path
 
@@ -141,27 +157,34 @@ class GradientNormLogger(Callback):
 
     def __init__(self, vanishing: float = 1e-6, exploding: float = 1e3) -> None:
         super().__init__()
+        if not 0 <= vanishing < exploding:
+            raise ValueError(f"GradientNormLogger: expected 0 <= vanishing < exploding, got "
+                             f"vanishing={vanishing!r}, exploding={exploding!r}")
         self.vanishing, self.exploding = vanishing, exploding
         self.norms: list[dict[str, float]] = []
-        self._last: dict[str, float] = {}
+        self._grads: list[tuple[str, Any]] = []
 
     def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
-        self._last = {name: float(np.linalg.norm(p.grad.data))
-                      for name, p in self.model.named_parameters() if p.grad is not None}
+        # Keep references only; the norms are computed once, at the end of the epoch.
+        self._grads = [(name, p.grad) for name, p in self.model.named_parameters()
+                       if p.grad is not None]
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        self.norms.append(dict(self._last))
-        for name, norm in self._last.items():
+        norms = {name: float(np.linalg.norm(grad.data)) for name, grad in self._grads}
+        self.norms.append(norms)
+        for name, norm in norms.items():
             if logs is not None:
                 logs[f"grad_norm/{name}"] = norm
             if norm < self.vanishing:
                 warnings.warn(f"GradientNormLogger: the gradient of '{name}' is vanishing "
-                              f"(norm {norm:.3g} at epoch {epoch + 1})", RuntimeWarning,
-                              stacklevel=2)
+                              f"(norm {norm:.3g} at epoch {epoch + 1}, below {self.vanishing:g})"
+                              "; earlier layers barely learn. Try ReLU instead of sigmoid/tanh, "
+                              "a better initialiser or BatchNorm", RuntimeWarning, stacklevel=2)
             elif norm > self.exploding or not math.isfinite(norm):
                 warnings.warn(f"GradientNormLogger: the gradient of '{name}' is exploding "
-                              f"(norm {norm:.3g} at epoch {epoch + 1})", RuntimeWarning,
-                              stacklevel=2)
+                              f"(norm {norm:.3g} at epoch {epoch + 1}, above {self.exploding:g})"
+                              "; try a smaller learning rate or dc.optim.clip_grad_norm",
+                              RuntimeWarning, stacklevel=2)
 
 
 class TensorBoard(Callback):

@@ -18,7 +18,11 @@ from descend.train.callbacks import Callback, Logs
 
 
 def format_logs(logs: Logs) -> str:
-    """``key value`` pairs joined by `` · ``; the learning rate in short form."""
+    """``key value`` pairs joined by `` · ``; the learning rate in short form.
+
+    >>> format_logs({"loss": 2.0, "grad_norm/0.kernel": 0.5})
+    'loss 2.0000'
+    """
     parts = []
     for key, value in logs.items():
         if not isinstance(value, int | float) or key.startswith("grad_norm/"):
@@ -106,9 +110,24 @@ class ProgressBar(Callback):
         stream.flush()
 
 
+def check_verbose(verbose: Any, where: str) -> int:
+    """``verbose`` if it is 0, 1 or 2, else a ValueError naming ``where``.
+
+    >>> check_verbose(3, "fit")
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got 3
+    """
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"{where}: verbose must be 0 (silent), 1 (progress bar) or 2 (one line "
+                         f"per epoch), got {verbose!r}")
+    return int(verbose)
+
+
 def progress_callback(verbose: int) -> Callback | None:
-    """The display for a ``verbose`` level: 0 none, 1 a bar per epoch, 2 a line per epoch."""
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"fit: verbose must be 0 (silent), 1 (progress bar) or 2 (one line per "
-                         f"epoch), got {verbose!r}")
-    return {0: None, 1: ProgressBar(), 2: EpochLine()}[verbose]
+    """The display for a ``verbose`` level: 0 none, 1 a bar per epoch, 2 a line per epoch.
+
+    >>> type(progress_callback(2)).__name__
+    'EpochLine'
+    """
+    return {0: None, 1: ProgressBar(), 2: EpochLine()}[check_verbose(verbose, "fit")]

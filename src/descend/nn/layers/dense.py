@@ -15,7 +15,6 @@ from descend.nn.module import Shape
 from descend.ops.linalg import FUSED_ACTIVATIONS, linear
 from descend.tensor import Tensor
 
-
 _FUSED = {activations.get(name): name for name in FUSED_ACTIVATIONS}
 """Activations the matrix product applies in its own op (fewer passes over memory)."""
 
