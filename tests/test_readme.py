@@ -15,7 +15,7 @@ def test_the_python_tour_runs(tmp_path, monkeypatch):
     code = code.replace("with dc.detect_anomaly(): ...", "pass")
     code = code.replace("verbose=2", "verbose=0")
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(code, "README.md", "exec"), namespace)
     scores = namespace["model"].evaluate(namespace["sc"].transform(namespace["x_te"]),
                                          namespace["y_te"])
     assert set(scores) == {"loss", "mae"} and scores["loss"] < 83  # better than the mean
