@@ -373,7 +373,6 @@ def ensure_tensor(value: ArrayLike, op: str) -> Tensor:
 
 
 function_module.Tensor = Tensor  # Function.apply builds Tensors without importing per call
-function_module._HELD += (Tensor,)
 
 from descend import _tensor_methods  # noqa: E402  (attaches the ops as Tensor methods)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -136,32 +137,46 @@ def test_anomaly_mode_names_the_op_whose_gradient_is_not_finite():
         x.sqrt().sum().backward()
 
 
-def test_memory_stays_flat_over_5000_training_steps():
-    dc.seed(0)
-    w1 = dc.randn(8, 16, requires_grad=True)
-    w2 = dc.randn(16, 1, requires_grad=True)
-    x, y = dc.randn(32, 8), dc.randn(32, 1)
+MEMORY_PROBE = """
+import gc, json, tracemalloc
+import descend as dc
 
-    def step():
-        loss = (((x @ w1).relu() @ w2 - y) ** 2).mean()
-        loss.backward()
-        with dc.no_grad():
-            for w in (w1, w2):
-                w -= w.grad * 1e-3
-                w.grad = None
+dc.seed(0)
+w1 = dc.randn(8, 16, requires_grad=True)
+w2 = dc.randn(16, 1, requires_grad=True)
+x, y = dc.randn(32, 8), dc.randn(32, 1)
 
-    for _ in range(600):
+
+def step():
+    loss = (((x @ w1).relu() @ w2 - y) ** 2).mean()
+    loss.backward()
+    with dc.no_grad():
+        for w in (w1, w2):
+            w -= w.grad * 1e-3
+            w.grad = None
+
+
+for _ in range(600):
+    step()
+tracemalloc.start()
+peaks, currents = [], []
+for _ in range(4):  # four equal windows of 1,100 steps: 5,000 steps with the warm-up
+    gc.collect()  # a full collection also empties Python's free lists, which hold memory
+    tracemalloc.reset_peak()
+    for _ in range(1100):
         step()
-    tracemalloc.start()
-    peaks, currents = [], []
-    for _ in range(4):  # four equal windows of 1,100 steps: 5,000 steps with the warm-up
-        gc.collect()  # a full collection also empties Python's free lists, which hold memory
-        tracemalloc.reset_peak()
-        for _ in range(1100):
-            step()
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        gc.collect()
-        currents.append(tracemalloc.get_traced_memory()[0])
-    tracemalloc.stop()
+    peaks.append(tracemalloc.get_traced_memory()[1])
+    gc.collect()
+    currents.append(tracemalloc.get_traced_memory()[0])
+print(json.dumps({"peaks": peaks, "currents": currents}))
+"""
+
+
+def test_memory_stays_flat_over_5000_training_steps():
+    # a fresh interpreter, so that what earlier tests left behind does not count
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True,
+                         check=True)
+    measured = json.loads(out.stdout)
+    peaks, currents = measured["peaks"], measured["currents"]
     assert max(currents) - min(currents) <= 4_096, currents  # nothing is kept from step to step
     assert max(peaks) <= min(peaks) * 1.05 + 16_384, peaks  # no step holds more than the first

@@ -62,6 +62,8 @@ class Function:
     """What graphs, ``explain`` and error messages print; defaults to the lowercase class name."""
     save_output: ClassVar[bool] = False
     """Set by ops whose backward uses their own output (exp, tanh, softmax, ...)."""
+    saved_arrays: ClassVar[tuple[str, ...]] = ()
+    """Attributes holding arrays kept for backward (beyond the inputs): released after it."""
 
     inputs: tuple[Tensor, ...] | None = None
     needs_input_grad: tuple[bool, ...] = ()
@@ -138,22 +140,19 @@ class Function:
         return out
 
     def release(self) -> None:
-        """Free what the op holds for backward (its inputs and saved arrays).
+        """Free what the op holds for backward: its inputs, output and ``saved_arrays``.
 
-        Plain settings (numbers, strings, tuples of them, like an exponent or an axis) stay,
-        so a freed graph can still be described.
+        Settings (an exponent, an axis) stay, so a freed graph can still be described.
         """
         saved = self.__dict__
         saved["inputs"] = None
-        for key in [k for k, v in saved.items() if isinstance(v, _HELD)]:
-            del saved[key]
+        saved.pop("_output_ref", None)
+        for name in self.saved_arrays:
+            saved.pop(name, None)
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
-
-_HELD: tuple[type, ...] = (np.ndarray, weakref.ref)
-"""What ``release`` drops besides the inputs (descend.tensor adds Tensor): saved arrays."""
 
 _sequence = itertools.count()
 """Numbers recorded ops in creation order: an op always comes after the ops of its inputs."""

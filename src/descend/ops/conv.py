@@ -119,6 +119,8 @@ class Conv2d(Function):
              [4., 4.]]]], dtype=float32)
     """
 
+    saved_arrays = ("cols",)
+
     def __init__(self, window: Window) -> None:
         self.window = window
 
@@ -182,6 +184,7 @@ class ConvKernelGrad(Function):
     """
 
     name = "conv2d_kernel_grad"
+    saved_arrays = ("cols",)
 
     def __init__(self, window: Window, cols: np.ndarray | None = None) -> None:
         self.window, self.cols = window, cols

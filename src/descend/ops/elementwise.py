@@ -272,6 +272,8 @@ def _split_by_winner(fn: Function, gy: Tensor, wins: Any) -> tuple[Tensor | None
 class Where(Function):
     """where(condition, a, b): a where the condition holds, b elsewhere."""
 
+    saved_arrays = ("condition",)
+
     def __init__(self, condition: np.ndarray) -> None:
         self.condition = condition
 

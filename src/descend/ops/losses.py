@@ -52,6 +52,7 @@ class _SoftmaxLoss(Function):
     """Shared by the softmax cross-entropies: log softmax(z), saved by the forward pass."""
 
     log_p: np.ndarray
+    saved_arrays = ("log_p",)
 
     def _probabilities(self, gy: Any) -> tuple[Any, Any]:
         """(log softmax(z), softmax(z)): saved arrays in a plain backward, differentiable

@@ -43,10 +43,20 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
+_SMALL = 4096
+"""Gradients this small are spread by copying rather than as a broadcast view."""
+
+
 def spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     """Broadcast a reduction's output gradient (an array or a Tensor) back to ``shape``."""
     kept = gy.reshape(kept_shape(shape, axes))
-    return np.broadcast_to(kept, shape) if type(kept) is np.ndarray else broadcast_to(kept, shape)
+    if type(kept) is not np.ndarray:
+        return broadcast_to(kept, shape)
+    if math.prod(shape) <= _SMALL:  # copying is cheaper than np.broadcast_to's own checks
+        out = np.empty(shape, dtype=kept.dtype)
+        out[...] = kept
+        return out
+    return np.broadcast_to(kept, shape)
 
 
 class _Reduction(Function):
