@@ -135,7 +135,8 @@ def test_summary_lists_every_runner(sigmoid_race):
 
 
 def test_bad_race_arguments_are_explained():
-    with pytest.raises(ValueError, match="unknown optimizer 'sgdx'; expected one of gd, "):
+    with pytest.raises(ValueError, match=r"lab: unknown optimizer 'sgdx'\. Did you mean 'gd'\? "
+                                         r"Valid names: 'adadelta', 'adagrad', 'adam'"):
         race("sigmoid", ["sgdx"])
     with pytest.raises(ValueError, match="at least one optimizer"):
         race("sigmoid", [])

@@ -133,7 +133,7 @@ def test_get_resolves_every_documented_name(name):
 
 
 def test_get_unknown_name_lists_valid_names_and_suggests_close_ones():
-    with pytest.raises(ValueError, match=r"losses.get: unknown name 'mse2'\. Did you mean 'mse'"
+    with pytest.raises(ValueError, match=r"losses.get: unknown loss 'mse2'\. Did you mean 'mse'"
                        r".*Valid names: .*'binary_crossentropy'.*'sparse_categorical"):
         losses.get("mse2")
     with pytest.raises(TypeError, match=r"losses.get: expected a loss name, function or Loss "

@@ -42,7 +42,7 @@ def test_get_other_identifiers():
 
 
 def test_get_unknown_names_and_types_raise():
-    with pytest.raises(ValueError, match=r"metrics.get: unknown name 'accuracyy'\. Did you mean "
+    with pytest.raises(ValueError, match=r"metrics.get: unknown metric 'accuracyy'\. Did you mean "
                        r"'accuracy'.*Valid names: .*'binary_accuracy'.*'rmse'"):
         metrics.get("accuracyy")
     with pytest.raises(TypeError, match=r"metrics.get: expected a metric name, Metric or "

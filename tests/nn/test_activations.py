@@ -35,9 +35,11 @@ def test_none_means_linear_and_callables_pass_through():
 
 
 def test_unknown_names_and_types_are_explained():
-    with pytest.raises(ValueError, match=r"unknown activation 'Relu'; valid names: linear, "
-                                         r"relu, leaky_relu"):
-        nn.Activation("Relu")
+    with pytest.raises(ValueError, match=r"activations.get: unknown activation 'relu6'\. Did you "
+                                         r"mean 'relu'.*\? Valid names: 'elu', 'gelu', "
+                                         r"'leaky_relu', 'linear', 'relu', 'sigmoid'"):
+        nn.Activation("relu6")
+    assert activations.get("ReLU") is activations.get("relu")  # names ignore case
     with pytest.raises(TypeError, match=r"activation: expected a name such as 'relu', a "
                                         r"function or None, got int"):
         activations.get(3)

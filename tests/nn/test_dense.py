@@ -59,12 +59,14 @@ def test_parameters_are_drawn_from_the_seeded_generator():
         (lambda: nn.Dense(2.5), r"Dense: units must be a positive integer, got 2.5"),
         (lambda: nn.Dense(3, input_dim=-1), r"Dense: input_dim must be a positive integer"),
         (lambda: nn.Dense(3, activation="relu6"),
-         r"unknown activation 'relu6'; valid names: linear, relu, leaky_relu, elu, gelu, "
-         r"sigmoid, tanh, softplus, softmax"),
+         r"activations.get: unknown activation 'relu6'\. Did you mean 'relu'.*\? Valid names: "
+         r"'elu', 'gelu', 'leaky_relu', 'linear', 'relu', 'sigmoid', 'softmax', 'softplus', "
+         r"'tanh'"),
         (lambda: nn.Dense(3, kernel_initializer="xavier"),
-         r"unknown initializer 'xavier'; valid names: zeros, ones"),
+         r"initializers.get: unknown initializer 'xavier'\. Valid names: 'constant', "
+         r"'glorot_normal'"),
         (lambda: nn.Dense(3, kernel_regularizer="l3"),
-         r"unknown regularizer 'l3'; valid names: l1, l2, l1_l2"),
+         r"regularizers.get: unknown regularizer 'l3'\. Valid names: 'l1', 'l1_l2', 'l2'"),
         (lambda: nn.Dense(3, input_dim=13)(dc.ones((32, 12))),
          r"Dense: expected input of shape \(None, 13\) \(13 features in the last axis\), got "
          r"shape \(32, 12\)"),

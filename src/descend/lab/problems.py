@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from descend.autograd.mode import no_grad
+from descend.names import lookup
 from descend.tensor import ArrayLike, Tensor
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -354,9 +355,7 @@ def get_problem(problem: str | Problem) -> Problem:
     """
     if isinstance(problem, Problem):
         return problem
-    if isinstance(problem, str) and problem.lower() in PROBLEMS:
-        return PROBLEMS[problem.lower()]()
-    raise ValueError(
-        f"lab: unknown problem {problem!r}; expected a Problem or one of {', '.join(PROBLEMS)}"
-    )
+    if isinstance(problem, str):
+        return lookup("lab", "problem", problem, PROBLEMS)()
+    raise TypeError(f"lab: expected a Problem or a problem's name, got {type(problem).__name__}")
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from descend.lab.problems import Problem, get_problem
+from descend.names import lookup
 from descend.tensor import Tensor
 
 OptimizerFactory = Callable[[list[Tensor]], Any]
@@ -65,10 +66,7 @@ def preset(name: str, problem: Problem | str = "sigmoid", *, lr: float | None = 
     """
     from descend import optim
 
-    key = name.lower() if isinstance(name, str) else name
-    if key not in PRESETS:
-        raise ValueError(f"lab: unknown optimizer {name!r}; expected one of {', '.join(PRESETS)}")
-    _, class_name, options, adaptive = PRESETS[key]
+    _, class_name, options, adaptive = _preset(name)
     problem = get_problem(problem)
     settings = {"lr": problem.adaptive_lr if adaptive else problem.lr, **options}
     if lr is not None:
@@ -257,10 +255,15 @@ def race(
     return Race(problem, problem.steps if steps is None else steps, runs)
 
 
+def _preset(name: str) -> tuple:
+    if not isinstance(name, str):
+        raise TypeError(f"lab: an optimizer preset is a name such as 'adam', got "
+                        f"{type(name).__name__}")
+    return lookup("lab", "optimizer", name, PRESETS)
+
+
 def _label(name: str) -> str:
-    if not isinstance(name, str) or name.lower() not in PRESETS:
-        raise ValueError(f"lab: unknown optimizer {name!r}; expected one of {', '.join(PRESETS)}")
-    return PRESETS[name.lower()][0]
+    return _preset(name)[0]
 
 
 def lr_sweep(

@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from descend.losses.base import EPSILON, Reduction
-from descend.losses.checks import lookup
 from descend.losses.classes import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -57,6 +56,7 @@ from descend.losses.classification import (
     sparse_categorical_crossentropy,
 )
 from descend.losses.regression import huber, log_cosh, mean_absolute_error, mean_squared_error
+from descend.names import lookup
 from descend.tensor import Tensor
 
 mse = mean_squared_error
@@ -105,7 +105,7 @@ def get(identifier: str | Callable[..., Tensor] | type[Loss]) -> Callable[..., T
     Huber(reduction='mean', delta=2.0)
     """
     if isinstance(identifier, str):
-        return lookup("losses.get", identifier, LOSSES)
+        return lookup("losses.get", "loss", identifier, LOSSES)
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if callable(identifier):

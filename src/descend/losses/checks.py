@@ -12,8 +12,7 @@ ValueError: mse: y_true has shape (4,) but y_pred has shape (4, 1); they must be
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -135,18 +134,3 @@ def sparse_labels(op: str, y_true: ArrayLike, pred_shape: tuple[int, ...]) -> np
             f"integer class labels need shape {batch}, one label per row of y_pred{hint}"
         )
     return check_labels(op, labels, pred_shape[-1])
-
-
-def lookup(kind: str, name: str, table: Mapping[str, T]) -> T:
-    """``table[name]``, or a ``ValueError`` listing the valid names (and the closest ones).
-
-    >>> lookup("losses.get", "mse", {"mse": 1})
-    1
-    """
-    key = name.strip().lower()
-    if key in table:
-        return table[key]
-    close = difflib.get_close_matches(key, list(table), n=3)
-    suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    valid = ", ".join(repr(n) for n in sorted(table))
-    raise ValueError(f"{kind}: unknown name {name!r}.{suggestion} Valid names: {valid}")

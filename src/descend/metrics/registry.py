@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from descend import losses
-from descend.losses.checks import lookup
 from descend.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -31,6 +30,7 @@ from descend.metrics.regression import (
     R2Score,
     RootMeanSquaredError,
 )
+from descend.names import lookup
 
 METRICS: dict[str, type[Metric]] = {
     "mae": MeanAbsoluteError,
@@ -87,7 +87,8 @@ def get(identifier: str | Metric | type[Metric] | Callable[..., Any]) -> Metric:
     """
     if isinstance(identifier, str):
         by_loss = {key: functools.partial(_loss_metric, fn) for key, fn in losses.LOSSES.items()}
-        return lookup("metrics.get", identifier, {**by_loss, **METRICS})(name=identifier)
+        return lookup("metrics.get", "metric", identifier,
+                      {**by_loss, **METRICS})(name=identifier)
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):

@@ -1,6 +1,6 @@
 """Look up options given by name (``"relu"``, ``"he_normal"``, ``"l2"``) or as objects.
 
->>> lookup("b", {"a": 1, "b": 2}, "letter", "'a'")
+>>> lookup("B", {"a": 1, "b": 2}, "letter", "'a'")
 2
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from descend.names import lookup as names_lookup
 
 
 def lookup(identifier: Any, names: Mapping[str, Any], kind: str, accepted: str) -> Any:
@@ -20,16 +22,14 @@ def lookup(identifier: Any, names: Mapping[str, Any], kind: str, accepted: str) 
         accepted: what may be passed besides a name, for messages.
 
     Raises:
-        ValueError: an unknown name (the message lists the valid ones).
+        ValueError: an unknown name (any case; the message lists the valid ones).
         TypeError: neither a string nor a callable.
 
     >>> lookup(abs, {}, "function", "a callable") is abs
     True
     """
     if isinstance(identifier, str):
-        if identifier not in names:
-            raise ValueError(f"unknown {kind} {identifier!r}; valid names: {', '.join(names)}")
-        return names[identifier]
+        return names_lookup(f"{kind}s.get", kind, identifier, names)
     if callable(identifier):
         return identifier
     raise TypeError(f"{kind}: expected {accepted}, got {type(identifier).__name__}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from descend.names import lookup
 from descend.optim.adadelta import Adadelta
 from descend.optim.adagrad import Adagrad
 from descend.optim.adam import Adam, AdamW
@@ -48,8 +49,4 @@ def get(identifier: str | Optimizer, **hyperparameters: Any) -> Optimizer:
     if not isinstance(identifier, str):
         raise TypeError(f"optim.get: expected an optimizer name or an Optimizer, got "
                         f"{type(identifier).__name__}")
-    cls = OPTIMIZERS.get(identifier.lower())
-    if cls is None:
-        raise ValueError(f"optim.get: unknown optimizer {identifier!r}; choose one of "
-                         f"{', '.join(repr(n) for n in OPTIMIZERS)}")
-    return cls(**hyperparameters)
+    return lookup("optim.get", "optimizer", identifier, OPTIMIZERS)(**hyperparameters)
