@@ -83,7 +83,8 @@ from descend.ops import (
     var,
     where,
 )
-from descend.ops.conv import avg_pool2d, conv2d, max_pool2d
+from descend.ops.conv import conv2d
+from descend.ops.pooling import avg_pool2d, max_pool2d
 from descend.tensor import Tensor
 from descend.train import Model
 

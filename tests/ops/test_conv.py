@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 
 import descend as dc
-from descend.ops.conv import avg_pool2d, conv2d, max_pool2d, same_padding
+from descend.ops.conv import conv2d
+from descend.ops.pooling import avg_pool2d, max_pool2d
+from descend.ops.window import same_padding
 from opcheck import check_op
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from descend.nn import activations, initializers, regularizers
 from descend.nn.layers.base import KernelLayer, positive_int
 from descend.nn.module import Shape
-from descend.ops.conv import Padding, Pair, as_pair, check_padding, conv2d, make_window
+from descend.ops.conv import conv2d
+from descend.ops.window import Padding, Pair, as_pair, check_padding, make_window
 from descend.tensor import Tensor
 
 

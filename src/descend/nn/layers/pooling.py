@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
-from descend.ops.conv import Pair, as_pair, avg_pool2d, check_padding, max_pool2d, pool_window
+from descend.ops.pooling import avg_pool2d, max_pool2d
+from descend.ops.window import Pair, as_pair, check_padding, pool_window
 from descend.tensor import Tensor
 
 
