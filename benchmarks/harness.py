@@ -72,9 +72,10 @@ def compare(variants: list[Variant], *, rounds: int = 15, min_time: float = 0.05
     thread pool stop spinning (OpenBLAS workers spin ~0.1 s after a call and steal a core
     from torch's OpenMP pool: use it for multi-threaded runs).
 
-    Returns ``{name: {"median_s", "iqr_s", "ratio", "ratio_lo", "ratio_hi", "inner"}}`` where
-    ratio is the median over rounds of (this variant's time / the baseline's time in the same
-    round), ratio_lo and ratio_hi its lower and upper quartiles.
+    Returns ``{name: {"median_s", "iqr_s", "ratio", "ratio_lo", "ratio_hi", "inner", "times"}}``
+    where ratio is the median over rounds of (this variant's time / the baseline's time in the
+    same round), ratio_lo and ratio_hi its lower and upper quartiles, and times the seconds per
+    call of each round (for ratios between two other variants: :func:`paired_ratio`).
     """
     callables = {v.name: v.setup() for v in variants}
     inner = {}
@@ -91,17 +92,39 @@ def compare(variants: list[Variant], *, rounds: int = 15, min_time: float = 0.05
     base = variants[0].name
     report = {}
     for name, times in samples.items():
-        ratios = sorted(t / b for t, b in zip(times, samples[base]))
         q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
         report[name] = {
             "median_s": statistics.median(times),
             "iqr_s": q[2] - q[0],
-            "ratio": statistics.median(ratios),
-            "ratio_lo": ratios[len(ratios) // 4],
-            "ratio_hi": ratios[(3 * len(ratios)) // 4],
+            **_ratios(times, samples[base]),
             "inner": inner[name],
+            "times": times,
         }
     return report
+
+
+def _ratios(times: list[float], base: list[float]) -> dict[str, float]:
+    ratios = sorted(t / b for t, b in zip(times, base))
+    return {"ratio": statistics.median(ratios), "ratio_lo": ratios[len(ratios) // 4],
+            "ratio_hi": ratios[(3 * len(ratios)) // 4]}
+
+
+def paired_ratio(report: dict[str, dict], name: str, other: str) -> dict[str, float]:
+    """``name``'s time over ``other``'s, round by round, from a :func:`compare` report.
+
+    Returns ``{"ratio", "ratio_lo", "ratio_hi"}``: the median and quartiles of the per-round
+    ratios, as :func:`compare` gives them against its baseline.
+    """
+    return _ratios(report[name]["times"], report[other]["times"])
+
+
+def has_torch() -> bool:
+    """Whether PyTorch can be imported (without it, the torch variants are left out)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def median_time(fn: Callable[[], object], *, repeats: int = 25, min_time: float = 0.02) -> float:
@@ -268,11 +291,13 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def update_results(section: str, markdown: str, *, path: Path | None = None) -> None:
+def update_results(section: str, markdown: str, *, path: Path | None = None,
+                   first: bool = False) -> None:
     """Replace the text between ``<!-- section:start -->`` and ``<!-- section:end -->``.
 
-    ``path`` defaults to ``RESULTS.md``; the section is appended when the file lacks it, and
-    the rest of the file is left as it was (other benchmarks own other sections).
+    ``path`` defaults to ``RESULTS.md``; the section is appended when the file lacks it (or,
+    with ``first``, put right under the file's title line), and the rest of the file is left
+    as it was (other benchmarks own other sections).
     """
     path = RESULTS if path is None else path
     start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
@@ -281,6 +306,9 @@ def update_results(section: str, markdown: str, *, path: Path | None = None) -> 
     if start in text and end in text:
         before, rest = text.split(start, 1)
         text = before + block + rest.split(end, 1)[1]
+    elif first:
+        title, _, rest = text.partition("\n")
+        text = f"{title}\n\n{block}\n\n{rest.lstrip()}".rstrip() + "\n"
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     partial = path.with_name(path.name + ".partial")

@@ -119,6 +119,20 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.dot(a, b) if a.shape[1] == 1 else a @ b
 
 
+def softmax_cross_entropy(z: np.ndarray, labels: np.ndarray, rows: np.ndarray
+                          ) -> tuple[np.floating, np.ndarray]:
+    """The mean cross-entropy of logits ``z`` ``(n, classes)`` and its gradient
+    ``(softmax(z) − onehot) / n``, by hand (``z`` is overwritten; ``rows`` is ``arange(n)``)."""
+    z -= z.max(axis=1, keepdims=True)
+    g = np.exp(z)
+    total = g.sum(axis=1, keepdims=True)
+    loss = np.mean(np.log(total[:, 0]) - z[rows, labels])
+    g /= total
+    g[rows, labels] -= 1
+    g /= len(z)
+    return loss, g
+
+
 class NumpyMLP:
     """The step by hand: NumPy matmuls, the softmax cross-entropy gradient (p − onehot)/n."""
 
@@ -132,7 +146,7 @@ class NumpyMLP:
 
     def step(self) -> np.floating:
         """Forward, backward (no gradient for the input) and SGD update; returns the loss."""
-        kernels, biases, n = self.kernels, self.biases, len(self.labels)
+        kernels, biases = self.kernels, self.biases
         acts = [self.x]
         for k, b in zip(kernels[:-1], biases[:-1]):
             h = acts[-1] @ k
@@ -141,13 +155,7 @@ class NumpyMLP:
             acts.append(h)
         z = acts[-1] @ kernels[-1]
         z += biases[-1]
-        z -= z.max(axis=1, keepdims=True)
-        g = np.exp(z)
-        total = g.sum(axis=1, keepdims=True)
-        loss = np.mean(np.log(total[:, 0]) - z[self.rows, self.labels])
-        g /= total
-        g[self.rows, self.labels] -= 1
-        g /= n
+        loss, g = softmax_cross_entropy(z, self.labels, self.rows)
         for layer in reversed(range(len(kernels))):
             a = acts[layer]
             grad_k = _dot(a.T, g)
@@ -165,28 +173,21 @@ class NumpyMLP:
         return [a for pair in zip(self.kernels, self.biases) for a in pair]
 
 
-class TorchMLP:
-    """The step in PyTorch: ``F.linear``, ``F.relu``, fused ``F.cross_entropy``, ``optim.SGD``."""
+class TorchStep:
+    """A PyTorch SGD step over parameters given in descend's layout (a 2-D kernel is
+    ``(in, out)``; it is transposed for ``F.linear``); subclasses define ``loss()``."""
 
-    def __init__(self, problem: Problem, lr: float = LR) -> None:
+    def __init__(self, arrays: list[np.ndarray], lr: float) -> None:
         import torch
 
-        self.F = torch.nn.functional
-        # F.linear wants (out, in) weights: the transpose of descend's (in, out) kernels.
-        self.params = [torch.tensor(k.T.copy() if k.ndim == 2 else k.copy(), requires_grad=True)
-                       for k in problem.parameters()]
-        self.x = torch.tensor(problem.x)
-        self.labels = torch.tensor(problem.labels)
+        self.torch, self.F = torch, torch.nn.functional
+        self.params = [torch.tensor(a.T.copy() if a.ndim == 2 else a.copy(), requires_grad=True)
+                       for a in arrays]
         self.optimizer = torch.optim.SGD(self.params, lr=lr)
 
     def step(self) -> object:
         """Forward, backward and ``optimizer.step()``; returns the loss tensor."""
-        F, p = self.F, self.params
-        h = self.x
-        last = len(p) - 2
-        for i in range(0, last, 2):
-            h = F.relu(F.linear(h, p[i], p[i + 1]))
-        loss = F.cross_entropy(F.linear(h, p[last], p[last + 1]), self.labels)
+        loss = self.loss()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -195,6 +196,24 @@ class TorchMLP:
     def weights(self) -> list[np.ndarray]:
         arrays = [t.detach().numpy() for t in self.params]
         return [a.T if a.ndim == 2 else a for a in arrays]
+
+
+class TorchMLP(TorchStep):
+    """The step in PyTorch: ``F.linear``, ``F.relu``, fused ``F.cross_entropy``, ``optim.SGD``."""
+
+    def __init__(self, problem: Problem, lr: float = LR) -> None:
+        super().__init__(problem.parameters(), lr)
+        self.x = self.torch.tensor(problem.x)
+        self.labels = self.torch.tensor(problem.labels)
+
+    def loss(self) -> object:
+        """The forward pass: the mean cross-entropy of the batch."""
+        F, p = self.F, self.params
+        h = self.x
+        last = len(p) - 2
+        for i in range(0, last, 2):
+            h = F.relu(F.linear(h, p[i], p[i + 1]))
+        return F.cross_entropy(F.linear(h, p[last], p[last + 1]), self.labels)
 
 
 IMPLEMENTATIONS = {"NumPy": NumpyMLP, "descend": DescendMLP, "torch": TorchMLP}
@@ -271,10 +290,12 @@ def results_markdown(runs: dict[int, dict], *, note: str = "") -> str:
         "## mlp_step: one SGD step of a 784-256-256-10 ReLU MLP, float32",
         "",
         "Forward, softmax cross-entropy, backward, in-place SGD update (lr 1e-3), the same "
-        "initial weights and batch for all three: **descend** (Tensors, `dc.linear`, `.relu()`, "
-        "loss `-(log_softmax(logits)[rows, labels]).mean()`, `p -= lr * p.grad` under "
-        "`dc.no_grad()`), **NumPy** by hand (manual backward, no input gradient) and **torch** "
-        "(`F.linear`, `F.relu`, fused `F.cross_entropy`, `torch.optim.SGD`). Median time per "
+        "initial weights and batch for all three: **descend** (Tensors, "
+        "`dc.linear(..., activation=\"relu\")`, the fused "
+        "`dc.losses.sparse_categorical_crossentropy(..., from_logits=True)`, `dc.optim.SGD`'s "
+        "`step()` and `zero_grad()`), **NumPy** by hand (manual backward, no input gradient, "
+        "`np.dot` for the batch-1 outer products) and **torch** (`F.linear`, `F.relu`, fused "
+        "`F.cross_entropy`, `torch.optim.SGD`). Median time per "
         f"step over {first['rounds']} interleaved rounds; ratios are medians of per-round ratios "
         "to NumPy, with their quartiles in brackets. \"CPU used by others\" is the share of "
         "the machine's cores that other processes took while that row was measured.",

@@ -277,8 +277,34 @@ def add_demo_parser(subcommands: Any) -> None:
     p.set_defaults(run=mnist.command)
 
 
+def add_bench_parser(subcommands: Any) -> None:
+    """Add ``descend bench``: the benchmark suite of a source checkout (``benchmarks/run.py``).
+
+    >>> parser = argparse.ArgumentParser(); add_bench_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["bench", "--quick", "--only", "cnn_step"])
+    >>> args.quick, args.only, args.two_threads
+    (True, ['cnn_step'], None)
+    """
+    from descend import bench
+
+    p = subcommands.add_parser(
+        "bench", help="time descend against hand-written NumPy and PyTorch (needs a checkout)",
+        description="Run the benchmark suite: every workload (MLP steps, sigmoid neuron, "
+                    "elementwise ops,\nBoston, a small CNN, fit on the digits, optimizers, "
+                    "memory, scaling) for descend,\nhand-written NumPy and PyTorch at 1 and 2 "
+                    "threads; print a summary against the\nperformance targets and rewrite "
+                    "benchmarks/RESULTS.md. The scripts live in the\nbenchmarks/ folder of a "
+                    "source checkout (pip install -e '.[bench,test]');\n"
+                    f"${bench.ENVIRONMENT} may point to it elsewhere.",
+        epilog="examples:\n  descend bench --quick\n  descend bench --list\n  descend bench "
+               "--only mlp_step cnn_step --note 'quiet machine'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench.add_options(p)
+    p.set_defaults(run=bench.command)
+
+
 SUBCOMMANDS: list[Callable[[Any], None]] = [add_lab_parser, add_explain_parser,
-                                            add_demo_parser]
+                                            add_demo_parser, add_bench_parser]
 """The functions that add each subcommand group to the parser."""
 
 
