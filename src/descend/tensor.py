@@ -352,7 +352,10 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
             raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")
         return Tensor._wrap(np.asarray(value))
     if isinstance(value, bool | int | float):
-        dtype = np.result_type(like.data, value) if like.data.dtype.kind in "fiu" else None
+        kind = like.data.dtype.kind
+        if kind == "f":  # a Python number never changes a float tensor's dtype (NumPy's rule)
+            return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
+        dtype = np.result_type(like.data, value) if kind in "iu" else None
         return Tensor._wrap(np.asarray(value, dtype=dtype))
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return Tensor._wrap(to_array(value, where=op))

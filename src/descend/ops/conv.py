@@ -84,9 +84,15 @@ class ConvInputGrad(Function):
 
     def forward(self, gy: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         n, _, oh, ow = gy.shape
-        _, c, kh, kw = kernel.shape
-        cols = kernel.reshape(kernel.shape[0], -1).T @ _per_filter(gy)
-        return self.window.col2im(cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2))
+        c, kw = kernel.shape[1], kernel.shape[3]
+        g = _per_filter(gy)
+        out = self.window.padded_zeros(n, c, np.result_type(gy, kernel))
+        # col2im one kernel offset at a time: a small product per offset, added onto the
+        # slice of the image that offset read (no (C·kh·kw, N·out_h·out_w) matrix in between)
+        for k, (rows, columns) in enumerate(self.window.offsets()):
+            part = kernel[:, :, k // kw, k % kw].T @ g
+            out[:, :, rows, columns] += part.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
+        return self.window.crop(out)
 
     def backward(self, ggx: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, kernel = self.operands(ggx)

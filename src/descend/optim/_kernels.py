@@ -82,22 +82,6 @@ def add_scaled_square_(acc: np.ndarray, beta: float, values: np.ndarray,
     return np.add(acc, scratch, out=acc)
 
 
-def work_array(state: dict[str, Any], like: np.ndarray) -> np.ndarray:
-    """A work array shaped like ``like``, kept in ``state["_work"]`` and reused every step.
-
-    Entries whose names start with ``_`` are working memory: ``state_dict`` leaves them out.
-
-    >>> import numpy as np
-    >>> state = {}
-    >>> work_array(state, np.zeros(3)) is work_array(state, np.zeros(3))
-    True
-    """
-    work = state.get("_work")
-    if work is None or work.shape != like.shape or work.dtype != like.dtype:
-        work = state["_work"] = np.empty_like(like)
-    return work
-
-
 def adam_moments_(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
                   hparams: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """The start Adam, NAdam and RAdam share, in place: count the step, apply weight decay
@@ -118,7 +102,7 @@ def adam_moments_(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     if hparams["decoupled_weight_decay"]:
         decay_weights_(param, hparams["lr"], hparams["weight_decay"])
     g = coupled_grad(grad, param, hparams)
-    scratch = work_array(state, param)
+    scratch = np.empty_like(param)
     lerp_(state["exp_avg"], g, 1.0 - beta1, scratch)
     add_scaled_square_(state["exp_avg_sq"], beta2, g, scratch)
     return g, scratch

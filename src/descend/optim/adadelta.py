@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import add_scaled_square_, coupled_grad, work_array
+from descend.optim._kernels import add_scaled_square_, coupled_grad
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -38,7 +38,7 @@ def adadelta_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     state["step"] += 1
     g = coupled_grad(grad, param, hparams)
     rho, eps = hparams["rho"], hparams["eps"]
-    scratch = work_array(state, param)
+    scratch = np.empty_like(param)
     square_avg = add_scaled_square_(state["square_avg"], rho, g, scratch)
     np.add(square_avg, eps, out=scratch)
     np.sqrt(scratch, out=scratch)

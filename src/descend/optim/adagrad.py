@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import coupled_grad, work_array
+from descend.optim._kernels import coupled_grad
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -40,7 +40,7 @@ def adagrad_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     g = coupled_grad(grad, param, hparams)
     lr = hparams["lr"] / (1 + (state["step"] - 1) * hparams["lr_decay"])
     total = state["sum"]
-    scratch = np.multiply(g, g, out=work_array(state, param))
+    scratch = np.multiply(g, g)
     total += scratch
     np.sqrt(total, out=scratch)
     scratch += hparams["eps"]

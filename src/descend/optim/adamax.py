@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import coupled_grad, lerp_, work_array
+from descend.optim._kernels import coupled_grad, lerp_
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -39,7 +39,7 @@ def adamax_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     state["step"] += 1
     beta1, beta2 = hparams["betas"]
     g = coupled_grad(grad, param, hparams)
-    scratch = work_array(state, param)
+    scratch = np.empty_like(param)
     exp_avg = lerp_(state["exp_avg"], g, 1.0 - beta1, scratch)
     exp_inf = state["exp_inf"]
     exp_inf *= beta2

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import decay_weights_, lerp_, work_array
+from descend.optim._kernels import decay_weights_, lerp_
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -39,7 +39,7 @@ def lion_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     lr, (beta1, beta2) = hparams["lr"], hparams["betas"]
     g = np.negative(grad) if hparams["maximize"] else grad
     exp_avg = state["exp_avg"]
-    scratch = np.multiply(g, 1.0 - beta1, out=work_array(state, param))
+    scratch = np.multiply(g, 1.0 - beta1)
     interpolated = np.multiply(exp_avg, beta1)
     interpolated += scratch
     np.sign(interpolated, out=scratch)  # not in place: NumPy's in-place sign is 5x slower

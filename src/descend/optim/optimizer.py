@@ -86,7 +86,6 @@ class Optimizer:
         self._check_group(self.defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}
-        self._work: dict[np.dtype, np.ndarray] = {}
         if params is not None:
             self.bind(params)
 
@@ -204,18 +203,9 @@ class Optimizer:
                     state = self.state.get(position)
                     if state is None:
                         state = self.state[position] = init(data, group)
-                    state["_work"] = self._work_array(data)
                     update(grad_data, state, data, group)
                 position += 1
         return loss
-
-    def _work_array(self, like: np.ndarray) -> np.ndarray:
-        """Scratch memory shaped like ``like``, cut from one buffer that every parameter shares
-        (less memory, and the buffer stays in cache from one parameter to the next)."""
-        buffer = self._work.get(like.dtype)
-        if buffer is None or buffer.size < like.size:
-            buffer = self._work[like.dtype] = np.empty(like.size, dtype=like.dtype)
-        return buffer[: like.size].reshape(like.shape)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set every ``param.grad`` to None (or zero its array in place).
@@ -270,7 +260,7 @@ class Optimizer:
         ['exp_avg', 'exp_avg_sq', 'step']
         """
         state = {position: {k: v.copy() if isinstance(v, np.ndarray) else v
-                            for k, v in entries.items() if not k.startswith("_")}
+                            for k, v in entries.items()}
                  for position, entries in self.state.items()}
         groups, start = [], 0
         for group in self.param_groups:

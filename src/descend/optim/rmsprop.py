@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import add_scaled_square_, coupled_grad, lerp_, work_array
+from descend.optim._kernels import add_scaled_square_, coupled_grad, lerp_
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -44,7 +44,7 @@ def rmsprop_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     state["step"] += 1
     g = coupled_grad(grad, param, hparams)
     alpha = hparams["alpha"]
-    scratch = work_array(state, param)
+    scratch = np.empty_like(param)
     square_avg = add_scaled_square_(state["square_avg"], alpha, g, scratch)
     if hparams["centered"]:
         grad_avg = state.setdefault("grad_avg", np.zeros_like(param))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import coupled_grad, work_array
+from descend.optim._kernels import coupled_grad
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -59,7 +59,7 @@ def sgd_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
             direction += g
         else:
             direction = buf
-    step = np.multiply(direction, hparams["lr"], out=work_array(state, param))
+    step = np.multiply(direction, hparams["lr"])
     return np.subtract(param, step, out=param)
 
 
