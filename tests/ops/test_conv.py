@@ -188,3 +188,16 @@ def test_pooling_twice_differentiable():
 def test_bad_input_is_explained(action, message):
     with pytest.raises(ValueError, match=message):
         action()
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_conv2d_with_a_fused_activation(activation):
+    torch_act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[activation]
+    check_op(lambda x, k, b: conv2d(x, k, b, padding="same", activation=activation),
+             lambda x, k, b: torch_act(F.conv2d(x, k, b, padding=1)),
+             [(2, 2, 5, 5), (3, 2, 3, 3), (3,)], name=f"conv2d+{activation}", seed=5)
+
+
+def test_conv2d_refuses_an_activation_it_cannot_fuse():
+    with pytest.raises(ValueError, match=r"conv2d: activation must be one of \['relu', "):
+        conv2d(dc.ones((1, 1, 3, 3)), dc.ones((1, 1, 2, 2)), activation="elu")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.window import Padding, Pair, Window, make_window
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
@@ -42,9 +43,10 @@ class Conv2d(Function):
     """
 
     saved_arrays = ("cols",)
+    save_output = True
 
-    def __init__(self, window: Window) -> None:
-        self.window = window
+    def __init__(self, window: Window, activation: str | None = None) -> None:
+        self.window, self.activation = window, activation
 
     def forward(self, x: np.ndarray, kernel: np.ndarray, *bias: np.ndarray) -> np.ndarray:
         self.cols = self.window.im2col(x)
@@ -53,9 +55,13 @@ class Conv2d(Function):
         if bias:
             b = bias[0].reshape(filters, 1)
             y = y + b if y.dtype != np.result_type(y, b) else np.add(y, b, out=y)
+        if self.activation is not None:
+            y = activate_(y, self.activation)
         return y.reshape(filters, x.shape[0], *self.window.out_hw).transpose(1, 0, 2, 3)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
+        if self.activation is not None:
+            gy = through_activation(self, gy)
         x, kernel = self.operands(gy)[:2]
         need = self.needs_input_grad
         gx = ConvInputGrad.apply(gy, kernel, window=self.window) if need[0] else None
@@ -130,7 +136,8 @@ class ConvKernelGrad(Function):
 
 
 def conv2d(x: ArrayLike, kernel: Tensor, bias: Tensor | None = None, *, strides: Pair = 1,
-           padding: Padding = "valid", dilation: Pair = 1) -> Tensor:
+           padding: Padding = "valid", dilation: Pair = 1, activation: str | None = None
+           ) -> Tensor:
     """2-D convolution (cross-correlation, as in torch and Keras) of NCHW images.
 
     Args:
@@ -142,6 +149,7 @@ def conv2d(x: ArrayLike, kernel: Tensor, bias: Tensor | None = None, *, strides:
             row/column at the bottom/right, as in Keras/TF), or zeros on each side (an int or
             (height, width)).
         dilation: spacing between kernel taps, an int or (height, width).
+        activation: ``"relu"``, ``"tanh"`` or ``"sigmoid"`` applied inside the same op.
 
     Returns:
         ``(batch, filters, out_h, out_w)`` with ``out = (in + pads − (k − 1)·dilation − 1)
@@ -152,6 +160,8 @@ def conv2d(x: ArrayLike, kernel: Tensor, bias: Tensor | None = None, *, strides:
     (2, 4, 4, 4)
     """
     x = ensure_tensor(x, "conv2d")
+    if activation is not None and activation not in FUSED:
+        raise ValueError(f"conv2d: activation must be one of {sorted(FUSED)}, got {activation!r}")
     if kernel.ndim != 4:
         raise ValueError(
             f"conv2d: kernel must be 4-D (filters, in_channels, kh, kw), got shape {kernel.shape}"
@@ -162,8 +172,9 @@ def conv2d(x: ArrayLike, kernel: Tensor, bias: Tensor | None = None, *, strides:
             f"conv2d: input has {x.shape[1]} channels (shape {x.shape}) but the kernel "
             f"{kernel.shape} expects {kernel.shape[1]}"
         )
-    if bias is None:
-        return Conv2d.apply(x, kernel, window=window)
-    if bias.shape != (kernel.shape[0],):
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    if bias is not None and bias.shape != (kernel.shape[0],):
         raise ValueError(f"conv2d: bias must have shape ({kernel.shape[0]},), got {bias.shape}")
-    return Conv2d.apply(x, kernel, bias, window=window)
+    if activation is None:
+        return Conv2d.apply(*inputs, window=window)
+    return Conv2d.apply(*inputs, window=window, activation=activation)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.activation import Sigmoid
+from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.shape import sum_to
 from descend.tensor import ArrayLike, Tensor, as_operand, ensure_tensor
 
@@ -70,22 +70,6 @@ class MatMul(Function):
         return ga, gb
 
 
-def _relu_(y: np.ndarray) -> np.ndarray:
-    return np.maximum(y, 0, out=y)
-
-
-def _tanh_(y: np.ndarray) -> np.ndarray:
-    return np.tanh(y, out=y)
-
-
-def _sigmoid_(y: np.ndarray) -> np.ndarray:
-    return Sigmoid().forward(y)
-
-
-FUSED_ACTIVATIONS = {"relu": _relu_, "tanh": _tanh_, "sigmoid": _sigmoid_}
-"""Activations ``linear`` can apply inside its op, on the product's own buffer."""
-
-
 class Linear(Function):
     """activation(x @ kernel + bias) in one op: one output buffer, bias and activation in place.
 
@@ -104,18 +88,11 @@ class Linear(Function):
             y += bias
         else:
             y = y + bias
-        return y if self.activation is None else FUSED_ACTIVATIONS[self.activation](y)
-
-    def _through_activation(self, gy: Any) -> Any:
-        """The gradient at the pre-activation ``x @ kernel + bias``."""
-        if self.activation == "relu":
-            return gy * (self.output.data > 0)
-        y = self.result(gy)
-        return gy * (1.0 - y * y) if self.activation == "tanh" else gy * y * (1.0 - y)
+        return y if self.activation is None else activate_(y, self.activation)
 
     def backward(self, gy: Any) -> tuple[Any, Any, Any]:
         if self.activation is not None:
-            gy = self._through_activation(gy)
+            gy = through_activation(self, gy)
         x, kernel, _ = self.operands(gy)
         need_x, need_k, need_b = self.needs_input_grad
         gx = _mm(gy, kernel.T) if need_x else None
@@ -182,8 +159,8 @@ def linear(x: Tensor, kernel: Tensor, bias: Tensor | None = None, *,
     >>> dc.linear(dc.ones((1, 2)), -dc.ones((2, 2)), dc.zeros(2), activation="relu").numpy()
     array([[0., 0.]], dtype=float32)
     """
-    if activation is not None and (activation not in FUSED_ACTIVATIONS or bias is None):
-        raise ValueError(f"linear: activation must be one of {sorted(FUSED_ACTIVATIONS)} with a "
+    if activation is not None and (activation not in FUSED or bias is None):
+        raise ValueError(f"linear: activation must be one of {sorted(FUSED)} with a "
                          f"bias, got {activation!r}" + ("" if bias is not None else
                                                          " without a bias"))
     x = ensure_tensor(x, "linear")

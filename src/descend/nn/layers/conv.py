@@ -13,6 +13,7 @@ from descend.nn import activations, initializers, regularizers
 from descend.nn.layers.base import KernelLayer, positive_int
 from descend.nn.module import Shape
 from descend.ops.conv import conv2d
+from descend.ops.fused import fused_name
 from descend.ops.window import Padding, Pair, as_pair, check_padding, make_window
 from descend.tensor import Tensor
 
@@ -75,9 +76,10 @@ class Conv2D(KernelLayer):
         return (None, self.filters, *window.out_hw)
 
     def forward(self, x: Tensor) -> Tensor:
+        fused = fused_name(self.activation)
         y = conv2d(x, self.kernel, self.bias, strides=self.strides, padding=self.padding,
-                   dilation=self.dilation)
-        return self.activate(y)
+                   dilation=self.dilation, activation=fused)
+        return y if fused is not None else self.activate(y)
 
     def extra_repr(self) -> str:
         options = [f"filters={self.filters}", f"kernel_size={self.kernel_size}"]

@@ -12,11 +12,9 @@ from __future__ import annotations
 from descend.nn import activations, initializers, regularizers
 from descend.nn.layers.base import KernelLayer, positive_int
 from descend.nn.module import Shape
-from descend.ops.linalg import FUSED_ACTIVATIONS, linear
+from descend.ops.fused import fused_name
+from descend.ops.linalg import linear
 from descend.tensor import Tensor
-
-_FUSED = {activations.get(name): name for name in FUSED_ACTIVATIONS}
-"""Activations the matrix product applies in its own op (fewer passes over memory)."""
 
 
 class Dense(KernelLayer):
@@ -73,7 +71,7 @@ class Dense(KernelLayer):
         return (None, *input_shape[1:-1], self.units)
 
     def forward(self, x: Tensor) -> Tensor:
-        fused = _FUSED.get(self.activation)
+        fused = fused_name(self.activation)
         if fused is not None and self.bias is not None:
             return linear(x, self.kernel, self.bias, activation=fused)
         return self.activate(linear(x, self.kernel, self.bias))
