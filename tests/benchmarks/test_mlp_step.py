@@ -7,24 +7,16 @@ section must say whether the issue's target was met.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from bench_support import load
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 TINY = (7, 5, 4, 3)
 
 
 @pytest.fixture(scope="module")
 def mlp_step():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module("mlp_step")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return load("mlp_step")
 
 
 @pytest.fixture(scope="module")

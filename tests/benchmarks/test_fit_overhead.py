@@ -7,23 +7,14 @@ the target honestly.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from bench_support import load
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module("fit_overhead")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return load("fit_overhead")
 
 
 @pytest.mark.parametrize("name", ["boston-linear", "boston-mlp", "mlp-784"])
