@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from descend.ops import activation, elementwise, index, linalg, nn, reduce, shape
+from descend.ops import activation, elementwise, index, linalg, nn, piecewise, reduce, shape
 from descend.ops.special import erf
 from descend.tensor import Tensor
 
@@ -34,18 +34,18 @@ _OPERATORS = {
     "__rpow__": _reflected(elementwise.pow),
     "__rmatmul__": _reflected(linalg.matmul),
     "__neg__": elementwise.neg,
-    "__abs__": elementwise.abs,
+    "__abs__": piecewise.abs,
     "__getitem__": index.getitem,
 }
 
 _METHODS = {
-    "abs": elementwise.abs,
+    "abs": piecewise.abs,
     "exp": elementwise.exp,
     "log": elementwise.log,
     "sqrt": elementwise.sqrt,
     "sin": elementwise.sin,
     "cos": elementwise.cos,
-    "clip": elementwise.clip,
+    "clip": piecewise.clip,
     "astype": elementwise.astype,
     "erf": erf,
     "tanh": activation.tanh,

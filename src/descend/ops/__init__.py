@@ -3,16 +3,12 @@
 import descend.tensor  # noqa: F401  (Tensor must exist before the op modules import it)
 from descend.ops.activation import elu, gelu, leaky_relu, relu, sigmoid, softplus, tanh
 from descend.ops.elementwise import (
-    abs,
     add,
     astype,
-    clip,
     cos,
     div,
     exp,
     log,
-    maximum,
-    minimum,
     mul,
     neg,
     pow,
@@ -25,6 +21,7 @@ from descend.ops.index import getitem
 from descend.ops.join import concat, pad, split, stack
 from descend.ops.linalg import linear, matmul
 from descend.ops.nn import log_softmax, softmax
+from descend.ops.piecewise import abs, clip, maximum, minimum
 from descend.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from descend.ops.shape import (
     broadcast_to,
