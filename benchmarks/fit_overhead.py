@@ -19,26 +19,25 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from harness import (
     Variant,
     compare,
+    drive,
     fmt_time,
     format_table,
     machine_info,
     others_load,
     pin_threads,
     profile,
-    run_per_thread_count,
     thread_settings,
     top_functions,
-    update_results,
 )
 
 import descend as dc
@@ -223,18 +222,11 @@ def main(argv: list[str] | None = None) -> None:
         print_profile()
         return
     rounds = 5 if args.quick else args.rounds
-    if args.threads is not None:
-        _limits = pin_threads(args.threads)  # keep the limits in force while measuring
-        run = measure(args.workloads, rounds=rounds, min_time=0.05 if args.quick else 0.2)
-        print(json.dumps(run) if args.json else results_markdown({args.threads: run}))
-        return
     extra = ("--quick",) if args.quick else ("--rounds", str(rounds))
-    runs = run_per_thread_count(__file__, (1, 2),
-                                extra_args=(*extra, "--workloads", *args.workloads))
-    markdown = results_markdown(runs, note=args.note)
-    print(markdown)
-    if not args.quick:
-        update_results("fit_overhead", markdown)
+    drive(__file__, "fit_overhead", args,
+          partial(measure, args.workloads, rounds=rounds,
+                  min_time=0.05 if args.quick else 0.2),
+          partial(results_markdown, note=args.note), (*extra, "--workloads", *args.workloads))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -314,3 +315,23 @@ def update_results(section: str, markdown: str, *, path: Path | None = None,
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text)
     os.replace(partial, path)  # readers never see a half-written file
+
+
+def drive(script: str, section: str, args: Any, measure: Callable[[], dict],
+          markdown: Callable[[dict[int, dict]], str], extra: tuple[str, ...] = ()) -> None:
+    """The shared end of a benchmark's ``main``.
+
+    With ``args.threads`` set, pin that many threads, measure here and print the table (or
+    the raw results as JSON with ``args.json``, for the parent process). Otherwise run the
+    script once per thread count (1 and 2) in fresh processes with ``extra`` arguments, print
+    the tables and, unless ``args.quick``, write them into ``section`` of RESULTS.md.
+    """
+    if args.threads is not None:
+        limits = pin_threads(args.threads)  # noqa: F841 - the limits hold while it lives
+        run = measure()
+        print(json.dumps(run) if args.json else markdown({args.threads: run}))
+        return
+    text = markdown(run_per_thread_count(script, (1, 2), extra_args=extra))
+    print(text)
+    if not args.quick:
+        update_results(section, text)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 import time
 from dataclasses import dataclass
@@ -26,14 +25,12 @@ import numpy as np
 from harness import (
     Variant,
     compare,
+    drive,
     fmt_time,
     format_table,
     machine_info,
     others_load,
-    pin_threads,
-    run_per_thread_count,
     thread_settings,
-    update_results,
 )
 
 import descend as dc
@@ -336,20 +333,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     batches = QUICK_BATCHES if args.quick else BATCHES
     rounds = 5 if args.quick else args.rounds
-    if args.threads is not None:
-        _limits = pin_threads(args.threads)  # keep the limits in force while measuring
-        # With 2 threads, OpenBLAS workers spin ~0.1 s after NumPy's calls and steal torch's
-        # second core: let them go idle before each sample.
-        run = measure(batches, rounds=rounds, min_time=0.02 if args.quick else 0.1,
-                      settle=0.2 if args.threads > 1 else 0.0)
-        print(json.dumps(run) if args.json else results_markdown({args.threads: run}))
-        return
-    extra = ("--quick",) if args.quick else ("--rounds", str(rounds))
-    runs = run_per_thread_count(__file__, (1, 2), extra_args=extra)
-    markdown = results_markdown(runs, note=args.note)
-    print(markdown)
-    if not args.quick:
-        update_results("mlp_step", markdown)
+    # With 2 threads, OpenBLAS workers spin ~0.1 s after NumPy's calls and steal torch's
+    # second core: let them go idle before each sample.
+    settle = 0.2 if args.threads is not None and args.threads > 1 else 0.0
+    drive(__file__, "mlp_step", args,
+          partial(measure, batches, rounds=rounds, min_time=0.02 if args.quick else 0.1,
+                  settle=settle),
+          partial(results_markdown, note=args.note),
+          ("--quick",) if args.quick else ("--rounds", str(rounds)))
 
 
 if __name__ == "__main__":

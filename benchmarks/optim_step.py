@@ -13,8 +13,8 @@ and the ratio column is the median of per-round ratios descend / torch single-te
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +23,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from harness import (
     Variant,
     compare,
+    drive,
     fmt_time,
     format_table,
     machine_info,
     pin_threads,
-    run_per_thread_count,
-    update_results,
 )
 
 CONFIGS = [  # label, descend class name, torch class name (None: not in torch), kwargs
@@ -143,16 +142,9 @@ def main() -> None:
     args = parser.parse_args()
     total, rounds = (100_000, 5) if args.quick else (1_000_000, 15)
     tensors = 10
-    if args.threads is not None:
-        results = measure(args.threads, total=total, tensors=tensors, rounds=rounds)
-        print(json.dumps(results) if args.json else results)
-        return
-    extra = ("--quick",) if args.quick else ()
-    by_threads = run_per_thread_count(__file__, (1, 2), extra)
-    markdown = table(by_threads, total, tensors)
-    print(markdown)
-    if not args.quick:
-        update_results("optim_step", markdown)
+    drive(__file__, "optim_step", args,
+          partial(measure, args.threads, total=total, tensors=tensors, rounds=rounds),
+          partial(table, total=total, tensors=tensors), ("--quick",) if args.quick else ())
 
 
 if __name__ == "__main__":
