@@ -189,22 +189,24 @@ class Optimizer:
                                f"the optimizer ({name}(model.parameters(), ...)) or call "
                                "optimizer.bind(params) (model.compile does this)")
         init, update = self.rule
-        position = 0
-        for group in self.param_groups:
-            for param in group["params"]:
-                grad = param.grad
-                if grad is not None:
-                    if grad.shape != param.shape:
-                        raise ValueError(f"{name}.step: parameter {position} has shape "
-                                         f"{param.shape} but its grad has shape {grad.shape}")
-                    data, grad_data = param.data, grad.data
-                    if data.ndim == 0:  # 0-d results come back as NumPy scalars: use views
-                        data, grad_data = data.reshape(1), grad_data.reshape(1)
-                    state = self.state.get(position)
-                    if state is None:
-                        state = self.state[position] = init(data, group)
-                    update(grad_data, state, data, group)
-                position += 1
+        numbered = [(group, param) for group in self.param_groups for param in group["params"]]
+        # Last to first: a model's first layers, which the next forward pass reads first, are
+        # then the ones freshest in the cache (each update is independent of the others).
+        for position in range(len(numbered) - 1, -1, -1):
+            group, param = numbered[position]
+            grad = param.grad
+            if grad is None:
+                continue
+            if grad.shape != param.shape:
+                raise ValueError(f"{name}.step: parameter {position} has shape "
+                                 f"{param.shape} but its grad has shape {grad.shape}")
+            data, grad_data = param.data, grad.data
+            if data.ndim == 0:  # 0-d results come back as NumPy scalars: use views
+                data, grad_data = data.reshape(1), grad_data.reshape(1)
+            state = self.state.get(position)
+            if state is None:
+                state = self.state[position] = init(data, group)
+            update(grad_data, state, data, group)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -261,7 +263,7 @@ class Optimizer:
         """
         state = {position: {k: v.copy() if isinstance(v, np.ndarray) else v
                             for k, v in entries.items()}
-                 for position, entries in self.state.items()}
+                 for position, entries in sorted(self.state.items())}
         groups, start = [], 0
         for group in self.param_groups:
             count = len(group["params"])
