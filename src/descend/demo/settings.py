@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from descend.train.adapter import validation_start
+
 Arrays = tuple[np.ndarray, np.ndarray]
 
 
@@ -83,7 +85,7 @@ def hold_out(x: np.ndarray, y: np.ndarray, fraction: Any, where: str) -> tuple[A
     ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
     """
     fraction = between_0_and_1(fraction, "validation_split", where)
-    cut = math.floor(len(x) * (1 - fraction))
+    cut = validation_start(len(x), fraction)
     if not 0 < cut < len(x):
         raise ValueError(f"{where}: {len(x)} training rows cannot be split into training and "
                          f"validation rows with validation_split {fraction}; use more rows")

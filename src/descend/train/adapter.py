@@ -191,6 +191,16 @@ def cast_targets(y: np.ndarray | None, dtype: np.dtype) -> np.ndarray | None:
     return y
 
 
+def validation_start(n: int, fraction: float) -> int:
+    """Where the held-out rows begin: the last ``fraction`` of ``n`` rows validate (Keras's
+    ``validation_split`` rule, ``floor(n · (1 − fraction))`` rows train).
+
+    >>> validation_start(333, 0.2)
+    266
+    """
+    return math.floor(n * (1.0 - fraction))
+
+
 def split_validation(data: Dataset, fraction: float) -> tuple[Dataset, Dataset]:
     """Hold out the last ``fraction`` of the samples (before any shuffling, as Keras does).
 
@@ -199,7 +209,7 @@ def split_validation(data: Dataset, fraction: float) -> tuple[Dataset, Dataset]:
     ([0.0, 1.0, 2.0], [3.0, 4.0])
     """
     n = len(data)
-    split_at = math.floor(n * (1.0 - fraction))
+    split_at = validation_start(n, fraction)
     if split_at <= 0 or split_at >= n:
         raise ValueError(
             f"fit: validation_split={fraction} of {n} samples leaves "
