@@ -20,6 +20,33 @@ def test_gradients_accumulate_across_backward_calls():
     assert x.grad.numpy().tolist() == [5.0, 7.0]
 
 
+def test_gradients_accumulate_in_place_into_the_existing_buffer():
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    grad, buffer = x.grad, x.grad.data
+    (x * x).sum().backward()
+    assert x.grad is grad and x.grad.data is buffer
+    assert buffer.tolist() == [5.0, 7.0]
+
+
+def test_zeroed_gradients_are_reused_as_preallocated_buffers():
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    opt = dc.optim.SGD([x], lr=0.1)
+    (x * x).sum().backward()
+    buffer = x.grad.data
+    opt.zero_grad(set_to_none=False)
+    (x * 3).sum().backward()
+    assert x.grad.data is buffer and buffer.tolist() == [3.0, 3.0]
+
+
+def test_a_gradient_that_does_not_own_its_array_is_replaced_not_written_into():
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    base = np.zeros(4, np.float32)
+    x.grad = dc.Tensor._wrap(base[:2])  # a view of someone else's array
+    (x * 3).sum().backward()
+    assert x.grad.numpy().tolist() == [3.0, 3.0] and base.tolist() == [0.0] * 4
+
+
 def test_a_tensor_used_on_several_paths_gets_the_sum():
     x = dc.tensor(0.5, dtype="float64", requires_grad=True)
     y = x * x.tanh() + x.exp() * x

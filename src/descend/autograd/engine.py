@@ -18,12 +18,13 @@ see the gradient on every edge.
 from __future__ import annotations
 
 import contextlib
-import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy import ndarray
 
 from descend.autograd import function
 from descend.autograd.function import Function, check_finite
@@ -94,15 +95,17 @@ def run_backward(
         leaves[id(root)] = root
     else:
         pending.append((-root._ctx._seq, root))
+    anomaly = state.anomaly
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
         while pending:
-            tensor = heapq.heappop(pending)[1]
+            tensor = heappop(pending)[1]
             key = id(tensor)
             gy = grads.pop(key)
             fn = tensor._ctx
-            if fn.inputs is None:
+            inputs = fn.inputs
+            if inputs is None:
                 raise RuntimeError(
                     f"backward: the graph through '{fn.name}' was already freed by an earlier "
                     "backward; pass retain_graph=True to the first backward() to go back twice"
@@ -112,7 +115,37 @@ def run_backward(
                     found[key] = as_tensor(gy)
             elif tensor._retains_grad:
                 _accumulate(tensor, gy, set())
-            _backward_one(fn, tensor, gy, grads, pending, leaves)
+            result = _call_backward(fn, gy) if anomaly else fn.backward(gy)
+            gxs = result if type(result) is tuple else (result,)
+            for x, gx, needed in zip(inputs, gxs, fn.needs_input_grad):
+                if gx is None or not needed:
+                    continue
+                if type(gx) is not ndarray:
+                    gx = _checked_type(gx)
+                data = x.data
+                if gx.dtype is not data.dtype and gx.dtype != data.dtype:
+                    gx = gx.astype(data.dtype)
+                if gx.shape != data.shape:
+                    raise RuntimeError(
+                        f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input "
+                        f"of shape {data.shape} (a bug in the op; please report it)"
+                    )
+                if anomaly:
+                    check_finite(as_tensor(gx).data,
+                                 f"the gradient that '{fn.name}' passes back", fn)
+                key = id(x)
+                previous = grads.get(key)
+                if previous is not None:
+                    grads[key] = previous + gx
+                    continue
+                grads[key] = gx
+                ctx = x._ctx
+                if ctx is None:
+                    leaves[key] = x
+                else:
+                    heappush(pending, (-ctx._seq, x))
+            if _recorders:
+                _record(fn, tensor, gy, gxs)
             if not retain_graph:
                 fn.release()
         handed_out: set[int] = set()
@@ -134,61 +167,49 @@ def as_tensor(gradient: Any) -> Tensor:
     return function.Tensor._wrap(gradient)
 
 
-def _backward_one(fn: Function, output: Tensor, gy: Any, grads: dict[int, Any],
-                  pending: list[tuple[int, Tensor]], leaves: dict[int, Tensor]) -> None:
-    """Call one op's backward and add its input gradients into ``grads``."""
-    inputs = fn.inputs
-    if state.anomaly:
-        state.anomaly = False  # check the gradients it passes back, not the ops inside
-        try:
-            result = fn.backward(gy)
-        finally:
-            state.anomaly = True
-    else:
-        result = fn.backward(gy)
-    gxs = result if type(result) is tuple else (result,)
-    passed: list[Any] = []
-    for x, gx, needed in zip(inputs, gxs, fn.needs_input_grad):
-        if not needed or gx is None:
-            passed.append(None)
-            continue
-        data = x.data
-        if type(gx) is not np.ndarray and not isinstance(gx, function.Tensor):
-            gx = np.asarray(gx)  # NumPy gives scalars for 0-d results
-        if gx.dtype != data.dtype:
-            gx = gx.astype(data.dtype)
-        if gx.shape != data.shape:
-            raise RuntimeError(
-                f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input of "
-                f"shape {data.shape} (a bug in the op; please report it)"
-            )
-        if state.anomaly:
-            check_finite(as_tensor(gx).data, f"the gradient that '{fn.name}' passes back", fn)
-        passed.append(gx)
-        key = id(x)
-        previous = grads.get(key)
-        if previous is None:
-            grads[key] = gx
-            if x._ctx is None:
-                leaves[key] = x
-            else:
-                heapq.heappush(pending, (-x._ctx._seq, x))
-        else:
-            grads[key] = previous + gx
-    if _recorders:
-        record = EdgeRecord(fn, output, as_tensor(gy), inputs,
-                            tuple(None if g is None else as_tensor(g) for g in passed))
-        for records in _recorders:
-            records.append(record)
+def _checked_type(gradient: Any) -> Any:
+    """A gradient that is not an ndarray: a Tensor (recorded pass) as is, a NumPy scalar (what
+    NumPy gives for 0-d results) as a 0-d array."""
+    return gradient if isinstance(gradient, function.Tensor) else np.asarray(gradient)
+
+
+def _call_backward(fn: Function, gy: Any) -> Any:
+    """``fn.backward(gy)`` in anomaly mode: the gradients it passes back are checked, not the
+    ops inside it."""
+    state.anomaly = False
+    try:
+        return fn.backward(gy)
+    finally:
+        state.anomaly = True
+
+
+def _record(fn: Function, output: Tensor, gy: Any, gxs: tuple[Any, ...]) -> None:
+    """Give every :func:`record_backward` listener what ``fn``'s backward received and passed."""
+    passed = tuple(None if g is None or not needed else as_tensor(np.asarray(g).astype(
+        x.dtype, copy=False) if not isinstance(g, function.Tensor) else g)
+        for x, g, needed in zip(fn.inputs, gxs, fn.needs_input_grad))
+    record = EdgeRecord(fn, output, as_tensor(gy), fn.inputs, passed)
+    for records in _recorders:
+        records.append(record)
 
 
 def _accumulate(tensor: Tensor, gy: Any, handed_out: set[int]) -> None:
-    """Add ``gy`` into ``tensor.grad``, making sure every ``.grad`` owns its own array."""
+    """Add ``gy`` into ``tensor.grad``, making sure every ``.grad`` owns its own array.
+
+    An existing ``.grad`` that owns its array takes the sum in place (torch's rule in a plain
+    pass): accumulating over micro-batches, or after ``zero_grad(set_to_none=False)``, reuses
+    the same buffer instead of allocating a new one each time.
+    """
     if isinstance(gy, function.Tensor):  # a recorded pass: keep the gradient's graph
         tensor.grad = gy if tensor.grad is None else tensor.grad + gy
         return
     if tensor.grad is not None:
-        tensor.grad = function.Tensor._wrap(tensor.grad.data + gy)
+        buffer = tensor.grad.data
+        if (buffer.base is None and buffer.flags.writeable and buffer.shape == gy.shape
+                and buffer.dtype == gy.dtype):
+            np.add(buffer, gy, out=buffer)  # in place, as torch accumulates: no new array
+        else:
+            tensor.grad = function.Tensor._wrap(buffer + gy)
         return
     if gy.base is not None or id(gy) in handed_out or not gy.flags.writeable:
         gy = np.array(gy)

@@ -117,6 +117,8 @@ class Function:
         if not isinstance(inputs[0], Tensor):
             if len(inputs) == 1 or not any(isinstance(t, Tensor) for t in inputs):
                 data = fn.forward(*inputs)
+                if cls.saved_arrays:
+                    fn.release()
                 return data if type(data) is np.ndarray else np.asarray(data)
             inputs = tuple(t if isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
                            for t in inputs)
@@ -134,10 +136,10 @@ class Function:
                 out._ctx = fn
                 if cls.save_output:
                     fn._output_ref = weakref.ref(out)
-        if state.anomaly:
-            fn.created_at = user_frame()
-            check_finite(data, f"the forward value of '{fn.name}'", fn)
-        return out
+                return _checked(fn, data, out) if state.anomaly else out
+        if cls.saved_arrays:
+            fn.release()  # not recorded: what it kept for backward can go (or be reused) now
+        return _checked(fn, data, out) if state.anomaly else out
 
     def release(self) -> None:
         """Free what the op holds for backward: its inputs, output and ``saved_arrays``.
@@ -152,6 +154,13 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def _checked(fn: Function, data: np.ndarray, out: Tensor) -> Tensor:
+    """Anomaly mode: note where ``fn`` was created and check its value is finite."""
+    fn.created_at = user_frame()
+    check_finite(data, f"the forward value of '{fn.name}'", fn)
+    return out
 
 
 _sequence = itertools.count()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.ops import workspace
 from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.window import Padding, Pair, Window, make_window
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
@@ -58,6 +59,12 @@ class Conv2d(Function):
         if self.activation is not None:
             y = activate_(y, self.activation)
         return y.reshape(filters, x.shape[0], *self.window.out_hw).transpose(1, 0, 2, 3)
+
+    def release(self) -> None:
+        cols = self.__dict__.get("cols")
+        super().release()
+        if cols is not None:
+            workspace.give_back(cols)  # only this op held it: the next step's forward reuses it
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
         if self.activation is not None:
@@ -124,9 +131,16 @@ class ConvKernelGrad(Function):
         self.window, self.cols = window, cols
 
     def forward(self, x: np.ndarray, gy: np.ndarray) -> np.ndarray:
-        cols = self.window.im2col(x) if self.cols is None else self.cols
-        self.cols = None
-        return (_per_filter(gy) @ cols.T).reshape(gy.shape[1], x.shape[1], *self.window.size)
+        cols, self.cols = self.cols, None
+        if cols is not None:  # the forward's matrix, which the convolution gives back itself
+            return self._product(gy, cols, x.shape[1])
+        cols = self.window.im2col(x)
+        grad = self._product(gy, cols, x.shape[1])
+        workspace.give_back(cols)
+        return grad
+
+    def _product(self, gy: np.ndarray, cols: np.ndarray, channels: int) -> np.ndarray:
+        return (_per_filter(gy) @ cols.T).reshape(gy.shape[1], channels, *self.window.size)
 
     def backward(self, ggk: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, gy = self.operands(ggk)
