@@ -264,7 +264,7 @@ class Tensor:
                     f"loss); this tensor has shape {self.shape}, so pass gradient= of that "
                     "shape, or reduce it first (.sum() or .mean())"
                 )
-            seed = Tensor._wrap(np.ones_like(self.data))
+            seed = Tensor._wrap(np.ones(self.data.shape, self.data.dtype))
         else:
             seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
                 to_array(gradient, self.dtype, where="backward"))

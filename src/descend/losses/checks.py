@@ -81,6 +81,14 @@ def check_same_shape(op: str, true_shape: tuple[int, ...], pred_shape: tuple[int
     raise ValueError(message + (f"; {hint}" if hint else ""))
 
 
+def _outside(ints: np.ndarray, num_classes: int | None) -> bool:
+    """Whether any label is negative or (given a class count) ``>= num_classes``: one pass,
+    reading the labels as unsigned, where a negative label is larger than any class count."""
+    if num_classes is None:
+        return bool(ints.min() < 0)
+    return bool(ints.view(np.uint64).max() >= num_classes)
+
+
 def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str = "label"
                  ) -> np.ndarray:
     """Integer class labels as an ``int64`` array, each checked to lie in ``[0, num_classes)``.
@@ -102,7 +110,7 @@ def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str
             raise ValueError(f"{op}: class {what}s must be whole numbers (0, 1, 2, ...), got "
                              f"{labels[bad].flat[0].item()!r}")
     ints = labels if labels.dtype == np.int64 else labels.astype(np.int64)
-    if ints.size and (ints.min() < 0 or (num_classes is not None and ints.max() >= num_classes)):
+    if ints.size and _outside(ints, num_classes):
         outside = ints < 0 if num_classes is None else (ints < 0) | (ints >= num_classes)
         bad_label = int(ints[outside].flat[0])
         if num_classes is None:
