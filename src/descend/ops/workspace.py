@@ -7,8 +7,8 @@ it gets again: on the small CNN benchmark that was about 4,000 faults and 40 % o
 :func:`give_back` when there is one; an op gives back only arrays that it alone holds, once
 nothing needs them any more (a convolution gives its im2col matrix back after its backward).
 
-The pool is per thread and bounded (:data:`LIMIT_BYTES`, the oldest shapes go first), so it
-never holds more than the largest step's temporaries; :func:`clear` empties it.
+The pool is per thread and holds at most :data:`LIMIT_BYTES`; arrays of shapes no longer
+asked for stay until newer ones push them out (the oldest first) or :func:`clear` empties it.
 
 >>> import numpy as np
 >>> a = take((512, 256), np.float32)      # 512 KiB
