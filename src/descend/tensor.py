@@ -264,7 +264,9 @@ class Tensor:
                     f"loss); this tensor has shape {self.shape}, so pass gradient= of that "
                     "shape, or reduce it first (.sum() or .mean())"
                 )
-            seed = Tensor._wrap(np.ones(self.data.shape, self.data.dtype))
+            ones = np.empty(self.data.shape, self.data.dtype)
+            ones.fill(1)  # np.ones, without its Python wrapper
+            seed = Tensor._wrap(ones)
         else:
             seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
                 to_array(gradient, self.dtype, where="backward"))
@@ -347,6 +349,8 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
     """Turn an op's operand into a Tensor; Python numbers take ``like``'s dtype (NumPy rules)."""
     if isinstance(value, Tensor):
         return value
+    if type(value) is np.ndarray and value.dtype.kind in "fiub":  # the usual case, first
+        return Tensor._wrap(value)
     if isinstance(value, np.ndarray | np.generic):
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -117,6 +119,24 @@ def test_stable_at_extreme_inputs():
     y.sum().backward()
     assert np.isfinite(y.numpy()).all() and np.isfinite(x.grad.numpy()).all()
     np.testing.assert_allclose(dc.sigmoid(x).numpy(), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("lowest", [-5.0, -87.5, -88.5, -700.0, -720.0, -1e4])
+def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest):
+    # Above about -88 (float32) / -709 (float64) sigmoid takes 1 / (1 + e^-x); below, the
+    # overflow-free form. Either way: torch's values, the same in a fused linear, no warning.
+    x = np.array([lowest, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0], dtype=dtype)
+    expected = torch.sigmoid(torch.from_numpy(x)).numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = dc.sigmoid(dc.tensor(x, dtype=dtype)).numpy()
+        fused = dc.linear(dc.tensor(x[:, None], dtype=dtype), dc.ones((1, 1), dtype=dtype),
+                          dc.zeros(1, dtype=dtype), activation="sigmoid").numpy()[:, 0]
+    tiny = np.finfo(dtype).tiny  # below it torch keeps subnormals that we may flush
+    np.testing.assert_allclose(got, expected, rtol=2e-7 if dtype == "float32" else 1e-15,
+                               atol=tiny)
+    np.testing.assert_array_equal(fused, got)
 
 
 def test_astype_passes_the_gradient_back_in_the_input_dtype():

@@ -87,22 +87,24 @@ def run_backward(
     otherwise accumulate into the ``.grad`` of leaves (and of tensors that ``retain_grad()``).
     """
     wanted_ids = None if wanted is None else {id(t) for t in wanted}
-    grads: dict[int, Any] = {id(root): seed if create_graph else seed.data}
-    leaves: dict[int, Tensor] = {}
+    # Gradients are keyed by the tensor itself: Tensor hashes by identity, and a dict only
+    # compares keys whose hashes are equal, which for identity hashes means the same object.
+    grads: dict[Tensor, Any] = {root: seed if create_graph else seed.data}
+    leaves: list[Tensor] = []
     found: dict[int, Tensor] = {}
     pending: list[tuple[int, Tensor]] = []
     if root._ctx is None:
-        leaves[id(root)] = root
+        leaves.append(root)
     else:
         pending.append((-root._ctx._seq, root))
     anomaly = state.anomaly
+    watched = anomaly or wanted_ids is not None or bool(_recorders)  # the rarer features
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
         while pending:
             tensor = heappop(pending)[1]
-            key = id(tensor)
-            gy = grads.pop(key)
+            gy = grads.pop(tensor)
             fn = tensor._ctx
             inputs = fn.inputs
             if inputs is None:
@@ -111,8 +113,8 @@ def run_backward(
                     "backward; pass retain_graph=True to the first backward() to go back twice"
                 )
             if wanted_ids is not None:
-                if key in wanted_ids:
-                    found[key] = as_tensor(gy)
+                if id(tensor) in wanted_ids:
+                    found[id(tensor)] = as_tensor(gy)
             elif tensor._retains_grad:
                 _accumulate(tensor, gy, set())
             result = _call_backward(fn, gy) if anomaly else fn.backward(gy)
@@ -133,28 +135,30 @@ def run_backward(
                 if anomaly:
                     check_finite(as_tensor(gx).data,
                                  f"the gradient that '{fn.name}' passes back", fn)
-                key = id(x)
-                previous = grads.get(key)
+                previous = grads.get(x)
                 if previous is not None:
-                    grads[key] = previous + gx
+                    grads[x] = previous + gx
                     continue
-                grads[key] = gx
+                grads[x] = gx
                 ctx = x._ctx
                 if ctx is None:
-                    leaves[key] = x
+                    leaves.append(x)
                 else:
                     heappush(pending, (-ctx._seq, x))
-            if _recorders:
+            if watched and _recorders:
                 _record(fn, tensor, gy, gxs)
             if not retain_graph:
-                fn.release()
+                if fn.keeps_arrays:
+                    fn.release()
+                else:
+                    fn.inputs = None
         handed_out: set[int] = set()
-        for key, leaf in leaves.items():
+        for leaf in leaves:
             if wanted_ids is not None:
-                if key in wanted_ids:
-                    found[key] = as_tensor(grads[key])
+                if id(leaf) in wanted_ids:
+                    found[id(leaf)] = as_tensor(grads[leaf])
             else:
-                _accumulate(leaf, grads[key], handed_out)
+                _accumulate(leaf, grads[leaf], handed_out)
     finally:
         state.grad_enabled = previous_mode
     return found

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 else:
     Tensor = None  # bound by descend.tensor once the class exists (it imports this module)
 
+_new_tensor = object.__new__
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -71,10 +73,17 @@ class Function:
     _output_ref: weakref.ref[Tensor] | None = None
     created_at: str = ""
 
+    keeps_arrays: ClassVar[bool] = False
+    """Whether the op holds more than its inputs for backward (its output, ``saved_arrays``,
+    or its own :meth:`release`): then freeing the graph calls :meth:`release`, otherwise
+    dropping the inputs is enough. Set for each subclass from the three."""
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
+        cls.keeps_arrays = (cls.save_output or bool(cls.saved_arrays)
+                            or cls.release is not Function.release)
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         """Compute the op's value from the inputs' arrays."""
@@ -90,9 +99,12 @@ class Function:
 
     def operands(self, gy: Any) -> tuple[Any, ...]:
         """The inputs, as arrays when ``gy`` is an array and as Tensors when it is a Tensor."""
+        inputs = self.inputs
         if isinstance(gy, Tensor):
-            return self.inputs
-        return tuple([t.data for t in self.inputs])
+            return inputs
+        if len(inputs) == 2:
+            return inputs[0].data, inputs[1].data
+        return tuple([t.data for t in inputs])
 
     def result(self, gy: Any) -> Any:
         """The output (ops with ``save_output = True``), the same kind as ``gy``."""
@@ -114,7 +126,8 @@ class Function:
         the array value and records nothing.
         """
         fn = cls(**kwargs) if kwargs else cls()
-        if not isinstance(inputs[0], Tensor):
+        first = inputs[0]
+        if not isinstance(first, Tensor):
             if len(inputs) == 1 or not any(isinstance(t, Tensor) for t in inputs):
                 data = fn.forward(*inputs)
                 if cls.saved_arrays:
@@ -122,23 +135,39 @@ class Function:
                 return data if type(data) is np.ndarray else np.asarray(data)
             inputs = tuple(t if isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
                            for t in inputs)
-        data = fn.forward(*[t.data for t in inputs])
+            first = inputs[0]
+        # One and two inputs are spelled out: this runs for every op, and the generic
+        # comprehensions cost more than the NumPy work of an op on small arrays.
+        if len(inputs) == 2:
+            second = inputs[1]
+            data = fn.forward(first.data, second.data)
+            needs: tuple[bool, ...] = (first.requires_grad, second.requires_grad)
+        elif len(inputs) == 1:
+            data = fn.forward(first.data)
+            needs = (first.requires_grad,)
+        else:
+            data = fn.forward(*[t.data for t in inputs])
+            needs = tuple([t.requires_grad for t in inputs])
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = Tensor._wrap(data)
-        if state.grad_enabled:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                fn.inputs = inputs
-                fn.needs_input_grad = needs
-                fn._seq = next(_sequence)
-                out.requires_grad = True
-                out._ctx = fn
-                if cls.save_output:
-                    fn._output_ref = weakref.ref(out)
-                return _checked(fn, data, out) if state.anomaly else out
-        if cls.saved_arrays:
-            fn.release()  # not recorded: what it kept for backward can go (or be reused) now
+        out = _new_tensor(Tensor)  # Tensor._wrap's fields, set here without the extra call
+        out.data = data
+        out.grad = None
+        out.name = None
+        out._retains_grad = False
+        if state.grad_enabled and True in needs:
+            fn.inputs = inputs
+            fn.needs_input_grad = needs
+            fn._seq = next(_sequence)
+            out.requires_grad = True
+            out._ctx = fn
+            if cls.save_output:
+                fn._output_ref = weakref.ref(out)
+        else:
+            out.requires_grad = False
+            out._ctx = None
+            if cls.saved_arrays:
+                fn.release()  # not recorded: what it kept for backward can go (or be reused) now
         return _checked(fn, data, out) if state.anomaly else out
 
     def release(self) -> None:

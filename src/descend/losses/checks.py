@@ -85,8 +85,8 @@ def _outside(ints: np.ndarray, num_classes: int | None) -> bool:
     """Whether any label is negative or (given a class count) ``>= num_classes``: one pass,
     reading the labels as unsigned, where a negative label is larger than any class count."""
     if num_classes is None:
-        return bool(ints.min() < 0)
-    return bool(ints.view(np.uint64).max() >= num_classes)
+        return bool(np.minimum.reduce(ints, axis=None) < 0)
+    return bool(np.maximum.reduce(ints.view(np.uint64), axis=None) >= num_classes)
 
 
 def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str = "label"

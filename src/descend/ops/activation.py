@@ -20,6 +20,35 @@ from descend.ops.elementwise import Exp, Where, unary
 from descend.ops.special import erf
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
+_EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0,
+              np.dtype(np.float64): 709.0}
+"""Per float dtype, a bound below which ``exp`` of a value cannot overflow."""
+
+
+def sigmoid_array(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(x) of an array, into ``out`` when given (``x`` itself is allowed).
+
+    Where ``e^−x`` cannot overflow (no value below about −88 in float32) it is
+    ``1 / (1 + e^−x)``, four passes; otherwise ``e^−|x|`` keeps it finite, which takes more.
+
+    >>> import numpy as np
+    >>> sigmoid_array(np.array([-1000.0, 0.0, 1000.0], dtype=np.float32))
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    limit = _EXP_LIMIT.get(x.dtype)
+    if limit is not None and x.size and np.minimum.reduce(x, axis=None) >= -limit:
+        y = np.negative(x, out=np.empty_like(x) if out is None else out)  # 0-d stays an array
+        np.exp(y, out=y)
+        y += 1.0
+        return np.reciprocal(y, out=y)
+    e = np.exp(-np.abs(x))
+    r = 1.0 / (1.0 + e)
+    y = np.where(x >= 0, r, e * r)
+    if out is None:
+        return y
+    out[...] = y
+    return out
+
 
 class Sigmoid(Function):
     """σ(x) = 1 / (1 + e⁻ˣ), computed without overflow; σ' = σ(1 − σ)."""
@@ -27,9 +56,7 @@ class Sigmoid(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))
-        r = 1.0 / (1.0 + e)
-        return np.where(x >= 0, r, e * r)
+        return sigmoid_array(x)
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.result(gy)

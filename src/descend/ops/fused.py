@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.activation import Sigmoid, relu, sigmoid, tanh
+from descend.ops.activation import relu, sigmoid, sigmoid_array, tanh
 
 FUSED = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}
 """The activations an op can apply itself, by name (and the functions they stand for)."""
@@ -29,7 +29,7 @@ def activate_(z: np.ndarray, activation: str) -> np.ndarray:
         return np.maximum(z, 0, out=z)
     if activation == "tanh":
         return np.tanh(z, out=z)
-    return Sigmoid().forward(z)
+    return sigmoid_array(z, out=z)
 
 
 def through_activation(fn: Function, gy: Any) -> Any:

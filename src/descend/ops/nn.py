@@ -8,6 +8,8 @@ array([[0.5, 0.5]], dtype=float32)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from descend.autograd.function import Function
@@ -18,8 +20,11 @@ from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
     """x minus its maximum along ``axis`` (so exp never overflows)."""
-    m = x.max(axis=axis, keepdims=True)
-    if not np.isfinite(m).all():
+    # the ufunc reductions directly: ndarray.max and .all add a Python wrapper each; a finite
+    # sum of the maxima means every one of them is finite (an overflowing sum only sends
+    # finite maxima through the branch below, which leaves them as they are)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    if not math.isfinite(np.add.reduce(m, axis=None)):
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
     return x - m
 

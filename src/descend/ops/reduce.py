@@ -49,14 +49,16 @@ _SMALL = 4096
 
 def spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     """Broadcast a reduction's output gradient (an array or a Tensor) back to ``shape``."""
-    kept = gy.reshape(kept_shape(shape, axes))
-    if type(kept) is not np.ndarray:
-        return broadcast_to(kept, shape)
+    if type(gy) is not np.ndarray:
+        return broadcast_to(gy.reshape(kept_shape(shape, axes)), shape)
     if math.prod(shape) <= _SMALL:  # copying is cheaper than np.broadcast_to's own checks
-        out = np.empty(shape, dtype=kept.dtype)
-        out[...] = kept
+        out = np.empty(shape, dtype=gy.dtype)
+        if gy.size == 1:
+            out.fill(gy.reshape(()))  # the usual case: the gradient of a total
+        else:
+            out[...] = gy.reshape(kept_shape(shape, axes))
         return out
-    return np.broadcast_to(kept, shape)
+    return np.broadcast_to(gy.reshape(kept_shape(shape, axes)), shape)
 
 
 class _Reduction(Function):
@@ -68,7 +70,7 @@ class Sum(_Reduction):
     """Σ over the axes; the gradient is the output gradient copied to every summed element."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)  # x.sum, unwrapped
 
     def backward(self, gy: Tensor) -> Tensor:
         return spread(gy, self.inputs[0].shape, self.axes)

@@ -158,11 +158,13 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 def sum_array_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum the array ``x`` over the axes that broadcasting from ``shape`` added or stretched."""
+    if not shape:  # a scalar operand (a bias, a learning rate): the sum of everything, 0-d
+        return np.add.reduce(x, axis=None, keepdims=True).reshape(())
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
     )
-    summed = x.sum(axis=axes, keepdims=True) if axes else x
+    summed = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
     return summed.reshape(shape) if lead else summed
 
 

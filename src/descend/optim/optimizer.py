@@ -189,24 +189,26 @@ class Optimizer:
                                f"the optimizer ({name}(model.parameters(), ...)) or call "
                                "optimizer.bind(params) (model.compile does this)")
         init, update = self.rule
-        numbered = [(group, param) for group in self.param_groups for param in group["params"]]
+        states = self.state
+        position = sum([len(group["params"]) for group in self.param_groups])
         # Last to first: a model's first layers, which the next forward pass reads first, are
         # then the ones freshest in the cache (each update is independent of the others).
-        for position in range(len(numbered) - 1, -1, -1):
-            group, param = numbered[position]
-            grad = param.grad
-            if grad is None:
-                continue
-            if grad.shape != param.shape:
-                raise ValueError(f"{name}.step: parameter {position} has shape "
-                                 f"{param.shape} but its grad has shape {grad.shape}")
-            data, grad_data = param.data, grad.data
-            if data.ndim == 0:  # 0-d results come back as NumPy scalars: use views
-                data, grad_data = data.reshape(1), grad_data.reshape(1)
-            state = self.state.get(position)
-            if state is None:
-                state = self.state[position] = init(data, group)
-            update(grad_data, state, data, group)
+        for group in reversed(self.param_groups):
+            for param in reversed(group["params"]):
+                position -= 1
+                grad = param.grad
+                if grad is None:
+                    continue
+                data, grad_data = param.data, grad.data
+                if grad_data.shape != data.shape:
+                    raise ValueError(f"{name}.step: parameter {position} has shape "
+                                     f"{data.shape} but its grad has shape {grad_data.shape}")
+                if not data.ndim:  # 0-d results come back as NumPy scalars: use views
+                    data, grad_data = data.reshape(1), grad_data.reshape(1)
+                state = states.get(position)
+                if state is None:
+                    state = states[position] = init(data, group)
+                update(grad_data, state, data, group)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
