@@ -106,15 +106,20 @@ class SparseSoftmaxCrossEntropy(_SoftmaxLoss):
     """
 
     name = "sparse_softmax_cross_entropy"
+    saved_arrays = ("log_p", "positions")
 
     def __init__(self, labels: np.ndarray, mean: bool = False) -> None:
         self.labels, self.mean = labels, mean
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         self.log_p = _log_softmax(z)
-        losses = -self.log_p[_label_positions(self.labels)]
-        # NumPy's mean is this sum and division, behind a slower Python wrapper
-        return np.add.reduce(losses, axis=None) / losses.size if self.mean else losses
+        self.positions = _label_positions(self.labels)
+        chosen = self.log_p[self.positions]
+        if not self.mean:
+            return -chosen
+        # −mean: NumPy's mean is this sum and division, behind a slower Python wrapper (and
+        # negating the sum gives the same bits as summing the negated values)
+        return -(np.add.reduce(chosen, axis=None) / chosen.size)
 
     def backward(self, gy: Any) -> Any:
         scale = gy * (1.0 / self.labels.size) if self.mean else gy[..., None]
@@ -122,7 +127,7 @@ class SparseSoftmaxCrossEntropy(_SoftmaxLoss):
             one_hot = (np.arange(self.log_p.shape[-1]) == self.labels[..., None]).astype(gy.dtype)
             return scale * (self._probabilities(gy)[1] - one_hot)
         p = np.exp(self.log_p)                  # a fresh array: take the one-hot off in place
-        p[_label_positions(self.labels)] -= 1
+        p[self.positions] -= 1
         p *= scale
         return p
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.optim._blas import axpy_
 from descend.optim._kernels import coupled_grad
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
@@ -59,8 +60,7 @@ def sgd_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
             direction += g
         else:
             direction = buf
-    step = np.multiply(direction, hparams["lr"])
-    return np.subtract(param, step, out=param)
+    return axpy_(param, -hparams["lr"], direction)
 
 
 class SGD(Optimizer):
