@@ -35,6 +35,21 @@ def _mm(a: Any, b: Any) -> Any:
     return _product(a, b)
 
 
+def _times_transpose(g: Any, kernel: Any) -> Any:
+    """``g @ kernel.T`` inside backward (the input gradient of ``x @ kernel``).
+
+    For a large kernel and a small batch, OpenBLAS computes the same product much faster laid
+    out as ``(kernel @ g.T).T`` (1 thread, 2-core Xeon, µs for the two layouts): 256×256 kernel,
+    32 rows 53 → 36; 784×256, 8 rows 97 → 52, 32 rows 161 → 104, 128 rows 363 → 318. For
+    kernels of 64×128 and smaller, or 256 rows and more, the plain layout is as fast or faster.
+    The result is then a transposed (Fortran-ordered) view; the ops after it accept any layout.
+    """
+    if (type(g) is np.ndarray and type(kernel) is np.ndarray and g.ndim == 2
+            and g.shape[0] <= 128 and kernel.ndim == 2 and kernel.size >= 65536):
+        return np.matmul(kernel, g.T).T
+    return _mm(g, kernel.T)
+
+
 def _swap_last(t: Any) -> Any:
     """Transpose the last two axes (the matrix transpose of a batch of matrices)."""
     if t.ndim == 2:
@@ -95,7 +110,7 @@ class Linear(Function):
             gy = through_activation(self, gy)
         x, kernel, _ = self.operands(gy)
         need_x, need_k, need_b = self.needs_input_grad
-        gx = _mm(gy, kernel.T) if need_x else None
+        gx = _times_transpose(gy, kernel) if need_x else None
         gk = gb = None
         if need_k or need_b:
             g2 = gy if gy.ndim == 2 else gy.reshape(-1, gy.shape[-1])
