@@ -179,17 +179,18 @@ def linear(x: Tensor, kernel: Tensor, bias: Tensor | None = None, *,
                          f"bias, got {activation!r}" + ("" if bias is not None else
                                                          " without a bias"))
     x = ensure_tensor(x, "linear")
-    if kernel.ndim != 2:
-        raise ValueError(f"linear: kernel must be 2-D (in, out), got shape {kernel.shape}")
-    if x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
+    x_shape, kernel_shape = x.data.shape, kernel.data.shape  # the arrays' own: no properties
+    if len(kernel_shape) != 2:
+        raise ValueError(f"linear: kernel must be 2-D (in, out), got shape {kernel_shape}")
+    if not x_shape or x_shape[-1] != kernel_shape[0]:
         raise ValueError(
-            f"linear: input of shape {x.shape} does not fit kernel of shape {kernel.shape}: "
-            f"the last input axis must be {kernel.shape[0]}"
+            f"linear: input of shape {x_shape} does not fit kernel of shape {kernel_shape}: "
+            f"the last input axis must be {kernel_shape[0]}"
         )
     if bias is None:
         return MatMul.apply(x, kernel)
-    if bias.shape != (kernel.shape[1],):
-        raise ValueError(f"linear: bias must have shape ({kernel.shape[1]},), got {bias.shape}")
+    if bias.data.shape != (kernel_shape[1],):
+        raise ValueError(f"linear: bias must have shape ({kernel_shape[1]},), got {bias.shape}")
     if activation is None:
         return Linear.apply(x, kernel, bias)
     return Linear.apply(x, kernel, bias, activation=activation)
