@@ -95,7 +95,9 @@ def test_table_is_aligned_and_lists_every_model(result):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"models": "cnn"}, "unknown model 'cnn'; choose linear, mlp1, mlp2 or all"),
+    ({"models": "cnn"}, "unknown model 'cnn'. Valid names: 'all', 'linear', 'mlp1', 'mlp2'"),
+    ({"models": ["linear", "mlp3"]},
+     "unknown model 'mlp3'. Did you mean 'mlp2' or 'mlp1'? Valid names: 'linear', 'mlp1', 'mlp2'"),
     ({"models": []}, "no model to train"),
     ({"epochs": 0}, "epochs must be a positive integer, got 0"),
     ({"batch_size": 2.5}, "batch_size must be a positive integer, got 2.5"),

@@ -76,8 +76,8 @@ def test_linear_input_gradient_with_a_large_kernel_matches_torch(rows):
     dc.linear(ours, dc.tensor(w, requires_grad=True), dc.tensor(b), activation="relu").backward(
         dc.tensor(g))
     theirs = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    torch.relu(theirs @ torch.tensor(w, dtype=torch.float32)
-               + torch.tensor(b, dtype=torch.float32)).backward(torch.tensor(g, dtype=torch.float32))
+    w32, b32, g32 = (torch.tensor(a, dtype=torch.float32) for a in (w, b, g))
+    torch.relu(theirs @ w32 + b32).backward(g32)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-4)
     if rows > 1:  # which layout computed it (one row is both C- and F-contiguous)
         assert ours.grad.numpy().flags.c_contiguous == (rows > 128)

@@ -42,6 +42,7 @@ from descend.data.datasets import (
 from descend.demo import plots
 from descend.demo.report import DASH, ModelLine, format_table, number
 from descend.demo.settings import hold_out, positive_int, positive_number
+from descend.names import lookup
 from descend.nn import Dense, Sequential
 from descend.train.loggers import History
 
@@ -192,17 +193,16 @@ def model_keys(models: str | Sequence[str]) -> list[str]:
 
     >>> model_keys("all"), model_keys("mlp1"), model_keys(["mlp2", "linear"])
     (['linear', 'mlp1', 'mlp2'], ['mlp1'], ['mlp2', 'linear'])
-    >>> model_keys("cnn")
+    >>> model_keys("mlp")
     Traceback (most recent call last):
     ...
-    ValueError: demo boston: unknown model 'cnn'; choose linear, mlp1, mlp2 or all
+    ValueError: demo boston: unknown model 'mlp'. Did you mean 'mlp2' or 'mlp1'? ...
     """
-    keys = list(MODELS) if models == "all" else [models] if isinstance(models, str) else \
-        list(models)
-    for key in keys:
-        if key not in MODELS:
-            raise ValueError(f"{WHERE}: unknown model {key!r}; choose "
-                             f"{', '.join(MODELS)} or all")
+    table = {key: key for key in MODELS}
+    if isinstance(models, str):
+        key = lookup(WHERE, "model", models, {**table, "all": "all"})
+        return list(MODELS) if key == "all" else [key]
+    keys = [lookup(WHERE, "model", key, table) for key in models]
     if not keys:
         raise ValueError(f"{WHERE}: no model to train; choose linear, mlp1, mlp2 or all")
     return keys
@@ -284,6 +284,7 @@ def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: st
 
     Raises:
         ValueError: for an unknown model or optimizer, or a non-positive setting.
+        TypeError: for an optimizer that is not a name.
 
     >>> result = run(["linear", "mlp2"], epochs=3, optimizer="adam", lr=0.1)
     >>> list(result.models), result.settings["optimizer"], result.settings["lr"]
@@ -296,9 +297,10 @@ def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: st
     keys = model_keys(models)
     positive_int(epochs, "epochs", WHERE)
     positive_int(batch_size, "batch_size", WHERE)
-    if not isinstance(optimizer, str) or optimizer.lower() not in optim.OPTIMIZERS:
-        raise ValueError(f"{WHERE}: unknown optimizer {optimizer!r}; choose one of "
-                         f"{', '.join(optim.OPTIMIZERS)}")
+    if not isinstance(optimizer, str):
+        raise TypeError(f"{WHERE}: optimizer must be a name such as 'sgd' or 'adam', got "
+                        f"{type(optimizer).__name__}")
+    lookup(WHERE, "optimizer", optimizer, optim.OPTIMIZERS)
     lr = resolve_lr(optimizer, lr)
     options = {} if lr is None else {"lr": lr}
     data = load_data(validation_split)
