@@ -64,6 +64,34 @@ def test_the_graph_is_freed_and_a_second_backward_says_so():
         y.backward()
 
 
+def graph_of(root: dc.Tensor) -> list:
+    """Every op below ``root`` (while the graph is still whole)."""
+    ops, stack = [], [root]
+    while stack:
+        fn = stack.pop()._ctx
+        if fn is not None and fn not in ops:
+            ops.append(fn)
+            stack.extend(fn.inputs)
+    return ops
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain):
+    x = dc.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    w = dc.ones((3, 4), requires_grad=True)
+    logits = dc.linear(x, w, dc.zeros(4), activation="relu").sigmoid() * 2.0
+    loss = dc.losses.sparse_categorical_crossentropy([1], logits, from_logits=True)
+    ops = graph_of(loss)
+    assert {fn.name for fn in ops} == {"linear", "sigmoid", "mul",
+                                       "sparse_softmax_cross_entropy"}
+    loss.backward(retain_graph=retain)
+    for fn in ops:  # inputs, the output's reference and saved arrays: all gone, or all kept
+        held = [fn.inputs is not None, "_output_ref" in vars(fn),
+                *(name in vars(fn) for name in fn.saved_arrays)]
+        expected = [retain, retain and fn.save_output, *(retain for _ in fn.saved_arrays)]
+        assert held == expected, fn.name
+
+
 def test_retain_graph_allows_a_second_backward():
     x = dc.tensor([1.0], requires_grad=True)
     y = (x * 2).exp().sum()
