@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pytest
 
+import descend as dc
 from descend.data.datasets import BOSTON_FEATURE_NAMES, load_boston_housing
 from descend.demo import boston, plots
 
@@ -108,6 +109,11 @@ def test_table_is_aligned_and_lists_every_model(result):
 def test_bad_settings_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         boston.run(**kwargs)
+
+
+def test_an_optimizer_that_is_not_a_name_is_a_type_error():
+    with pytest.raises(TypeError, match="optimizer must be a name such as 'sgd'"):
+        boston.run(optimizer=dc.optim.Adam())
 
 
 def test_plot_draws_one_panel_per_model_with_test_and_baseline_lines(tmp_path):

@@ -28,8 +28,9 @@ _EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0,
 def sigmoid_array(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ(x) of an array, into ``out`` when given (``x`` itself is allowed).
 
-    Where ``e^−x`` cannot overflow (no value below about −88 in float32) it is
-    ``1 / (1 + e^−x)``, four passes; otherwise ``e^−|x|`` keeps it finite, which takes more.
+    Where ``e^−x`` cannot overflow (no value below about −88 in float32; one pass finds the
+    minimum) it is ``1 / (1 + e^−x)``, four passes; otherwise ``e^−|x|`` keeps it finite,
+    which takes seven.
 
     >>> import numpy as np
     >>> sigmoid_array(np.array([-1000.0, 0.0, 1000.0], dtype=np.float32))
