@@ -98,7 +98,6 @@ def run_backward(
     else:
         pending.append((-root._ctx._seq, root))
     anomaly = state.anomaly
-    watched = anomaly or wanted_ids is not None or bool(_recorders)  # the rarer features
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
@@ -145,7 +144,7 @@ def run_backward(
                     leaves.append(x)
                 else:
                     heappush(pending, (-ctx._seq, x))
-            if watched and _recorders:
+            if _recorders:
                 _record(fn, tensor, gy, gxs)
             if not retain_graph:
                 if fn.keeps_arrays:

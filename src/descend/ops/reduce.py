@@ -49,16 +49,19 @@ _SMALL = 4096
 
 def spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     """Broadcast a reduction's output gradient (an array or a Tensor) back to ``shape``."""
-    if type(gy) is not np.ndarray:
-        return broadcast_to(gy.reshape(kept_shape(shape, axes)), shape)
-    if math.prod(shape) <= _SMALL:  # copying is cheaper than np.broadcast_to's own checks
+    small = math.prod(shape) <= _SMALL  # copying is cheaper than np.broadcast_to's own checks
+    if small and type(gy) is np.ndarray and gy.size == 1:  # the usual case: a total's gradient
         out = np.empty(shape, dtype=gy.dtype)
-        if gy.size == 1:
-            out.fill(gy.reshape(()))  # the usual case: the gradient of a total
-        else:
-            out[...] = gy.reshape(kept_shape(shape, axes))
+        out.fill(gy.reshape(()))
         return out
-    return np.broadcast_to(gy.reshape(kept_shape(shape, axes)), shape)
+    kept = gy.reshape(kept_shape(shape, axes))
+    if type(kept) is not np.ndarray:
+        return broadcast_to(kept, shape)
+    if small:
+        out = np.empty(shape, dtype=kept.dtype)
+        out[...] = kept
+        return out
+    return np.broadcast_to(kept, shape)
 
 
 class _Reduction(Function):
