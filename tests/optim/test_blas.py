@@ -40,16 +40,21 @@ def test_large_contiguous_arrays_go_to_the_kernel(monkeypatch):
     calls = []
 
     def kernel(n, a, x_address, incx, y_address, incy):
-        calls.append((n, a, incx, incy))
+        calls.append((n, a, x_address, incx, y_address, incy))
 
     monkeypatch.setitem(_blas.KERNELS, np.dtype(np.float32), kernel)
     y, x = np.zeros(MIN_SIZE, np.float32), np.ones(MIN_SIZE, np.float32)
     axpy_(y, 0.5, x)
-    assert calls == [(MIN_SIZE, 0.5, 1, 1)]
+    assert calls == [(MIN_SIZE, 0.5, x.ctypes.data, 1, y.ctypes.data, 1)]
 
 
 def strided(shape: tuple[int, ...], dtype: type) -> np.ndarray:
     return np.ones((shape[0], 2 * shape[1]), dtype)[:, ::2]
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 @pytest.mark.parametrize(("make_y", "make_x"), [
@@ -58,7 +63,8 @@ def strided(shape: tuple[int, ...], dtype: type) -> np.ndarray:
     (lambda: np.ones((256, 128), np.float32), lambda: np.ones((128, 256), np.float32).T),
     (lambda: np.ones((256, 128), np.float16), lambda: np.ones((256, 128), np.float16)),
     (lambda: np.ones((256, 128), np.float32), lambda: np.ones((256, 128), np.float64)),
-], ids=["small", "strided", "transposed", "float16", "mixed-dtypes"])
+    (lambda: np.ones((256, 128), np.float32), lambda: read_only(np.ones((256, 128), np.float32))),
+], ids=["small", "strided", "transposed", "float16", "mixed-dtypes", "read-only-x"])
 def test_what_blas_cannot_take_goes_through_numpy(monkeypatch, make_y, make_x):
     def kernel(*args):
         raise AssertionError("the BLAS kernel must not be called here")
@@ -93,3 +99,15 @@ def test_sgd_on_a_large_float32_weight_follows_torch(flags):
         ((theirs - torch.from_numpy(target)) ** 2).sum().backward()
         topt.step()
         np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("a", [-0.1, np.float64(-0.1)], ids=["python-float", "numpy-float64"])
+def test_the_numpy_passes_scale_in_the_arrays_dtype(a):
+    # the scale is cast to float32 first, as the BLAS kernel's float argument and torch's
+    # alpha are: a float64 scale must not compute the product in float64
+    rng = np.random.default_rng(1)
+    y, x = rng.standard_normal((2, 1000)).astype(np.float32)  # some round differently
+    expected = y + x * np.float32(-0.1)
+    got = axpy_(y.copy(), a, x)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, expected)

@@ -68,8 +68,17 @@ def axpy_(y: np.ndarray, a: float, x: np.ndarray) -> np.ndarray:
     """
     kernel = KERNELS.get(y.dtype) if y.size >= MIN_SIZE else None
     if (kernel is None or x.dtype != y.dtype or x.shape != y.shape
-            or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable)
+            or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable
+                    and x.flags.writeable)
             or np.may_share_memory(x, y)):
-        return np.add(y, np.multiply(x, a), out=y)
-    kernel(y.size, a, x.ctypes.data, 1, y.ctypes.data, 1)
+        # ``a`` as a 0-d array of y's dtype: the same value NumPy would cast a Python float
+        # to, without the slower promotion path that a Python number takes on small arrays
+        return np.add(y, np.multiply(x, np.asarray(a, y.dtype)), out=y)
+    # The data addresses through ctypes buffers: ``ndarray.ctypes.data`` builds a helper
+    # object and costs four times as much, about 1 µs a call
+    kernel(y.size, a, _address(_Byte.from_buffer(x)), 1, _address(_Byte.from_buffer(y)), 1)
     return y
+
+
+_Byte = ctypes.c_char
+_address = ctypes.addressof
