@@ -6,7 +6,8 @@ float32 (``descend.lab.SigmoidNeuron``'s problem). Two multiply-adds of work: wh
 is the framework. Variants, interleaved round by round:
 
 - **NumPy**: the vectorised step with the gradient by hand (the baseline);
-- **descend SGD**: 0-d Tensors ``w``, ``b``; ``loss.backward()``, ``dc.optim.SGD.step()``,
+- **descend SGD**: 0-d Tensors ``w``, ``b`` (the points made Tensors once, as the torch
+  variants do); ``loss.backward()``, ``dc.optim.SGD.step()``,
   ``zero_grad()``; **descend bare**: the same, updated by ``w -= lr * w.grad`` under
   ``dc.no_grad()``;
 - **torch SGD** and **torch bare**: the same two in PyTorch.
@@ -61,12 +62,13 @@ class DescendNeuron:
     def __init__(self, lr: float = LR, *, bare: bool = False) -> None:
         self.w = dc.tensor(START[0], requires_grad=True)
         self.b = dc.tensor(START[1], requires_grad=True)
+        self.x, self.y = dc.tensor(X), dc.tensor(Y)  # made once, as torch's from_numpy below
         self.lr = lr
         self.optimizer = None if bare else dc.optim.SGD([self.w, self.b], lr=lr)
 
     def step(self) -> dc.Tensor:
         """Forward, ``backward()``, update; returns the loss before the update."""
-        err = (self.w * X + self.b).sigmoid() - Y
+        err = (self.w * self.x + self.b).sigmoid() - self.y
         loss = 0.5 * (err ** 2).sum()
         loss.backward()
         if self.optimizer is not None:
@@ -128,10 +130,11 @@ WHAT = (
     "The neuron `f(x) = σ(w·x + b)` fitted to the points (0.5, 0.2) and (2.5, 0.9) by "
     "`½ Σ (f(x) − y)²` from `(w, b) = (−2, −2)`, learning rate 1, float32: two multiply-adds "
     "of work, so the step's cost is the framework's. **NumPy**: the vectorised step, gradient "
-    "by hand. **descend SGD**: 0-d Tensors, `loss.backward()`, `dc.optim.SGD.step()`, "
-    "`zero_grad()`; **descend bare**: `w -= lr * w.grad` under `dc.no_grad()` instead of the "
-    "optimizer. **torch SGD**, **torch bare**: the same in PyTorch. Median time per step over "
-    "interleaved rounds; ratios are medians of per-round ratios, quartiles in brackets.")
+    "by hand. **descend SGD**: 0-d Tensors (the points made Tensors once, as for torch), "
+    "`loss.backward()`, `dc.optim.SGD.step()`, `zero_grad()`; **descend bare**: "
+    "`w -= lr * w.grad` under `dc.no_grad()` instead of the optimizer. **torch SGD**, "
+    "**torch bare**: the same in PyTorch. Median time per step over interleaved rounds; "
+    "ratios are medians of per-round ratios, quartiles in brackets.")
 
 PAIRS = (("descend SGD", "torch SGD"), ("descend bare", "torch bare"))
 """The like-for-like comparisons issue 8's target is about."""
