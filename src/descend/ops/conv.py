@@ -104,12 +104,9 @@ class ConvInputGrad(Function):
         # added onto the slice of the image that offset read
         cols = workspace.take((c * kh * kw, n * oh * ow), dtype)
         np.matmul(kernel.reshape(filters, -1).T, _per_filter(gy), out=cols)
-        windows = cols.reshape(c, kh, kw, n, oh, ow)
-        out = self.window.padded_zeros(n, c, dtype)
-        for k, (rows, columns) in enumerate(self.window.offsets()):
-            out[:, :, rows, columns] += windows[:, k // kw, k % kw].transpose(1, 0, 2, 3)
+        image = self.window.col2im(cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2))
         workspace.give_back(cols)
-        return self.window.crop(out)
+        return image
 
     def backward(self, ggx: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, kernel = self.operands(ggx)

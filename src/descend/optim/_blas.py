@@ -57,6 +57,9 @@ def _load() -> dict[np.dtype, Any]:
 KERNELS = _load()
 """dtype -> BLAS ``axpy`` (empty when NumPy's OpenBLAS was not found)."""
 
+_Byte = ctypes.c_char
+_address = ctypes.addressof
+
 
 def axpy_(y: np.ndarray, a: float, x: np.ndarray) -> np.ndarray:
     """``y += a * x`` in place; returns ``y``. ``x`` and ``y`` have the same shape and dtype.
@@ -71,14 +74,11 @@ def axpy_(y: np.ndarray, a: float, x: np.ndarray) -> np.ndarray:
             or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable
                     and x.flags.writeable)
             or np.may_share_memory(x, y)):
-        # ``a`` as a 0-d array of y's dtype: the same value NumPy would cast a Python float
-        # to, without the slower promotion path that a Python number takes on small arrays
+        # ``a`` cast to y's dtype first, as the BLAS kernel's scalar argument and torch's
+        # ``alpha`` are: a float64 scale (a NumPy scalar from a schedule) must not make a
+        # float32 product compute in float64
         return np.add(y, np.multiply(x, np.asarray(a, y.dtype)), out=y)
     # The data addresses through ctypes buffers: ``ndarray.ctypes.data`` builds a helper
     # object and costs four times as much, about 1 µs a call
     kernel(y.size, a, _address(_Byte.from_buffer(x)), 1, _address(_Byte.from_buffer(y)), 1)
     return y
-
-
-_Byte = ctypes.c_char
-_address = ctypes.addressof
