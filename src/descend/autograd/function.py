@@ -74,16 +74,16 @@ class Function:
     created_at: str = ""
 
     keeps_arrays: ClassVar[bool] = False
-    """Whether the op holds more than its inputs for backward (its output, ``saved_arrays``,
-    or its own :meth:`release`): then freeing the graph calls :meth:`release`, otherwise
-    dropping the inputs is enough. Set for each subclass from the three."""
+    """Whether the op holds arrays for backward beyond its inputs (``saved_arrays``, or what
+    its own :meth:`release` frees): then freeing the graph calls :meth:`release`, otherwise
+    dropping the inputs is enough. Its output (``save_output``) does not count: it is held by
+    a weak reference, which keeps no memory alive. Set for each subclass."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
-        cls.keeps_arrays = (cls.save_output or bool(cls.saved_arrays)
-                            or cls.release is not Function.release)
+        cls.keeps_arrays = bool(cls.saved_arrays) or cls.release is not Function.release
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         """Compute the op's value from the inputs' arrays."""

@@ -159,7 +159,8 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
 def sum_array_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum the array ``x`` over the axes that broadcasting from ``shape`` added or stretched."""
     if not shape:  # a scalar operand (a bias, a learning rate): the sum of everything, 0-d
-        return np.add.reduce(x, axis=None, keepdims=True).reshape(())
+        total = np.empty((), dtype=x.dtype)  # an array of its own (a leaf's .grad keeps it)
+        return np.add.reduce(x, axis=None, out=total)
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
