@@ -183,8 +183,8 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        name = type(self).__name__
         if not self.param_groups:
+            name = type(self).__name__
             raise RuntimeError(f"{name}.step: no parameters to update yet; pass them when making "
                                f"the optimizer ({name}(model.parameters(), ...)) or call "
                                "optimizer.bind(params) (model.compile does this)")
@@ -201,8 +201,9 @@ class Optimizer:
                     continue
                 data, grad_data = param.data, grad.data
                 if grad_data.shape != data.shape:
-                    raise ValueError(f"{name}.step: parameter {position} has shape "
-                                     f"{data.shape} but its grad has shape {grad_data.shape}")
+                    raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
+                                     f"shape {data.shape} but its grad has shape "
+                                     f"{grad_data.shape}")
                 if not data.ndim:  # 0-d results come back as NumPy scalars: use views
                     data, grad_data = data.reshape(1), grad_data.reshape(1)
                 state = states.get(position)
