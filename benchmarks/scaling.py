@@ -86,12 +86,17 @@ def table(run: dict) -> str:
     return format_table(header, rows)
 
 
+RATIO_TICKS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0)
+"""The ratios the right-hand plot labels (those in the data's range), written out in full."""
+
+
 def plot(runs: dict[int, dict], path: Path = PLOT) -> list[str]:
     """Time per step and descend/NumPy against batch, a line per width; returns ``[path]``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     run = runs[min(runs)]
     widths, batches = grid(run)
@@ -112,6 +117,11 @@ def plot(runs: dict[int, dict], path: Path = PLOT) -> list[str]:
     right.axhline(GEMM_BOUND, color="gray", lw=0.8, ls=":")
     right.set(xscale="log", yscale="log", xlabel="batch size", ylabel="descend / NumPy",
               title="overhead-bound (high) → GEMM-bound (≈ 1)")
+    ratios = [run["cells"][f"{w}x{b}"]["results"]["descend"]["ratio"]
+              for w in widths for b in batches]
+    ticks = [t for t in RATIO_TICKS if min(ratios) / 1.1 <= t <= max(ratios) * 1.1]
+    right.set_yticks(ticks, [f"{t:g}×" for t in ticks])
+    right.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # no "9×10⁻¹" labels
     right.legend(fontsize=8)
     for axis in (left, right):
         axis.set_xticks(batches, [str(b) for b in batches])

@@ -40,8 +40,18 @@ def test_the_table_has_a_row_per_width():
     assert "| 256 | 150 µs (1.50×) |" in table and "| — | 5% |" in table
 
 
-def test_the_plot_is_written(tmp_path):
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header chunk."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_the_plot_is_written_and_shows_its_input(tmp_path):
     pytest.importorskip("matplotlib")
-    path = tmp_path / "scaling.png"
-    assert scaling.plot({1: fake_grid({64: [3.0, 1.05, 1.02]})}, path) == [str(path)]
-    assert path.read_bytes()[:4] == b"\x89PNG"
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    assert scaling.plot({1: fake_grid({64: [3.0, 1.05, 1.02]})}, first) == [str(first)]
+    scaling.plot({1: fake_grid({64: [2.0, 1.3, 0.9]})}, second)
+    image = first.read_bytes()
+    assert image[:4] == b"\x89PNG" and len(image) > 20_000
+    assert png_size(image) == (1210, 462)  # 11 × 4.2 inches at 110 dpi
+    assert image != second.read_bytes()
+
