@@ -18,7 +18,7 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.ops.shape import sum_to
-from descend.tensor import ArrayLike, Tensor, as_operand, ensure_tensor
+from descend.tensor import NUMBER, ArrayLike, Tensor, as_operand, ensure_tensor
 
 
 def binary(cls: type[Function], a: ArrayLike, b: ArrayLike) -> Tensor:
@@ -292,7 +292,7 @@ def pow(a: ArrayLike, b: ArrayLike) -> Tensor:
     >>> dc.pow(dc.tensor([2.0, 3.0]), 2).numpy()
     array([4., 9.], dtype=float32)
     """
-    if isinstance(a, Tensor) and isinstance(b, int | float) and not isinstance(b, bool):
+    if isinstance(a, Tensor) and isinstance(b, NUMBER) and not isinstance(b, bool):
         return PowScalar.apply(a, exponent=b)
     return binary(Pow, a, b)
 

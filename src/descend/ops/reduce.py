@@ -22,7 +22,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.elementwise import Exp
 from descend.ops.shape import broadcast_to, normalize_axis, reshape
-from descend.tensor import Tensor
+from descend.tensor import INTEGER, Tensor
 
 Axis = int | Sequence[int] | None
 
@@ -31,7 +31,7 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """The reduced axes as a sorted tuple of non-negative ints (all axes for ``None``)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    axes = (axis,) if isinstance(axis, INTEGER) else tuple(axis)
     normalized = tuple(sorted(normalize_axis(a, ndim, op) for a in axes))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: axis {axis} names the same axis twice")

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.tensor import Tensor
+from descend.tensor import INTEGER, Tensor
 
 
 def normalize_axis(axis: int, ndim: int, op: str) -> int:
     """``axis`` as a non-negative index into ``ndim`` axes, or a ``ValueError`` naming ``op``."""
-    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+    if isinstance(axis, bool) or not isinstance(axis, INTEGER):
         raise TypeError(f"{op}: axis must be an integer, got {type(axis).__name__}")
     if not -ndim <= axis < ndim:
         raise ValueError(
@@ -36,7 +36,7 @@ def _shape_arg(shape: tuple, op: str) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], Sequence):
         shape = tuple(shape[0])
     for size in shape:
-        if isinstance(size, bool) or not isinstance(size, int | np.integer):
+        if isinstance(size, bool) or not isinstance(size, INTEGER):
             raise TypeError(f"{op}: sizes must be integers, got {size!r}")
     return tuple(int(s) for s in shape)
 
@@ -193,7 +193,7 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     if axis is None:
         target = tuple(s for s in x.shape if s != 1)
     else:
-        axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+        axes = (axis,) if isinstance(axis, INTEGER) else tuple(axis)
         axes = tuple(normalize_axis(a, x.ndim, "squeeze") for a in axes)
         for a in axes:
             if x.shape[a] != 1:
