@@ -121,12 +121,13 @@ def test_stable_at_extreme_inputs():
     np.testing.assert_allclose(dc.sigmoid(x).numpy(), [0.0, 1.0])
 
 
+@pytest.mark.parametrize("copies", [1, 5])  # 7 values (found by Python's min) and 35 (NumPy's)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("lowest", [-5.0, -87.5, -88.5, -700.0, -720.0, -1e4])
-def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest):
+def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest, copies):
     # Above about -88 (float32) / -709 (float64) sigmoid takes 1 / (1 + e^-x); below, the
     # overflow-free form. Either way: torch's values, the same in a fused linear, no warning.
-    x = np.array([lowest, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0], dtype=dtype)
+    x = np.tile(np.array([lowest, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0], dtype=dtype), copies)
     expected = torch.sigmoid(torch.from_numpy(x)).numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -137,6 +138,18 @@ def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest
     np.testing.assert_allclose(got, expected, rtol=2e-7 if dtype == "float32" else 1e-15,
                                atol=tiny)
     np.testing.assert_array_equal(fused, got)
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_sigmoid_of_nan_beside_a_huge_negative_value_warns_of_nothing(size):
+    for first, second in ((np.nan, -1000.0), (-1000.0, np.nan)):
+        x = np.full(size, 0.5, dtype=np.float32)
+        x[0], x[-1] = first, second
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = dc.sigmoid(dc.tensor(x)).numpy()
+        assert np.isnan(y[x != x]).all() and (y[x == -1000.0] == 0).all()
+        np.testing.assert_allclose(y[1:-1], 1 / (1 + np.exp(-0.5)), rtol=1e-6)
 
 
 def test_astype_passes_the_gradient_back_in_the_input_dtype():
