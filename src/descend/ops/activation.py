@@ -36,8 +36,8 @@ def sigmoid_array(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ(x) of an array, into ``out`` when given (``x`` itself is allowed).
 
     Where ``e^−x`` cannot overflow (no value below about −88 in float32; one pass finds the
-    minimum) it is ``1 / (1 + e^−x)``, four passes; otherwise ``e^−|x|`` keeps it finite,
-    which takes seven.
+    minimum, or Python's ``min`` for a few values) it is ``1 / (1 + e^−x)``, four passes;
+    otherwise ``e^−|x|`` keeps it finite, which takes seven.
 
     >>> import numpy as np
     >>> sigmoid_array(np.array([-1000.0, 0.0, 1000.0], dtype=np.float32))
@@ -45,8 +45,8 @@ def sigmoid_array(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """
     limit = _EXP_LIMIT.get(x.dtype)
     size = x.size
-    # (a NaN makes NumPy's minimum NaN and is skipped by Python's min; either way it takes
-    # the first branch only when no number there is below -limit, and σ(NaN) is NaN)
+    # A NaN makes NumPy's minimum NaN and Python's min skips it (or returns it, when first):
+    # either way the first branch is taken only when no number is below -limit
     if limit is not None and size and (
             min(x.ravel().tolist()) if size <= _FEW else np.minimum.reduce(x, axis=None)) >= -limit:
         y = np.negative(x, out=np.empty_like(x) if out is None else out)  # 0-d stays an array
