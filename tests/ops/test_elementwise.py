@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 import descend as dc
+from descend.ops.shape import sum_array_to
 from opcheck import check_op
 
 UNARY = [
@@ -168,3 +169,16 @@ def test_mixed_precision_follows_numpy_promotion_and_grads_keep_their_dtype():
     y.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
     assert (a * 2.5).dtype == np.float32          # Python numbers do not promote
+
+
+
+
+@pytest.mark.parametrize(("gy_shape", "shape"), [((4, 3), ()), ((4, 3), (3,)),
+                                                 ((4, 2, 1, 3), (2, 1, 3))])
+def test_undoing_a_broadcast_of_new_leading_axes_gives_an_array_of_its_own(gy_shape, shape):
+    # a bias's (or a scalar's) gradient: a fresh array rather than a view, so a leaf's .grad
+    # takes it without the copy the engine makes of views
+    gy = np.arange(float(np.prod(gy_shape)), dtype=np.float32).reshape(gy_shape)
+    summed = sum_array_to(gy, shape)
+    assert type(summed) is np.ndarray and summed.base is None and summed.shape == shape
+    np.testing.assert_array_equal(summed, gy.sum(axis=tuple(range(gy.ndim - len(shape)))))

@@ -157,15 +157,19 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def sum_array_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum the array ``x`` over the axes that broadcasting from ``shape`` added or stretched."""
-    if not shape:  # a scalar operand (a bias, a learning rate): the sum of everything, 0-d
-        total = np.empty((), dtype=x.dtype)  # an array of its own (a leaf's .grad keeps it)
-        return np.add.reduce(x, axis=None, out=total)
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
-    )
-    summed = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
+    """Sum the array ``x`` over the axes that broadcasting from ``shape`` added or stretched.
+
+    Where broadcasting only added leading axes (a bias, a scalar), the sum is an array of its
+    own rather than a view, so a leaf's ``.grad`` keeps it without a copy.
+    """
+    if not shape:  # a scalar operand (a learning rate, a 0-d weight): the sum of everything
+        return np.add.reduce(x, axis=None, out=np.empty((), dtype=x.dtype))
+    lead = tuple(range(x.ndim - len(shape)))
+    stretched = tuple(len(lead) + i for i, size in enumerate(shape)
+                      if size == 1 and x.shape[len(lead) + i] != 1)
+    if not stretched:
+        return np.add.reduce(x, axis=lead, out=np.empty(shape, dtype=x.dtype))
+    summed = np.add.reduce(x, axis=lead + stretched, keepdims=True)
     return summed.reshape(shape) if lead else summed
 
 
