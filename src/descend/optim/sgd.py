@@ -44,8 +44,7 @@ def sgd_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     array([0.6])
     """
     state["step"] += 1
-    g = coupled_grad(grad, param, hparams) if hparams["weight_decay"] or hparams["maximize"] \
-        else grad
+    g = coupled_grad(grad, param, hparams)
     direction = g
     momentum = hparams["momentum"]
     if momentum != 0:
