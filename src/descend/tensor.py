@@ -271,9 +271,10 @@ class Tensor:
                     f"loss); this tensor has shape {self.shape}, so pass gradient= of that "
                     "shape, or reduce it first (.sum() or .mean())"
                 )
-            ones = np.empty(self.data.shape, self.data.dtype)
-            ones.fill(1)  # np.ones, without its Python wrapper
-            seed = Tensor._wrap(ones)
+            seed = np.empty(self.data.shape, self.data.dtype)
+            seed.fill(1)  # np.ones, without its Python wrapper
+            if create_graph:
+                seed = Tensor._wrap(seed)
         else:
             seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
                 to_array(gradient, self.dtype, where="backward"))
@@ -358,6 +359,8 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         return value
     if type(value) is np.ndarray and value.dtype.kind in "fiub":  # the usual case, first
         return Tensor._wrap(value)
+    if type(value) is float and like.data.dtype.kind == "f":  # the next most usual (0.5 * x)
+        return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
     if isinstance(value, NUMPY_VALUE):
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")

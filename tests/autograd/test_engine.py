@@ -57,6 +57,20 @@ def test_a_tensor_used_on_several_paths_gets_the_sum():
     assert abs(x.grad.item() - expected) < 1e-12
 
 
+@pytest.mark.parametrize("t_first", [True, False])
+@pytest.mark.parametrize("chain", [0, 1, 4])
+def test_an_op_waits_for_every_op_that_used_its_output(chain, t_first):
+    # t feeds the sum directly and through exp and a chain of ops: backward reaches t first
+    # from the sum, but must run t's op only once the newer ops have passed their share back
+    x = dc.tensor([0.25, -0.5], dtype="float64", requires_grad=True)
+    t = x * 2.0
+    u = t.exp()
+    for _ in range(chain):
+        u = u * 1.0
+    ((t + u) if t_first else (u + t)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 + 2.0 * np.exp(2.0 * x.numpy()), rtol=1e-14)
+
+
 def test_the_graph_is_freed_and_a_second_backward_says_so():
     x = dc.tensor([1.0], requires_grad=True)
     y = (x * 2).exp().sum()

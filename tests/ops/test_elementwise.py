@@ -141,6 +141,18 @@ def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest
     np.testing.assert_array_equal(fused, got)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("value", [-1e4, -3.0, 0.0, 2.5])
+def test_sigmoid_of_one_number_is_a_0d_array_in_its_dtype(dtype, value):
+    # a 0-d input takes the path that keeps it an array (NumPy makes -x of it a scalar)
+    y = dc.sigmoid(dc.tensor(value, dtype=dtype)).data
+    assert type(y) is np.ndarray and y.shape == () and y.dtype == dtype
+    np.testing.assert_array_equal(
+        y, dc.sigmoid(dc.tensor([value], dtype=dtype)).data[0])
+    np.testing.assert_allclose(y, torch.sigmoid(torch.tensor(value, dtype=getattr(torch, dtype))),
+                               rtol=2e-7 if dtype == "float32" else 1e-15)
+
+
 @pytest.mark.parametrize("size", [2, 40])
 def test_sigmoid_of_nan_beside_a_huge_negative_value_warns_of_nothing(size):
     for first, second in ((np.nan, -1000.0), (-1000.0, np.nan)):

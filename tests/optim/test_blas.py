@@ -111,3 +111,24 @@ def test_the_numpy_passes_scale_in_the_arrays_dtype(a):
     got = axpy_(y.copy(), a, x)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(("y_dtype", "x_dtype"), [
+    (np.float32, np.float32), (np.float64, np.float64), (np.float32, np.float64),
+], ids=["float32", "float64", "mixed-dtypes"])
+@pytest.mark.parametrize("a", [-0.1, np.float64(-0.37), 3], ids=["python-float", "numpy", "int"])
+def test_one_value_takes_scalar_math_with_the_passes_rounding(y_dtype, x_dtype, a):
+    # a 0-d parameter (the optimizer passes it as shape (1,)) is updated with NumPy scalars:
+    # bit for bit what the two passes give, special values included
+    rng = np.random.default_rng(2)
+    values = np.concatenate([rng.standard_normal(300) * 10.0 ** rng.integers(-30, 30, 300),
+                             [0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45]])
+    with np.errstate(all="ignore"):
+        for y_value, x_value in zip(values, rng.permutation(values)):
+            y = np.array([y_value], y_dtype)
+            x = np.array([x_value], x_dtype)
+            expected = np.add(y, np.multiply(x, np.asarray(a, y_dtype)), out=y.copy())
+            got = axpy_(y, a, x)
+            assert got is y
+            assert got.dtype == y_dtype
+            np.testing.assert_array_equal(got, expected)

@@ -70,13 +70,15 @@ def record_backward() -> Iterator[list[EdgeRecord]]:
 
 def run_backward(
     root: Tensor,
-    seed: Tensor,
+    seed: Any,
     *,
     retain_graph: bool,
     create_graph: bool,
     wanted: Sequence[Tensor] | None = None,
 ) -> dict[int, Tensor]:
     """Propagate ``seed`` (d output / d root) back through the graph below ``root``.
+
+    ``seed`` is a Tensor, or an array for a plain pass.
 
     Ops are visited from the most recently created to the oldest (every op gets a sequence
     number when it is recorded), so an op runs its backward only after every op that used its
@@ -89,20 +91,23 @@ def run_backward(
     wanted_ids = None if wanted is None else {id(t) for t in wanted}
     # Gradients are keyed by the tensor itself: Tensor hashes by identity, and a dict only
     # compares keys whose hashes are equal, which for identity hashes means the same object.
-    grads: dict[Tensor, Any] = {root: seed if create_graph else seed.data}
+    grads: dict[Tensor, Any] = {root: seed.data if isinstance(seed, function.Tensor)
+                                and not create_graph else seed}
     leaves: list[Tensor] = []
     found: dict[int, Tensor] = {}
+    # Tensors whose op waits for its turn, a heap keyed newest first. When an op leaves just
+    # one waiting (a chain, as most of a loss is), that one goes next without the heap: an op
+    # that used its output and has not run yet would be waiting too, or lie below one that is.
     pending: list[tuple[int, Tensor]] = []
+    tensor: Tensor | None = root
     if root._ctx is None:
         leaves.append(root)
-    else:
-        pending.append((-root._ctx._seq, root))
+        tensor = None
     anomaly = state.anomaly
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
-        while pending:
-            tensor = heappop(pending)[1]
+        while tensor is not None:
             gy = grads.pop(tensor)
             fn = tensor._ctx
             inputs = fn.inputs
@@ -118,6 +123,7 @@ def run_backward(
                 _accumulate(tensor, gy, set())
             result = _call_backward(fn, gy) if anomaly else fn.backward(gy)
             gxs = result if type(result) is tuple else (result,)
+            following = None
             for x, gx, needed in zip(inputs, gxs, fn.needs_input_grad):
                 if gx is None or not needed:
                     continue
@@ -142,6 +148,8 @@ def run_backward(
                 ctx = x._ctx
                 if ctx is None:
                     leaves.append(x)
+                elif following is None:
+                    following = x
                 else:
                     heappush(pending, (-ctx._seq, x))
             if _recorders:
@@ -151,6 +159,11 @@ def run_backward(
                     fn.release()
                 else:
                     fn.inputs = None
+            if pending:
+                if following is not None:
+                    heappush(pending, (-following._ctx._seq, following))
+                following = heappop(pending)[1]
+            tensor = following
         handed_out: set[int] = set()
         for leaf in leaves:
             if wanted_ids is not None:

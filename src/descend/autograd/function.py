@@ -104,6 +104,8 @@ class Function:
             return inputs
         if len(inputs) == 2:
             return inputs[0].data, inputs[1].data
+        if len(inputs) == 1:
+            return (inputs[0].data,)
         return tuple([t.data for t in inputs])
 
     def result(self, gy: Any) -> Any:

@@ -24,8 +24,15 @@ _EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0,
               np.dtype(np.float64): 709.0}
 """Per float dtype, a bound below which ``exp`` of a value cannot overflow."""
 
-_ONE = {dtype: np.ones((), dtype) for dtype in _EXP_LIMIT}
-"""1 as a 0-d array per float dtype: NumPy adds it faster than the Python number."""
+def _read_only_one(dtype: np.dtype) -> np.ndarray:
+    one = np.ones((), dtype)
+    one.flags.writeable = False
+    return one
+
+
+_ONE = {dtype: _read_only_one(dtype) for dtype in _EXP_LIMIT}
+"""1 as a 0-d array per float dtype: NumPy takes it faster than the Python number (0.26
+against 0.47 µs for ``1 - y`` on two float32 values)."""
 
 _FEW = 16
 """Up to this many values, Python's ``min`` over a list beats NumPy's reduction (0.18 against
@@ -49,8 +56,11 @@ def sigmoid_array(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     # either way the first branch is taken only when no number is below -limit
     if limit is not None and size and (
             min(x.ravel().tolist()) if size <= _FEW else np.minimum.reduce(x, axis=None)) >= -limit:
-        y = np.negative(x, out=np.empty_like(x) if out is None else out)  # 0-d stays an array
-        np.exp(y, out=y)
+        if out is None and x.ndim:
+            y = np.exp(-x)
+        else:  # into out, and a 0-d x stays an array (its -x would be a NumPy scalar)
+            y = np.negative(x, out=np.empty_like(x) if out is None else out)
+            np.exp(y, out=y)
         np.add(y, _ONE[x.dtype], out=y)
         return np.reciprocal(y, out=y)
     e = np.exp(-np.abs(x))
@@ -72,7 +82,7 @@ class Sigmoid(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.result(gy)
-        return gy * y * (1.0 - y)
+        return gy * y * (_ONE[y.dtype] - y)
 
 
 class Tanh(Function):
@@ -85,7 +95,7 @@ class Tanh(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.result(gy)
-        return gy * (1.0 - y * y)
+        return gy * (_ONE[y.dtype] - y * y)
 
 
 class Relu(Function):

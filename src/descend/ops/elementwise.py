@@ -44,7 +44,7 @@ def binary(cls: type[Function], a: ArrayLike, b: ArrayLike) -> Tensor:
 
 def unary(cls: type[Function], x: ArrayLike, **kwargs: Any) -> Tensor:
     """Apply a one-input op to ``x`` (a Tensor, or anything :func:`descend.tensor` takes)."""
-    return cls.apply(ensure_tensor(x, cls.name), **kwargs)
+    return cls.apply(x if isinstance(x, Tensor) else ensure_tensor(x, cls.name), **kwargs)
 
 
 class Add(Function):
@@ -141,7 +141,7 @@ class PowScalar(Function):
         if c == 1:
             return gy
         if c == 2:
-            return gy * x * 2.0
+            return gy * (x + x)  # 2x exactly, without a Python number's slower operand path
         return gy * c * x ** (c - 1)
 
 

@@ -52,7 +52,7 @@ def spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     small = math.prod(shape) <= _SMALL  # copying is cheaper than np.broadcast_to's own checks
     if small and type(gy) is np.ndarray and gy.size == 1:  # the usual case: a total's gradient
         out = np.empty(shape, dtype=gy.dtype)
-        out.fill(gy.reshape(()))
+        out.fill(gy.reshape(()) if gy.ndim else gy)
         return out
     kept = gy.reshape(kept_shape(shape, axes))
     if type(kept) is not np.ndarray:
@@ -139,7 +139,7 @@ class LogSumExp(_Reduction):
 
 def _reduce(cls: type[_Reduction], x: Tensor, axis: Axis, keepdims: bool) -> Tensor:
     axes = normalize_axes(axis, x.ndim, cls.name)
-    if x.size == 0 and cls is not Sum:
+    if cls is not Sum and x.size == 0:
         raise ValueError(f"{cls.name}: cannot reduce an empty tensor of shape {x.shape}")
     return cls.apply(x, axes=axes, keepdims=keepdims)
 

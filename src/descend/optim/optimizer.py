@@ -190,10 +190,12 @@ class Optimizer:
                                "optimizer.bind(params) (model.compile does this)")
         init, update = self.rule
         states = self.state
-        position = sum([len(group["params"]) for group in self.param_groups])
+        groups = self.param_groups
+        position = (len(groups[0]["params"]) if len(groups) == 1
+                    else sum([len(group["params"]) for group in groups]))
         # Last to first: a model's first layers, which the next forward pass reads first, are
         # then the ones freshest in the cache (each update is independent of the others).
-        for group in reversed(self.param_groups):
+        for group in reversed(groups):
             for param in reversed(group["params"]):
                 position -= 1
                 grad = param.grad
@@ -204,8 +206,8 @@ class Optimizer:
                     raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
                                      f"shape {data.shape} but its grad has shape "
                                      f"{grad_data.shape}")
-                if not data.ndim:  # 0-d results come back as NumPy scalars: use views
-                    data, grad_data = data.reshape(1), grad_data.reshape(1)
+                if not data.ndim:  # 0-d results come back as NumPy scalars: use 1-d views
+                    data, grad_data = data[None], grad_data[None]  # half reshape's cost
                 state = states.get(position)
                 if state is None:
                     state = states[position] = init(data, group)
