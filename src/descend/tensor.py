@@ -359,8 +359,6 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         return value
     if type(value) is np.ndarray and value.dtype.kind in "fiub":  # the usual case, first
         return Tensor._wrap(value)
-    if type(value) is float and like.data.dtype.kind == "f":  # the next most usual (0.5 * x)
-        return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
     if isinstance(value, NUMPY_VALUE):
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")
