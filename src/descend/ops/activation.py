@@ -24,6 +24,7 @@ _EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0,
               np.dtype(np.float64): 709.0}
 """Per float dtype, a bound below which ``exp`` of a value cannot overflow."""
 
+
 def _read_only_one(dtype: np.dtype) -> np.ndarray:
     one = np.ones((), dtype)
     one.flags.writeable = False

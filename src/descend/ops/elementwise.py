@@ -44,7 +44,7 @@ def binary(cls: type[Function], a: ArrayLike, b: ArrayLike) -> Tensor:
 
 def unary(cls: type[Function], x: ArrayLike, **kwargs: Any) -> Tensor:
     """Apply a one-input op to ``x`` (a Tensor, or anything :func:`descend.tensor` takes)."""
-    return cls.apply(x if isinstance(x, Tensor) else ensure_tensor(x, cls.name), **kwargs)
+    return cls.apply(ensure_tensor(x, cls.name), **kwargs)
 
 
 class Add(Function):
