@@ -12,6 +12,11 @@ import pytest
 
 import descend as dc
 from descend.autograd.engine import record_backward
+from descend.autograd.function import Function
+from descend.ops.activation import Sigmoid
+from descend.ops.elementwise import Mul
+from descend.ops.linalg import MatMul
+from descend.ops.reduce import Sum
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -205,6 +210,49 @@ def test_anomaly_mode_names_the_op_whose_gradient_is_not_finite():
     x = dc.tensor([0.0], requires_grad=True)
     with dc.detect_anomaly(), pytest.raises(FloatingPointError, match="gradient that 'sqrt'"):
         x.sqrt().sum().backward()
+
+
+
+class _Broadcast(Function):
+    """A user-defined op, x + b with b broadcast, whose backward can be made wrong."""
+
+    mistake = ""
+
+    def forward(self, x, b):
+        return x + b
+
+    def backward(self, gy):
+        if self.mistake == "unsummed":
+            return gy, gy  # b's gradient is not summed back to b's shape
+        if self.mistake == "too few":
+            return (gy,)
+        return gy, gy.sum(axis=0)
+
+
+@pytest.mark.parametrize(("mistake", "message"), [
+    ("unsummed", r"_broadcast: backward gave a gradient of shape \(3, 2\) for an input of "
+                 r"shape \(2,\); a gradient has its input's shape"),
+    ("too few", r"_broadcast: backward returned 1 gradients for 2 inputs"),
+])
+def test_a_user_defined_op_whose_gradients_do_not_fit_its_inputs_is_named(
+        mistake, message, monkeypatch):
+    monkeypatch.setattr(_Broadcast, "mistake", mistake)
+    x = dc.ones((3, 2), requires_grad=True)
+    b = dc.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=message):
+        _Broadcast.apply(x, b).sum().backward()
+
+
+def test_a_correct_user_defined_op_passes_the_checks():
+    x = dc.ones((3, 2), requires_grad=True)
+    b = dc.ones(2, requires_grad=True)
+    _Broadcast.apply(x, b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [3.0, 3.0])
+
+
+def test_only_ops_defined_outside_descend_have_their_gradients_checked():
+    assert _Broadcast.checks_gradients
+    assert not any(op.checks_gradients for op in (Mul, Sigmoid, Sum, MatMul))
 
 
 MEMORY_PROBE = """

@@ -122,13 +122,13 @@ def test_stable_at_extreme_inputs():
     np.testing.assert_allclose(dc.sigmoid(x).numpy(), [0.0, 1.0])
 
 
-@pytest.mark.parametrize("copies", [1, 5])  # 7 values (found by Python's min) and 35 (NumPy's)
+@pytest.mark.parametrize("copies", [1, 5])  # 7 values (found by Python's max) and 35 (NumPy's)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("lowest", [-5.0, -87.5, -88.5, -700.0, -720.0, -1e4])
-def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest, copies):
-    # Above about -88 (float32) / -709 (float64) sigmoid takes 1 / (1 + e^-x); below, the
+@pytest.mark.parametrize("extreme", [-1e4, -720.0, 5.0, 87.5, 88.5, 700.0, 720.0, 1e4])
+def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, extreme, copies):
+    # Up to about 88 (float32) / 709 (float64) sigmoid takes e^x / (1 + e^x); above, the
     # overflow-free form. Either way: torch's values, the same in a fused linear, no warning.
-    x = np.tile(np.array([lowest, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0], dtype=dtype), copies)
+    x = np.tile(np.array([-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, extreme], dtype=dtype), copies)
     expected = torch.sigmoid(torch.from_numpy(x)).numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -142,9 +142,19 @@ def test_sigmoid_matches_torch_on_both_sides_of_its_overflow_bound(dtype, lowest
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("value", [-1e4, -3.0, 0.0, 2.5])
+def test_sigmoid_is_within_4_ulp_of_the_exact_value(dtype):
+    limit = 88.0 if dtype == "float32" else 709.0
+    x = np.linspace(-limit, limit, 400_001).astype(dtype)
+    exact = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+    got = dc.sigmoid(dc.tensor(x, dtype=dtype)).numpy()
+    ulps = np.abs(got - exact) / np.spacing(exact.astype(dtype))
+    assert ulps.max() <= 4  # about 3 in float32 (torch: 2.3), 1.8 in float64
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("value", [-1e4, -3.0, 0.0, 2.5, 1e4])
 def test_sigmoid_of_one_number_is_a_0d_array_in_its_dtype(dtype, value):
-    # a 0-d input takes the path that keeps it an array (NumPy makes -x of it a scalar)
+    # a 0-d input takes the path that keeps it an array (NumPy makes exp of it a scalar)
     y = dc.sigmoid(dc.tensor(value, dtype=dtype)).data
     assert type(y) is np.ndarray and y.shape == () and y.dtype == dtype
     np.testing.assert_array_equal(
@@ -154,14 +164,15 @@ def test_sigmoid_of_one_number_is_a_0d_array_in_its_dtype(dtype, value):
 
 
 @pytest.mark.parametrize("size", [2, 40])
-def test_sigmoid_of_nan_beside_a_huge_negative_value_warns_of_nothing(size):
-    for first, second in ((np.nan, -1000.0), (-1000.0, np.nan)):
+@pytest.mark.parametrize("huge", [-1000.0, 1000.0])
+def test_sigmoid_of_nan_beside_a_huge_value_warns_of_nothing(size, huge):
+    for first, second in ((np.nan, huge), (huge, np.nan)):
         x = np.full(size, 0.5, dtype=np.float32)
         x[0], x[-1] = first, second
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             y = dc.sigmoid(dc.tensor(x)).numpy()
-        assert np.isnan(y[x != x]).all() and (y[x == -1000.0] == 0).all()
+        assert np.isnan(y[x != x]).all() and (y[x == huge] == (huge > 0)).all()
         np.testing.assert_allclose(y[1:-1], 1 / (1 + np.exp(-0.5)), rtol=1e-6)
 
 

@@ -123,19 +123,30 @@ def run_backward(
                 _accumulate(tensor, gy, set())
             result = _call_backward(fn, gy) if anomaly else fn.backward(gy)
             gxs = result if type(result) is tuple else (result,)
+            check = fn.checks_gradients
+            if check and len(gxs) != len(inputs):
+                raise RuntimeError(
+                    f"{fn.name}: backward returned {len(gxs)} gradients for {len(inputs)} "
+                    "inputs; return one per input (None for an input without one)"
+                )
             following = None
-            for x, gx, needed in zip(inputs, gxs, fn.needs_input_grad):
-                if gx is None or not needed:
+            needs = fn.needs_input_grad
+            position = -1  # indexing by hand: zip costs more than the rest of a short loop
+            for x in inputs:
+                position += 1
+                gx = gxs[position]
+                if gx is None or not needs[position]:
                     continue
                 if type(gx) is not ndarray:
                     gx = _checked_type(gx)
                 data = x.data
                 if gx.dtype is not data.dtype and gx.dtype != data.dtype:
                     gx = gx.astype(data.dtype)
-                if gx.shape != data.shape:
+                if check and gx.shape != data.shape:
                     raise RuntimeError(
                         f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input "
-                        f"of shape {data.shape} (a bug in the op; please report it)"
+                        f"of shape {data.shape}; a gradient has its input's shape (sum it over "
+                        "the axes that broadcasting added)"
                     )
                 if anomaly:
                     check_finite(as_tensor(gx).data,

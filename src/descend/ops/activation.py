@@ -43,27 +43,25 @@ _FEW = 16
 def sigmoid_array(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ(x) of an array, into ``out`` when given (``x`` itself is allowed).
 
-    Where ``e^−x`` cannot overflow (no value below about −88 in float32; one pass finds the
-    minimum, or Python's ``min`` for a few values) it is ``1 / (1 + e^−x)``, four passes;
-    otherwise ``e^−|x|`` keeps it finite, which takes seven.
+    Where ``eˣ`` cannot overflow (no value above about 88 in float32; one pass finds the
+    maximum, or Python's ``max`` for a few values) it is ``eˣ / (1 + eˣ)``: three passes,
+    within 4 ulp of the exact value (as ``1 / (1 + e⁻ˣ)``, which takes four); otherwise
+    ``e^−|x|`` keeps it finite, which takes seven.
 
     >>> import numpy as np
     >>> sigmoid_array(np.array([-1000.0, 0.0, 1000.0], dtype=np.float32))
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    limit = _EXP_LIMIT.get(x.dtype)
+    dtype = x.dtype
+    limit = _EXP_LIMIT.get(dtype)
     size = x.size
-    # A NaN makes NumPy's minimum NaN and Python's min skips it (or returns it, when first):
-    # either way the first branch is taken only when no number is below -limit
+    # A NaN makes NumPy's maximum NaN and Python's max skips it (or returns it, when first):
+    # either way the first branch is taken only when no number is above limit
     if limit is not None and size and (
-            min(x.ravel().tolist()) if size <= _FEW else np.minimum.reduce(x, axis=None)) >= -limit:
-        if out is None and x.ndim:
-            y = np.exp(-x)
-        else:  # into out, and a 0-d x stays an array (its -x would be a NumPy scalar)
-            y = np.negative(x, out=np.empty_like(x) if out is None else out)
-            np.exp(y, out=y)
-        np.add(y, _ONE[x.dtype], out=y)
-        return np.reciprocal(y, out=y)
+            max(x.ravel().tolist()) if size <= _FEW else np.maximum.reduce(x, axis=None)) <= limit:
+        # into out, and a 0-d x stays an array (its exp would be a NumPy scalar)
+        y = np.exp(x, out=np.empty_like(x) if out is None and not x.ndim else out)
+        return np.divide(y, y + _ONE[dtype], out=y)
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
     y = np.where(x >= 0, r, e * r)

@@ -56,7 +56,8 @@ class Add(Function):
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (sum_to(gy, a.shape) if need_a else None, sum_to(gy, b.shape) if need_b else None)
+        return (sum_to(gy, a.data.shape) if need_a else None,
+                sum_to(gy, b.data.shape) if need_b else None)
 
 
 class Sub(Function):
@@ -68,7 +69,8 @@ class Sub(Function):
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (sum_to(gy, a.shape) if need_a else None, sum_to(-gy, b.shape) if need_b else None)
+        return (sum_to(gy, a.data.shape) if need_a else None,
+                sum_to(-gy, b.data.shape) if need_b else None)
 
 
 class Mul(Function):

@@ -138,7 +138,7 @@ class LogSumExp(_Reduction):
 
 
 def _reduce(cls: type[_Reduction], x: Tensor, axis: Axis, keepdims: bool) -> Tensor:
-    axes = normalize_axes(axis, x.ndim, cls.name)
+    axes = normalize_axes(axis, x.data.ndim, cls.name)
     if cls is not Sum and x.size == 0:
         raise ValueError(f"{cls.name}: cannot reduce an empty tensor of shape {x.shape}")
     return cls.apply(x, axes=axes, keepdims=keepdims)

@@ -72,8 +72,10 @@ def axpy_(y: np.ndarray, a: float, x: np.ndarray) -> np.ndarray:
     """
     if y.shape == _ONE_VALUE:  # a 0-d parameter, seen as 1-d by the optimizer
         # NumPy's scalar math: the same rounding (and promotion) as the two passes below,
-        # a third of their cost (0.35 against 1.06 µs)
-        y[0] = y[0] + x[0] * y.dtype.type(a)
+        # a sixth of their cost (0.16 against 1.06 µs). A Python number takes the dtype of the
+        # NumPy scalar it multiplies (NEP 50), so it is converted only when x's dtype differs
+        same = x.dtype is y.dtype and (type(a) is float or type(a) is int)
+        y[0] = y[0] + x[0] * (a if same else y.dtype.type(a))
         return y
     kernel = KERNELS.get(y.dtype) if y.size >= MIN_SIZE else None
     if (kernel is None or x.dtype != y.dtype or x.shape != y.shape
