@@ -35,8 +35,6 @@ INTEGER = int | np.integer
 TEXT = str | bytes
 NUMPY_VALUE = np.ndarray | np.generic
 
-_new_object = object.__new__  # bound once: looking it up on ``object`` costs a type lookup
-
 
 def to_array(data: ArrayLike, dtype: Any = None, *, where: str = "tensor") -> np.ndarray:
     """Convert ``data`` to a new NumPy array; floats get ``dtype`` or the default float dtype.
@@ -113,7 +111,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
         """A Tensor around ``array`` (no copy, no checks): how ops build their outputs."""
-        t = _new_object(cls)
+        t = object.__new__(cls)
         t.data = array
         t.grad = None
         t.requires_grad = False

@@ -82,7 +82,7 @@ class Function:
     checks_gradients: ClassVar[bool] = True
     """Whether backward checks what this op's backward returns (one gradient per input, each of
     its input's shape) so that a mistake names the op. True for ops defined outside descend.
-    descend's own ops skip it (two array attribute reads per edge, 7 % of a tiny model's step):
+    descend's own ops skip it (two array attribute reads per edge, 2 % of a tiny model's step):
     the test suite checks their gradients shape by shape, against finite differences and
     PyTorch over broadcast shapes drawn by hypothesis, and ``Optimizer.step`` still checks
     each parameter's gradient. Set for each subclass."""
