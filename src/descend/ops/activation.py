@@ -36,7 +36,7 @@ _ONE = {dtype: _read_only_one(dtype) for dtype in _EXP_LIMIT}
 against 0.47 µs for ``1 - y`` on two float32 values)."""
 
 _FEW = 16
-"""Up to this many values, Python's ``min`` over a list beats NumPy's reduction (0.18 against
+"""Up to this many values, Python's ``max`` over a list beats NumPy's reduction (0.18 against
 0.7 µs for two float32 values)."""
 
 

@@ -44,11 +44,9 @@ def sgd_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     array([0.6])
     """
     state["step"] += 1
-    momentum = hparams["momentum"]
-    if momentum == 0 and not hparams["weight_decay"] and not hparams["maximize"]:
-        return axpy_(param, -hparams["lr"], grad)  # plain gradient descent
     g = coupled_grad(grad, param, hparams)
     direction = g
+    momentum = hparams["momentum"]
     if momentum != 0:
         buf = state.get("momentum_buffer")
         if buf is None:
