@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.activation import relu, sigmoid, sigmoid_array, tanh
+from descend.ops.activation import (
+    relu,
+    sigmoid,
+    sigmoid_array,
+    sigmoid_grad_factors,
+    tanh,
+    tanh_grad_factors,
+)
 
 FUSED = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}
 """The activations an op can apply itself, by name (and the functions they stand for)."""
@@ -44,11 +51,8 @@ def through_activation(fn: Function, gy: Any) -> Any:
     if fn.activation == "relu":
         derivative = output > 0
     else:
-        y = fn.result(gy)
-        if fn.activation == "tanh":
-            derivative = 1.0 - y * y
-        else:
-            gy, derivative = gy * y, 1.0 - y
+        factors = tanh_grad_factors if fn.activation == "tanh" else sigmoid_grad_factors
+        gy, derivative = factors(gy, fn.result(gy))
     if type(gy) is not np.ndarray or output.flags.c_contiguous:
         return gy * derivative
     return np.multiply(gy, derivative, out=np.empty_like(output, dtype=gy.dtype))

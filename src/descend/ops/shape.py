@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# names used on hot paths are imported: NumPy's module __getattr__ keeps CPython 3.11
+# from caching np.<name>, a dictionary lookup per call (~15 ns)
 import numpy as np
+from numpy import add, empty
 
 from descend.autograd.function import Function
 from descend.tensor import INTEGER, Tensor
@@ -163,13 +166,13 @@ def sum_array_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     own rather than a view, so a leaf's ``.grad`` keeps it without a copy.
     """
     if not shape:  # a scalar operand: axis=None is NumPy's fast path (0.85 µs, 1.4 µs below)
-        return np.add.reduce(x, axis=None, out=np.empty((), dtype=x.dtype))
+        return add.reduce(x, axis=None, out=empty((), dtype=x.dtype))
     lead = tuple(range(x.ndim - len(shape)))
     stretched = tuple(len(lead) + i for i, size in enumerate(shape)
                       if size == 1 and x.shape[len(lead) + i] != 1)
     if not stretched:
-        return np.add.reduce(x, axis=lead, out=np.empty(shape, dtype=x.dtype))
-    summed = np.add.reduce(x, axis=lead + stretched, keepdims=True)
+        return add.reduce(x, axis=lead, out=empty(shape, dtype=x.dtype))
+    summed = add.reduce(x, axis=lead + stretched, keepdims=True)
     return summed.reshape(shape) if lead else summed
 
 
