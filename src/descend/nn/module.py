@@ -175,7 +175,7 @@ class Module:
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, list | tuple) and value and all(
+            elif isinstance(value, (list, tuple)) and value and all(
                     isinstance(v, Module) for v in value):
                 for i, child in enumerate(value):
                     yield f"{name}.{i}", child

@@ -139,7 +139,7 @@ class Compiled:
         """
         if sample_weight is None:
             value = self.loss(y_true, y_pred)
-            return value if value.ndim == 0 else value.mean()
+            return value if not value.data.ndim else value.mean()
         if not self.takes_reduction:
             raise ValueError(f"fit: the loss {self.loss_name} has no `reduction` argument, "
                              "so sample or class weights cannot be applied; give it a "
