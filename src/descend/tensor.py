@@ -371,7 +371,7 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         if kind == "f":  # a Python number never changes a float tensor's dtype (NumPy's rule)
             return Tensor._wrap(asarray(value, dtype=like.data.dtype))
         dtype = np.result_type(like.data, value) if kind in "iu" else None
-        return Tensor._wrap(np.asarray(value, dtype=dtype))
+        return Tensor._wrap(asarray(value, dtype=dtype))
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
         return Tensor._wrap(to_array(value, where=op))
     raise TypeError(

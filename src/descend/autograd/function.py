@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 # names used on hot paths are imported: NumPy's module __getattr__ keeps CPython 3.11
 # from caching np.<name>, a dictionary lookup per call (~15 ns)
 import numpy as np
-from numpy import ndarray
+from numpy import asarray, ndarray
 
 from descend.autograd.mode import state
 
@@ -163,7 +163,7 @@ class Function:
             data = fn.forward(*[t.data for t in inputs])
             needs = tuple([t.requires_grad for t in inputs])
         if type(data) is not ndarray:
-            data = np.asarray(data)
+            data = asarray(data)
         out = _new_tensor(Tensor)  # Tensor._wrap's fields, set here without the extra call
         out.data = data
         out.grad = None
