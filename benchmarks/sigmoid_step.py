@@ -137,7 +137,9 @@ WHAT = (
     "ratios are medians of per-round ratios, quartiles in brackets.")
 
 PAIRS = (("descend SGD", "torch SGD"), ("descend bare", "torch bare"))
-"""The like-for-like comparisons issue 8's target is about."""
+"""The like-for-like comparisons: issue 8's target is the first, each library's whole GD step
+with its own SGD optimizer; the second, both updated by hand, is a stricter check of our own
+(see ``targets``)."""
 
 
 def measure(quick: bool, threads: int) -> dict:
@@ -162,7 +164,14 @@ def table(run: dict) -> str:
 
 
 def targets(runs: dict[int, dict]) -> list[suite.Target]:
-    """descend's step against PyTorch's, with ``dc.optim.SGD`` and with the bare update."""
+    """descend's step against PyTorch's, with ``dc.optim.SGD`` and with the bare update.
+
+    Issue 8 asks for "≤ 0.4× PyTorch autograd's time" for one GD step and puts that step at
+    18× vectorised NumPy (180 µs against 10 µs): the optimizer pairing, whose torch step is
+    the nearer of the two to that ratio (see the torch/NumPy columns), is the target.
+    The bare pairing takes torch's cheapest idiom as its baseline, so it is a stricter check
+    of our own, reported with its verdict and counted apart.
+    """
     def pick(ours: str):
         def figure(run: dict) -> tuple[float, float | None] | None:
             row = run["rows"]["GD step"]
@@ -170,7 +179,7 @@ def targets(runs: dict[int, dict]) -> list[suite.Target]:
         return figure
 
     return [suite.target(f"sigmoid-neuron GD step ({ours})", f"≤ {TARGET}× {theirs}", TARGET,
-                         runs, pick(ours)) for ours, theirs in PAIRS]
+                         runs, pick(ours), own=ours != PAIRS[0][0]) for ours, theirs in PAIRS]
 
 
 BENCH = suite.Bench(

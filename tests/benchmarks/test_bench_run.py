@@ -15,15 +15,16 @@ suite = load("suite")
 harness = load("harness")
 
 
-def fake_bench(name: str, *, fail: bool = False, thread_counts=(1, 2)):
+def fake_bench(name: str, *, fail: bool = False, thread_counts=(1, 2), strict: bool = False):
     def measure(quick, threads):
         if fail:
             raise ValueError("broken on purpose")
         return {"value": 0.5 * threads, "quick": quick}
 
     def targets(runs):
-        return [suite.target(f"{name} step", "≤ 0.8×", 0.8, runs,
-                             lambda r: (r["value"], 0.0))]
+        figure = lambda r: (r["value"], 0.0)  # noqa: E731
+        return [suite.target(f"{name} step", "≤ 0.8×", 0.8, runs, figure),
+                *[suite.target(f"{name} strict", "≤ 0.4×", 0.4, runs, figure, own=True)] * strict]
 
     return suite.Bench(name, f"{name}.py", f"the {name} workload", measure, targets,
                        render=lambda runs, note: f"## {name}\n\nthreads {sorted(runs)}; {note}",
@@ -32,7 +33,8 @@ def fake_bench(name: str, *, fail: bool = False, thread_counts=(1, 2)):
 
 @pytest.fixture
 def fakes(monkeypatch, tmp_path):
-    benches = {"alpha": fake_bench("alpha"), "beta": fake_bench("beta", thread_counts=(1,)),
+    benches = {"alpha": fake_bench("alpha", strict=True),
+               "beta": fake_bench("beta", thread_counts=(1,)),
                "gamma": fake_bench("gamma", fail=True)}
     monkeypatch.setattr(run, "BENCHES", benches)
     monkeypatch.setattr(run, "RAW", tmp_path / "results.json")
@@ -92,7 +94,10 @@ def test_the_report_writes_sections_raw_figures_and_a_summary_first(fakes):
     assert stored["gamma"]["errors"] == {"1": "ValueError: broken on purpose"}
     assert stored["alpha"]["runs"]["2"]["value"] == 1.0
     markdown = run.summary(raw, {"alpha", "gamma"}, note="test note", notes=["a note"])
-    assert "**2 of 2 targets met at 1 thread.**" in markdown
+    assert ("**2 of 2 of issue 8's targets met at 1 thread.** Stricter checks of our own "
+            "(marked in the notes): 0 of 1 met.") in markdown
+    assert ("| alpha strict | ≤ 0.4× | 0.50× | 1.00× | **not met** | 0% | a stricter check of "
+            "our own, not in issue 8's table |") in markdown
     assert "| alpha step | ≤ 0.8× | 0.50× | 1.00× | met | 0% |  |" in markdown
     assert "| `gamma` | — | error | — | — | — | ValueError: broken on purpose |" in markdown
     assert "| beta step | ≤ 0.8× | 0.50× | — | met | 0% | measured " in markdown

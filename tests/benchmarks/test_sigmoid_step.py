@@ -44,6 +44,7 @@ def test_targets_compare_like_with_like_against_the_limit():
     sgd, bare = sigmoid_step.targets({1: run_with(0.35, 0.6), 2: run_with(0.5, 0.3, 0.4)})
     assert "torch SGD" in sgd.goal and "torch bare" in bare.goal
     assert sgd.met() is True and bare.met() is False
+    assert not sgd.own and bare.own  # issue 8's target, and our stricter check beside it
     assert sgd.figure(2) == "0.50× (busy: 40%)" and bare.figure(2) == "0.30× (busy: 40%)"
 
 
