@@ -121,6 +121,16 @@ def test_nan_and_inf_are_counted_and_located():
         Dataset(np.ones(2), None, np.array([1.0, np.nan]))
 
 
+@pytest.mark.filterwarnings("error")  # the check itself must not warn about its own sums
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_finite_values_whose_sum_overflows_pass_and_opposite_infinities_are_caught(dtype):
+    big = np.full((4, 2), np.finfo(dtype).max, dtype=dtype)
+    assert len(Dataset(big)) == 4
+    big[1, 0], big[3, 1] = np.inf, -np.inf  # their sum is NaN, not inf
+    with pytest.raises(ValueError, match=r"x has 2 NaN/inf value\(s\); the first is in row 1"):
+        Dataset(big)
+
+
 @pytest.mark.parametrize(
     ("x", "message"),
     [

@@ -175,8 +175,8 @@ class Module:
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and all(
-                    isinstance(v, Module) for v in value):
+            elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Module) \
+                    and all(isinstance(v, Module) for v in value):  # (shapes fail at [0])
                 for i, child in enumerate(value):
                     yield f"{name}.{i}", child
 
