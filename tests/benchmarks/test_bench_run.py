@@ -21,8 +21,10 @@ def fake_bench(name: str, *, fail: bool = False, thread_counts=(1, 2), strict: b
             raise ValueError("broken on purpose")
         return {"value": 0.5 * threads, "quick": quick}
 
+    def figure(run_of_one_thread_count):
+        return run_of_one_thread_count["value"], 0.0
+
     def targets(runs):
-        figure = lambda r: (r["value"], 0.0)  # noqa: E731
         return [suite.target(f"{name} step", "≤ 0.8×", 0.8, runs, figure),
                 *[suite.target(f"{name} strict", "≤ 0.4×", 0.4, runs, figure, own=True)] * strict]
 
