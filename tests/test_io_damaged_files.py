@@ -280,7 +280,7 @@ def test_a_damaged_or_crafted_file_is_a_value_error_naming_it(match, case, good,
     assert str(error).startswith(f"load: {path}"), str(error)
     assert "\n" not in str(error) and len(str(error)) < 800
     size = path.stat().st_size
-    assert peak < 16 * size + 4 * 2**20, f"allocated {peak} bytes for a file of {size}"
+    assert peak < 4 * size + 2**18, f"allocated {peak} bytes for a file of {size}"
 
 
 def test_dev_zero_fails_at_once():

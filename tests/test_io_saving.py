@@ -14,6 +14,7 @@ import pytest
 
 import descend as dc
 from descend import io as model_io
+from descend import paths
 
 
 def _model() -> dc.Sequential:
@@ -38,7 +39,7 @@ def test_the_next_save_removes_temporaries_left_by_crashed_saves(tmp_path):
     crashed.write_bytes(b"half a model")
     old_style = tmp_path / ".m.safetensors.a1b2c3d4.tmp"  # mkstemp's name, before pids
     old_style.write_bytes(b"half a model")
-    long_ago = time.time() - 2 * model_io.LEGACY_TEMPORARY_AGE
+    long_ago = time.time() - 2 * paths.LEGACY_TEMPORARY_AGE
     os.utime(old_style, (long_ago, long_ago))
     recent_old_style = tmp_path / ".m.safetensors.e5f6g7h8.tmp"
     recent_old_style.write_bytes(b"maybe being written")
@@ -121,10 +122,10 @@ def test_a_temporary_being_written_by_this_process_is_never_removed(tmp_path):
     seen = []
 
     def write_and_look(file):
-        seen.append(model_io.remove_stale_temporaries(path))
+        seen.append(paths.remove_stale_temporaries(path))
         file.write(b"x")
 
-    model_io._atomic_write(path, write_and_look)
+    paths.atomic_write(path, write_and_look)
     assert seen == [[]] and path.read_bytes() == b"x"
 
 

@@ -35,36 +35,25 @@ True
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import inspect
 import json
 import os
-import re
-import secrets
-import stat
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from descend import tensorfile
 from descend.config import Configurable, deserialize, serialize
 from descend.model_schema import FORMAT, FORMAT_VERSION, Metadata, check_metadata, loss_class
-from descend.paths import output_file
+from descend.paths import atomic_write, output_file
 from descend.weight_budget import placeholder_weights
 
-_IN_FLIGHT: set[Path] = set()
-"""The temporary files this process is writing now (never removed as stale)."""
 PLACEHOLDER_SLACK = 65_536
 """Weight values a loaded architecture may declare beyond twice those its file holds (so a
 small mismatch reaches ``load_state_dict``, which names each weight that does not fit)."""
-LEGACY_TEMPORARY_AGE = 3600.0
-"""Seconds after which a temporary file without a process id (written by descend before
-process ids were part of the name) counts as left behind by a crash."""
 
 
 def _digest(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
@@ -166,84 +155,7 @@ def save(model: Any, path: str | os.PathLike, *, include_optimizer: bool = False
         })
     metadata["dtype"] = str(model.dtype)
     metadata["sha256"] = _digest(tensors, metadata)
-    _atomic_write(path, lambda file: tensorfile.write(file, tensors, metadata))
-
-
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write`` on a new temporary file beside ``path``, then rename it to ``path``.
-
-    The temporary's name holds the process id, so the next save can tell a temporary left by a
-    crashed process from one another process is writing now. An existing file's permissions
-    carry over; a new file's come from the umask (``os.open`` with mode 0o666).
-    """
-    remove_stale_temporaries(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o666)
-    _IN_FLIGHT.add(temporary)
-    try:
-        if mode is not None:
-            os.chmod(temporary, mode)
-        with os.fdopen(handle, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    finally:
-        _IN_FLIGHT.discard(temporary)
-
-
-def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
-    """Remove the temporary files that crashed saves of ``path`` left behind; return them.
-
-    A temporary ``.<name>.<pid>-<random>.tmp`` is stale when its process has ended (or is this
-    one, not writing it now); one without a process id (older descend) when it is over
-    :data:`LEGACY_TEMPORARY_AGE` seconds old. :func:`save` calls this before each write.
-
-    >>> import os, tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> left = os.path.join(folder, f".m.safetensors.{os.getpid()}-0a1b2c3d.tmp")
-    >>> open(left, "wb").close()
-    >>> [p.name for p in remove_stale_temporaries(os.path.join(folder, "m.safetensors"))]
-    ['.m.safetensors....tmp']
-    """
-    path = Path(path)
-    pattern = re.compile(re.escape(f".{path.name}.")
-                         + r"(?:(\d+)-[0-9a-f]+|[A-Za-z0-9_]{8})\.tmp")
-    removed = []
-    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        match = pattern.fullmatch(candidate.name)
-        if match is None or candidate in _IN_FLIGHT or not candidate.is_file():
-            continue
-        pid = match.group(1)
-        try:
-            stale = (time.time() - candidate.stat().st_mtime > LEGACY_TEMPORARY_AGE
-                     if pid is None else not _process_alive(int(pid)))
-            if stale:
-                candidate.unlink()
-                removed.append(candidate)
-        except OSError:  # removed meanwhile, or not ours to remove: leave it
-            continue
-    return removed
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (this process counts as not writing the file)."""
-    if pid == os.getpid():
-        return False  # (its temporaries in flight are skipped before this is asked)
-    if os.name == "nt":  # os.kill would terminate it: assume it lives
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
+    atomic_write(path, lambda file: tensorfile.write(file, tensors, metadata))
 
 
 def read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:

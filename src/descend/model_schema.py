@@ -35,7 +35,7 @@ KEYS = ("format", "format_version", "architecture", "architecture_error", "input
 """Every metadata key a model file may hold."""
 DTYPES = ("float16", "float32", "float64")
 _SPEC_KEYS = {"class_name", "config"}
-_TENSOR_NAME = re.compile(r"model/[A-Za-z0-9_.]+|optimizer/\d+/[A-Za-z0-9_]+")
+_TENSOR_NAME = re.compile(r"model/\S+|optimizer/\d+/\w+")
 
 
 @dataclass
