@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import descend as dc
 from descend import io as model_io
@@ -281,6 +283,29 @@ def test_a_damaged_or_crafted_file_is_a_value_error_naming_it(match, case, good,
     assert "\n" not in str(error) and len(str(error)) < 800
     size = path.stat().st_size
     assert peak < 4 * size + 2**18, f"allocated {peak} bytes for a file of {size}"
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_cut_or_flipped_byte_is_a_value_error_naming_the_file(data, good, tmp_path):
+    original = good.read_bytes()
+    if data.draw(st.booleans(), label="cut"):
+        damaged = original[:data.draw(st.integers(0, len(original) - 1), label="length")]
+    else:
+        at = data.draw(st.integers(0, len(original) - 1), label="position")
+        flip = data.draw(st.integers(1, 255), label="xor")
+        damaged = original[:at] + bytes([original[at] ^ flip]) + original[at + 1:]
+    path = tmp_path / "damaged.safetensors"
+    path.write_bytes(damaged)
+    try:
+        dc.load(path)
+    except ValueError as err:
+        assert str(err).startswith(f"load: {path}")
+    else:  # only a flip of the header's padding into other JSON whitespace changes nothing
+        n = int.from_bytes(original[:8], "little")
+        assert damaged[:8] == original[:8] and damaged[8 + n:] == original[8 + n:]
+        assert json.loads(damaged[8:8 + n]) == json.loads(original[8:8 + n])
 
 
 def test_dev_zero_fails_at_once():

@@ -61,6 +61,8 @@ def test_the_longest_formula_allowed_is_explained():
                                       "too long"),
     (["x*2", "x=True"], "descend: error: explain: x must be a number or a list of numbers, got "
                         "True"),
+    (["x*2", 'x="abc"'], "descend: error: explain: x must be a number or a list of numbers, got "
+                         "'abc'"),
 ])
 def test_the_command_prints_one_sentence_naming_the_input(argv, says, capsys):
     assert main(["explain", *argv]) == 1

@@ -84,6 +84,16 @@ def test_every_optimizer_and_loss_class_round_trips_bit_for_bit(optimizer, loss,
     _round_trip(optimizer, loss_classes()[loss](), loss, tmp_path)
 
 
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_without_its_state_every_optimizer_comes_back_with_its_settings(optimizer, tmp_path):
+    model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+    model.compile(dc.optim.get(optimizer, lr=0.02), "mse")
+    dc.save(model, tmp_path / "m.safetensors")
+    loaded = dc.load(tmp_path / "m.safetensors")
+    assert type(loaded.optimizer) is type(model.optimizer) and loaded.optimizer.state == {}
+    assert loaded.optimizer.defaults == model.optimizer.defaults
+
+
 def test_the_tables_cover_every_registered_optimizer_and_loss():
     assert len(OPTIMIZERS) == len(set(dc.optim.OPTIMIZERS.values())) == 10
     assert {dc.losses.get(n) for n in LOSS_NAMES} == set(dc.losses.LOSSES.values())
