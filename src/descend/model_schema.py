@@ -66,6 +66,16 @@ def check_metadata(metadata: Mapping[str, str], tensors: Mapping[str, np.ndarray
 
     Raises:
         ValueError: the first entry that does not fit the schema, and why.
+
+    >>> meta = {"format": FORMAT, "format_version": "1", "dtype": "float32", "sha256": "0" * 64,
+    ...         "architecture": '{"class_name": "Dense", "config": {"units": 2}}'}
+    >>> check_metadata(meta, {}).architecture["class_name"]
+    'Dense'
+    >>> check_metadata({**meta, "compile": '{"optimizer": {"class_name": "Adam", "config": {}},'
+    ...                                    ' "loss": {"class_name": "Loss", "config": {}}}'}, {})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown loss class 'Loss' in metadata 'compile'; expected one of ...
     """
     unknown = sorted(set(metadata) - set(KEYS))
     if unknown:

@@ -76,6 +76,16 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     The temporary's name holds the process id, so the next save can tell a temporary left by a
     crashed process from one another process is writing now. An existing file's permissions
     carry over; a new file's come from the umask (``os.open`` with mode 0o666).
+
+    Args:
+        path: the file to write (its folder must exist: see :func:`output_file`).
+        write: called with the temporary file, open for writing bytes.
+
+    >>> import os, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "notes.bin"
+    >>> atomic_write(path, lambda file: file.write(b"whole or not at all"))
+    >>> path.read_bytes(), os.listdir(path.parent)
+    (b'whole or not at all', ['notes.bin'])
     """
     remove_stale_temporaries(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")

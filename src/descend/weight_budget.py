@@ -59,6 +59,13 @@ def placeholder_weights(values: int) -> Iterator[None]:
     Args:
         values: the number of weight values the block may create; a layer asking for more
             raises a ``ValueError`` naming the weight's shape.
+
+    >>> import descend as dc
+    >>> with placeholder_weights(7):    # the kernel takes 6, the bias would need 2
+    ...     layer = dc.nn.Dense(2, input_dim=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: the architecture declares a weight of shape (2,) (2 values), far more than ...
     """
     token = _BUDGET.set(_Budget(values))
     try:
