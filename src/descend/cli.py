@@ -126,9 +126,10 @@ def _assignment(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE such as v=0, got {text!r}")
     try:
         parsed = ast.literal_eval(value.strip())
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        shown = value if len(value) <= 40 else value[:37] + "..."
         raise argparse.ArgumentTypeError(
-            f"{name.strip()}: expected a number or a list of numbers, got {value!r}") from None
+            f"{name.strip()}: expected a number or a list of numbers, got {shown!r}") from None
     return name.strip(), parsed
 
 
@@ -166,7 +167,10 @@ def run_explain(args: argparse.Namespace) -> int:
     0
     """
     from descend.lab.explain import explain
+    from descend.paths import output_file
 
+    if args.graph:  # a missing folder fails before the work, not after
+        output_file(args.graph, "explain --graph", example="graph.svg")
     wrt = None if args.wrt is None else [w.strip() for w in args.wrt.split(",") if w.strip()]
     result = explain(args.expression, dict(args.values), lr=args.lr, wrt=wrt)
     print(result)
@@ -326,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``descend`` command with ``argv`` (default: the process's arguments).
 
-    Returns the exit status: 0 on success, 1 when the lab reports an error, 2 without a command.
+    Returns the exit status: 0 on success, 1 when the lab reports an error (or a file cannot be
+    written), 2 without a command.
 
     >>> main(["explain", "x*", "x=1"])
     1
@@ -338,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (ValueError, TypeError, ImportError, RuntimeError) as err:
+    except (ValueError, TypeError, ImportError, RuntimeError, OSError) as err:
         print(f"descend: error: {err}", file=sys.stderr)
         return 1
 

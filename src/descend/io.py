@@ -4,11 +4,23 @@ The file holds the model's parameters and buffers (``model/<name>``), optionally
 optimizer's state (``optimizer/<position>/<entry>``), and metadata: the architecture (layer
 classes and their constructor arguments), the compile settings, the optimizer's
 hyperparameters, the epoch and fit seed (for exact resume) and a SHA-256 of every tensor's
-bytes. Writing is atomic (a temporary file in the same folder, then a rename), so a crash
-mid-write leaves the previous file intact. Loading never runs code from the file: classes are
-looked up by name among descend's own (and those your program defined), and any damage —
-truncation, edited bytes, a wrong architecture — raises a ``ValueError`` saying what is wrong.
-Needs the ``io`` extra: ``pip install "descend[io]"``.
+bytes. The same model always gives the same bytes (:mod:`descend.tensorfile` writes the header
+in a fixed order).
+
+Writing is atomic: a temporary file in the same folder, then a rename, so a crash mid-write
+leaves the previous file intact; the next save of the same file removes temporaries left by
+crashed saves. Saving over a file keeps its permissions; a new file gets the umask's. The
+folder must exist (``save`` does not create folders).
+
+Loading never trusts the file. It reads at most what the header declares, checks the
+metadata against a schema (:mod:`descend.model_schema`: types, nesting depth, class names
+from descend's registries only) before building anything, and builds the layers with
+placeholder weights taken from the file's own tensor sizes, so a crafted architecture cannot
+allocate more than the file holds. Classes are looked up by name among descend's own (and
+those your program defined); nothing from the file is ever run. Every problem is a
+``ValueError`` naming the file. The SHA-256 catches *damage* (truncation, flipped bits, a
+half-copied file), not *tampering*: anyone who edits a file can recompute it. Load model files
+only from sources you trust to give you the model they say, as with any model format.
 
 >>> import os, tempfile, numpy as np, descend as dc
 >>> model = dc.Sequential([dc.nn.Dense(3, activation="relu", input_dim=4), dc.nn.Dense(1)])
@@ -24,28 +36,24 @@ True
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from descend import tensorfile
 from descend.config import Configurable, deserialize, serialize
+from descend.model_schema import FORMAT, FORMAT_VERSION, Metadata, check_metadata, loss_class
+from descend.paths import atomic_write, output_file
+from descend.weight_budget import placeholder_weights
 
-FORMAT = "descend-model"
-FORMAT_VERSION = "1"
-
-
-def _safetensors() -> Any:
-    try:
-        import safetensors.numpy
-    except ImportError:
-        raise ImportError("saving and loading models needs the safetensors package: "
-                          "pip install \"descend[io]\"") from None
-    return safetensors.numpy
+PLACEHOLDER_SLACK = 65_536
+"""Weight values a loaded architecture may declare beyond twice those its file holds (so a
+small mismatch reaches ``load_state_dict``, which names each weight that does not fit)."""
 
 
 def _digest(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
@@ -57,7 +65,7 @@ def _digest(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
         array = np.ascontiguousarray(tensors[name])
         digest.update(name.encode())
         digest.update(str(array.dtype).encode() + str(array.shape).encode())
-        digest.update(array.tobytes())
+        digest.update(array)
     return digest.hexdigest()
 
 
@@ -100,13 +108,15 @@ def save(model: Any, path: str | os.PathLike, *, include_optimizer: bool = False
     Args:
         model: a ``dc.Model`` (e.g. Sequential) or any ``dc.nn.Module`` (then only the weights
             are saved, and :func:`load` needs ``model=`` to know the architecture).
-        path: the file to write (``.safetensors`` by convention).
+        path: the file to write (``.safetensors`` by convention), in a folder that exists.
         include_optimizer: also save the optimizer state, epoch and fit seed, so that
             training resumes exactly where it stopped.
         epoch: the number of epochs trained (defaults to the model's own count).
 
     Raises:
-        ValueError: if the model is not built yet (lazy layers without weights).
+        ValueError: if the model is not built yet (lazy layers without weights), or ``path``
+            is a folder.
+        FileNotFoundError: the folder ``path`` names does not exist.
 
     A model whose architecture cannot be written (a custom activation function, say) is
     saved as weights only, with a warning; :func:`load` then needs ``model=``.
@@ -118,8 +128,12 @@ def save(model: Any, path: str | os.PathLike, *, include_optimizer: bool = False
     >>> sorted(read(path)[1])
     ['architecture', 'compile', 'dtype', 'format', 'format_version', 'input_shape', 'optimizer',
      'sha256', 'training']
+    >>> save(model, os.path.dirname(path))
+    Traceback (most recent call last):
+    ...
+    ValueError: save: ... is a folder; expected a file path such as .../model.safetensors
     """
-    st = _safetensors()
+    path = output_file(path, "save", example="model.safetensors")
     if not model.built:
         raise ValueError(f"save: {type(model).__name__} is not built yet, so some layers have "
                          "no weights to save; call model.build((None, features)) or run "
@@ -141,29 +155,18 @@ def save(model: Any, path: str | os.PathLike, *, include_optimizer: bool = False
         })
     metadata["dtype"] = str(model.dtype)
     metadata["sha256"] = _digest(tensors, metadata)
-    _atomic_write(Path(path), st.save(tensors, metadata=metadata))
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda file: tensorfile.write(file, tensors, metadata))
 
 
 def read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """The tensors and metadata of a descend model file, checked for damage.
 
+    Reads at most what the file's header declares; the tensors are read-only views of the
+    bytes read.
+
     Raises:
         FileNotFoundError: no file at ``path``.
-        ValueError: a truncated or edited file, or not a descend model file.
+        ValueError: a folder or device, a truncated or edited file, or not a descend model file.
 
     >>> import os, tempfile, descend as dc
     >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
@@ -172,24 +175,9 @@ def read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]
     >>> sorted(tensors), metadata["format"]
     (['model/0.bias', 'model/0.kernel'], 'descend-model')
     """
-    st = _safetensors()
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"load: no model file at {path}")
-    data = path.read_bytes()
-    if len(data) < 8:
-        raise ValueError(f"load: {path} is too short to be a model file ({len(data)} bytes)")
-    header_size = int.from_bytes(data[:8], "little")
-    if header_size > len(data) - 8:
-        raise ValueError(f"load: {path} is truncated: its header says {header_size} bytes but "
-                         f"only {len(data) - 8} follow")
-    try:
-        header = json.loads(data[8:8 + header_size])
-        tensors = st.load(data)
-    except Exception as err:  # safetensors raises its own error types
-        raise ValueError(f"load: {path} is damaged or not a safetensors file ({err})") from None
-    metadata = header.get("__metadata__") if isinstance(header, dict) else None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+    tensors, metadata = tensorfile.read(path, "load")
+    if metadata.get("format") != FORMAT:
         raise ValueError(f"load: {path} is a safetensors file but not a descend model file")
     if metadata.get("sha256") != _digest(tensors, metadata):
         raise ValueError(f"load: {path} has been modified or damaged: its tensors or metadata "
@@ -211,7 +199,9 @@ def load(path: str | os.PathLike, *, model: Any = None, compile: bool = True) ->
         continue ``fit(..., initial_epoch=model.epochs_trained)`` exactly.
 
     Raises:
-        ValueError: a damaged file, an unknown class, or weights that do not fit ``model``.
+        FileNotFoundError: no file at ``path``.
+        ValueError: anything wrong with the file (damage, metadata that does not fit the
+            schema, an unknown class, weights that do not fit ``model``), naming the file.
 
     >>> import os, tempfile, descend as dc
     >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
@@ -223,54 +213,60 @@ def load(path: str | os.PathLike, *, model: Any = None, compile: bool = True) ->
     """
     tensors, metadata = read(path)
     try:
-        model = _model(metadata, model)
+        checked = check_metadata(metadata, tensors)
+        model = _model(checked, tensors, model)
         weights = {name[len("model/"):]: value for name, value in tensors.items()
                    if name.startswith("model/")}
         model.load_state_dict(weights)
-        if compile and "compile" in metadata and hasattr(model, "compile"):
-            _restore_compile(model, tensors, metadata)
-    except (ValueError, TypeError, KeyError) as err:
-        raise ValueError(f"load: {path}: {err}") from None
-    if "training" in metadata and hasattr(model, "epochs_trained"):
-        training = json.loads(metadata["training"])
-        model.epochs_trained = int(training.get("epoch", 0))
-        model.fit_seed = training.get("seed")
+        if compile and checked.compile is not None and hasattr(model, "compile"):
+            _restore_compile(model, tensors, checked)
+    except Warning:
+        raise
+    except Exception as err:  # whatever the file makes a constructor raise, the file is wrong
+        known = isinstance(err, ValueError | TypeError | KeyError)
+        raise ValueError(f"load: {path}: {err if known else f'{type(err).__name__}: {err}'}"
+                         ) from (None if known else err)
+    if checked.training is not None and hasattr(model, "epochs_trained"):
+        model.epochs_trained = checked.training["epoch"]
+        model.fit_seed = checked.training.get("seed")
     return model
 
 
-def _model(metadata: dict[str, str], model: Any) -> Any:
-    """The model given, or the one the file describes, built and in the saved dtype."""
+def _model(metadata: Metadata, tensors: dict[str, np.ndarray], model: Any) -> Any:
+    """The model given, or the one the file describes, built and in the saved dtype.
+
+    The layers' weights are zeros taken from a budget of twice the file's own weight values
+    plus :data:`PLACEHOLDER_SLACK` (see :mod:`descend.weight_budget`): they are overwritten
+    next, and an architecture declaring far more weights than the file holds fails before
+    allocating them.
+    """
     if model is not None:
         return model
-    architecture = json.loads(metadata.get("architecture", "null"))
-    if architecture is None:
-        reason = metadata.get("architecture_error", "its architecture is code (a custom module)")
+    if metadata.architecture is None:
+        reason = metadata.architecture_error or "its architecture is code (a custom module)"
         raise ValueError(f"the file holds only weights ({reason}); build the model in code "
                          "and pass it: load(path, model=MyModel())")
-    model = deserialize(architecture)
-    model.astype(metadata.get("dtype", "float32"))
-    if "input_shape" in metadata and not model.built:
-        model.build(tuple(json.loads(metadata["input_shape"])))
+    stored = sum(value.size for name, value in tensors.items() if name.startswith("model/"))
+    # Room for a small mismatch, which load_state_dict then names weight by weight.
+    with placeholder_weights(2 * stored + PLACEHOLDER_SLACK):
+        model = deserialize(metadata.architecture)
+        model.astype(metadata.dtype)
+        if metadata.input_shape is not None and not model.built:
+            model.build(metadata.input_shape)
     return model
 
 
-def _restore_compile(model: Any, tensors: dict[str, np.ndarray],
-                     metadata: dict[str, str]) -> None:
+def _restore_compile(model: Any, tensors: dict[str, np.ndarray], metadata: Metadata) -> None:
     """Compile ``model`` as it was, and restore the optimizer state if it was saved."""
-    from descend import losses, optim
+    from descend import optim
 
-    config = json.loads(metadata["compile"])
+    config = metadata.compile
+    assert config is not None
     spec = config["optimizer"]
-    cls = optim.OPTIMIZERS.get(str(spec["class_name"]).lower())
-    if cls is None:
-        raise ValueError(f"unknown optimizer {spec['class_name']!r}")
-    hyper = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["config"].items()}
+    optimizer = _optimizer(optim.OPTIMIZERS[spec["class_name"].lower()], spec["config"])
     loss = config["loss"]
     if isinstance(loss, dict):
-        loss_cls = getattr(losses, str(loss["class_name"]), None)
-        if not (isinstance(loss_cls, type) and issubclass(loss_cls, losses.Loss)):
-            raise ValueError(f"unknown loss {loss['class_name']!r}")
-        loss = loss_cls(**loss["config"])
+        loss = loss_class(loss["class_name"])(**loss["config"])  # type: ignore[misc]
     if loss is None:
         warnings.warn("load: the model was compiled with a custom loss function, which a file "
                       "cannot hold; it is loaded uncompiled (and without optimizer state): "
@@ -280,9 +276,26 @@ def _restore_compile(model: Any, tensors: dict[str, np.ndarray],
     if None in metrics:
         warnings.warn(f"load: {metrics.count(None)} custom metric(s) could not be saved; "
                       "compile again to use them", UserWarning, stacklevel=3)
-    model.compile(optimizer=cls(**hyper), loss=loss, metrics=[m for m in metrics if m])
-    if "optimizer" in metadata:
-        _restore_optimizer(model, tensors, json.loads(metadata["optimizer"]))
+    model.compile(optimizer=optimizer, loss=loss, metrics=[m for m in metrics if m])
+    if metadata.optimizer is not None:
+        _restore_optimizer(model, tensors, metadata.optimizer)
+
+
+def _optimizer(cls: type, hyperparameters: dict[str, Any]) -> Any:
+    """``cls`` made from its saved hyperparameters (``optimizer.defaults``).
+
+    Those its constructor does not take are fixed by the class (AdamW's
+    ``decoupled_weight_decay``), so the saved value must be the one the class sets.
+    """
+    hyper = {k: tuple(v) if isinstance(v, list) else v for k, v in hyperparameters.items()}
+    accepted = set(inspect.signature(cls).parameters) - {"params"}
+    optimizer = cls(**{k: v for k, v in hyper.items() if k in accepted})
+    for key in sorted(set(hyper) - accepted):
+        if key not in optimizer.defaults or optimizer.defaults[key] != hyper[key]:
+            raise ValueError(f"the optimizer {cls.__name__} takes no hyperparameter {key!r} "
+                             f"(the file gives {hyper[key]!r}; {cls.__name__} has "
+                             f"{optimizer.defaults.get(key, 'no such setting')!r})")
+    return optimizer
 
 
 def _restore_optimizer(model: Any, tensors: dict[str, np.ndarray], saved: dict[str, Any]) -> None:
@@ -293,5 +306,5 @@ def _restore_optimizer(model: Any, tensors: dict[str, np.ndarray], saved: dict[s
             state.setdefault(position, {})[key] = value
     try:
         model.optimizer.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
-    except (ValueError, KeyError) as err:
+    except (ValueError, KeyError, TypeError) as err:
         raise ValueError(f"the saved optimizer state does not fit this model: {err}") from None

@@ -122,7 +122,8 @@ FIT_CASES = {
     "shuffle not a bool": (lambda x, y: {"x": x, "y": y, "shuffle": "yes"}, TypeError,
                            "fit: shuffle must be True or False, got 'yes'"),
     "callbacks not callbacks": (lambda x, y: {"x": x, "y": y, "callbacks": [print]}, TypeError,
-                                "callbacks: expected descend Callback objects .*LambdaCallback"),
+                                r"fit: callbacks\[0\] is a builtin_function_or_method, not a "
+                                r"callback; wrap a function as dc.callbacks.LambdaCallback"),
     "seed negative": (lambda x, y: {"x": x, "y": y, "seed": -1}, ValueError,
                       "fit: seed must be a non-negative integer, got -1"),
 }

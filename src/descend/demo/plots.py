@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from descend import viz
+from descend.paths import output_file
 from descend.viz._figure import require, save
 
 SUFFIXES = (".png", ".svg", ".pdf")
@@ -30,6 +31,7 @@ def check_plot_path(path: Any, where: str) -> None:
     if not str(path).lower().endswith(SUFFIXES):
         raise ValueError(f"{where}: --plot needs a file name ending in .png, .svg or .pdf, got "
                          f"{str(path)!r}")
+    output_file(path, f"{where} --plot", example="curves.png")
     require("matplotlib", f"{where} --plot")
 
 

@@ -38,6 +38,35 @@ from descend.tensor import ArrayLike, Tensor
 from descend.viz.trace import Trace, format_value, trace_backward
 
 
+def variable_value(name: str, value: ArrayLike) -> np.ndarray:
+    """A variable's value as a float64 array, or a ValueError naming the variable.
+
+    Accepted: a number, a (nested, rectangular) list of numbers, an array or a Tensor, all
+    finite. Refused with a sentence: text, booleans, ragged lists, dicts, complex numbers.
+
+    >>> variable_value("x", [1, 2])
+    array([1., 2.])
+    >>> variable_value("x", [1, [2]])
+    Traceback (most recent call last):
+    ...
+    ValueError: explain: x must be a number or a list of numbers with every row the same ...
+    """
+    expected = f"explain: {name} must be a number or a list of numbers"
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    try:
+        raw = np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{expected} with every row the same length, got {shown}") from None
+    if raw.dtype.kind not in "iuf":
+        raise ValueError(f"{expected}, got {shown}")
+    array = raw.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{expected}, all finite, got {shown}")
+    return array
+
+
 @dataclass
 class Explanation:
     """What :func:`explain` found; ``str()`` of it is the step-by-step trace.
@@ -171,9 +200,14 @@ def explain(
         if unknown:
             raise ValueError(f"explain: wrt names {', '.join(unknown)}, which the expression "
                              f"does not use; it uses {', '.join(names)}")
-        tensors = {k: Tensor(np.asarray(v, np.float64), dtype=np.float64,
+        tensors = {k: Tensor(variable_value(k, v), dtype=np.float64,
                              requires_grad=k in wanted, name=k) for k, v in values.items()}
         output = evaluate(expression, tensors)
+        if isinstance(output, Tensor) and output.requires_grad and output.grad_fn is None:
+            raise ValueError(f"explain: {expression!r} is just the variable {output.name}, so "
+                             f"there is no step to explain (d{output.name}/d{output.name} = 1); "
+                             f"write a formula that computes something from it, such as "
+                             f"\"{output.name}**2\"")
         if not isinstance(output, Tensor) or not output.requires_grad:
             raise ValueError(f"explain: {expression!r} does not depend on any of "
                              f"{', '.join(wanted) or 'the variables'}, so there is nothing "

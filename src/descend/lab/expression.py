@@ -36,6 +36,10 @@ _BINARY = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a**b,
 }
+MAX_OPERATIONS = 300
+"""The most operations (``+ - * / **``, unary minus, function calls) an expression may hold:
+explain writes out every step, and deeper trees would exhaust Python's recursion limit."""
+_OPERATIONS = (ast.BinOp, ast.UnaryOp, ast.Call)
 _ALLOWED = ("numbers, variable names, + - * / **, unary minus and the functions "
             + ", ".join(FUNCTIONS))
 
@@ -43,22 +47,51 @@ _ALLOWED = ("numbers, variable names, + - * / **, unary minus and the functions 
 def parse(expression: str, *, where: str = "explain") -> ast.expr:
     """Parse ``expression`` and check that it uses only what is allowed; return its tree.
 
+    At most :data:`MAX_OPERATIONS` operations; longer formulas are refused with a sentence,
+    before they could exhaust Python's recursion limit.
+
     >>> parse("2 * x").__class__.__name__
     'BinOp'
+    >>> parse("+".join(["x"] * 3000))
+    Traceback (most recent call last):
+    ...
+    ValueError: explain: the expression 'x+x+x+...' is too long: it has more than 300 operations ...
     """
     if not isinstance(expression, str):
         raise TypeError(
             f"{where}: the expression must be a string, got {type(expression).__name__}")
+    too_long = ValueError(
+        f"{where}: the expression {_shorten(expression)!r} is too long: it has more than "
+        f"{MAX_OPERATIONS} operations (or is nested too deeply); explain writes out every step, "
+        "so give a shorter formula")
+    if _count_operators(expression) > 4 * MAX_OPERATIONS:  # cheap: before parsing anything
+        raise too_long
     try:
         tree = ast.parse(expression.strip(), mode="eval").body
+    except (RecursionError, MemoryError):
+        raise too_long from None
     except SyntaxError as err:
         raise ValueError(
             f"{where}: could not read the expression {expression!r} ({err.msg} at column "
             f"{err.offset}); write it like \"(v*x - y)**2\""
         ) from None
-    for node in ast.walk(tree):
+    nodes = list(ast.walk(tree))
+    for node in nodes:
         _check(node, expression, where)
+    if sum(isinstance(node, _OPERATIONS) for node in nodes) > MAX_OPERATIONS:
+        raise too_long
     return tree
+
+
+def _shorten(expression: str) -> str:
+    """A long expression cut to its first 6 characters and ``...``."""
+    return expression if len(expression) <= 30 else expression[:6] + "..."
+
+
+def _count_operators(expression: str) -> int:
+    """How many operator and parenthesis characters ``expression`` holds (an upper bound
+    on the work parsing it takes)."""
+    return sum(expression.count(c) for c in "+-*/(,")
 
 
 def _check(node: ast.AST, expression: str, where: str) -> None:

@@ -142,3 +142,56 @@ def sparse_labels(op: str, y_true: ArrayLike, pred_shape: tuple[int, ...]) -> np
             f"integer class labels need shape {batch}, one label per row of y_pred{hint}"
         )
     return check_labels(op, labels, pred_shape[-1])
+
+
+def check_unit_interval(op: str, values: np.ndarray, what: str = "y_true") -> None:
+    """Raise a ``ValueError`` naming the first value outside [0, 1] (or NaN).
+
+    Binary cross-entropy reads its targets as probabilities; a target of 2 would train
+    silently towards a meaningless optimum.
+
+    >>> check_unit_interval("binary_crossentropy", np.array([0.0, 0.5, 1.0]))
+    >>> check_unit_interval("binary_crossentropy", np.array([0.0, 2.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: binary_crossentropy: y_true must hold probabilities in [0, 1] (0/1 labels or ...
+    """
+    if values.size and not (np.minimum.reduce(values, axis=None) >= 0
+                            and np.maximum.reduce(values, axis=None) <= 1):
+        bad = values[~((values >= 0) & (values <= 1))].flat[0].item()
+        raise ValueError(f"{op}: {what} must hold probabilities in [0, 1] (0/1 labels or soft "
+                         f"labels), got {bad!r}; for class labels 0..k-1 use "
+                         "sparse_categorical_crossentropy, for -1/1 labels the hinge loss")
+
+
+class LossResultError(TypeError):
+    """A loss returned something other than a Tensor (its message says what a loss must
+    return; trainers pass it on unchanged)."""
+
+
+def check_loss_value(name: str, value: Any, y_pred: Tensor) -> Tensor:
+    """``value``, a custom loss's result, checked to be a Tensor computed from ``y_pred``.
+
+    A float, a NumPy number or a Tensor made from NumPy values cannot be differentiated:
+    the gradient must flow back through ``y_pred`` to the weights.
+
+    Args:
+        name: the loss's name, which starts the message.
+        value: what the loss returned.
+        y_pred: the predictions it was given (``requires_grad`` while training).
+
+    >>> import descend as dc
+    >>> check_loss_value("my_loss", 0.5, dc.tensor([1.0], requires_grad=True))
+    Traceback (most recent call last):
+    ...
+    descend.losses.checks.LossResultError: the loss my_loss returned float, not a Tensor; a ...
+    """
+    rule = ("a loss must return a Tensor computed from y_pred with descend operations (e.g. "
+            "((y_pred - y_true) ** 2).mean()), so that gradients flow back to the weights")
+    if not isinstance(value, Tensor):
+        raise LossResultError(f"the loss {name} returned {type(value).__name__}, not a Tensor; "
+                              f"{rule}")
+    if y_pred.requires_grad and not value.requires_grad:
+        raise ValueError(f"the loss {name} returned a Tensor that is not computed from y_pred "
+                         f"(it was built from NumPy values or constants); {rule}")
+    return value

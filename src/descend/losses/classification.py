@@ -30,7 +30,7 @@ from descend.losses.base import (
     reduce_loss,
     targets,
 )
-from descend.losses.checks import as_array, sparse_labels
+from descend.losses.checks import as_array, check_unit_interval, sparse_labels
 from descend.ops.elementwise import where
 from descend.ops.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy
 from descend.tensor import ArrayLike, Tensor
@@ -48,7 +48,8 @@ def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bo
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` (shape ``(batch,)``).
 
     Raises:
-        ValueError: shapes differ, or ``y_pred`` is outside [0, 1] without ``from_logits``.
+        ValueError: shapes differ, ``y_true`` is outside [0, 1], or ``y_pred`` is outside
+            [0, 1] without ``from_logits``.
 
     >>> import descend as dc
     >>> round(dc.losses.binary_crossentropy([1.0, 0.0], dc.tensor([0.9, 0.2])).item(), 4)
@@ -58,6 +59,8 @@ def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bo
     """
     op = "binary_crossentropy"
     true, pred = prepare(op, y_true, y_pred, reduction)
+    if not true.requires_grad:  # targets being differentiated (gradcheck) may step outside
+        check_unit_interval(op, true.data)
     if from_logits:
         return reduce_loss(SigmoidCrossEntropy.apply(pred, true), reduction)
     p = probabilities(op, pred)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from descend.data import Dataset
+from descend.train.checks import check_like_first
 
 Batch = tuple[np.ndarray, ...]
 
@@ -31,9 +32,16 @@ class BatchSource:
     """The user's own batches: a re-iterable (a list: read every epoch) or a one-shot iterator.
 
     Each batch is ``(x, y)``, ``(x, y, sample_weight)`` or ``(x,)``, checked (numeric, finite,
-    equal lengths) and cast to the model's dtype like arrays are: the batches of a list or
-    tuple all at once, here, before any training; those of other iterables as they are read.
+    equal lengths, the first batch's parts and shapes past the batch axis) and cast to the
+    model's dtype like arrays are: the batches of a list or tuple all at once, here, before
+    any training; those of other iterables as they are read, each before its own step.
     A one-shot iterator (a generator) can feed one epoch only: ``fit`` refuses it for more.
+
+    What a generator can and cannot promise: ``fit`` cannot read a generator ahead, so a bad
+    batch is found only when it is read. It is then refused before its step, so it changes no
+    weight, but the good batches before it have trained (and callbacks have seen them). To
+    have every batch checked before any training, pass a list of batches, a
+    ``dc.data.Dataset`` or arrays.
 
     >>> import numpy as np
     >>> source = BatchSource(iter([(np.ones((2, 3)), np.zeros(2))]), "fit", np.float32)
@@ -51,6 +59,7 @@ class BatchSource:
         self._read = False
 
     def _checked(self, batches: Iterator[Any], start: int = 0) -> Iterator[Batch]:
+        first = getattr(self, "_first", None)  # (None while the first batch is read)
         for i, batch in enumerate(batches, start):
             if not isinstance(batch, tuple | list) or not 1 <= len(batch) <= 3:
                 raise ValueError(f"{self.where}: batch {i} must be a tuple (x, y) or (x, y, "
@@ -59,8 +68,10 @@ class BatchSource:
                 data = Dataset(*batch)
             except (ValueError, TypeError) as err:
                 raise type(err)(f"{self.where}: batch {i}: {_plain(err)}") from None
-            yield (cast_inputs(data.x, self.dtype), cast_targets(data.y, self.dtype),
-                   data.sample_weight)[:len(batch)]
+            checked = (cast_inputs(data.x, self.dtype), cast_targets(data.y, self.dtype),
+                       data.sample_weight)[:len(batch)]
+            first = check_like_first(first, checked, i, self.where)
+            yield checked
 
     def first(self) -> Batch | None:
         """The first batch (None if there is none); a one-shot iterator still yields it.

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend import losses, metrics, optim
+from descend.losses.checks import check_loss_value
 from descend.tensor import Tensor
 
 ACCURACY_NAMES = ("accuracy", "acc")
@@ -138,13 +139,14 @@ class Compiled:
         0.5
         """
         if sample_weight is None:
-            value = self.loss(y_true, y_pred)
+            value = check_loss_value(self.loss_name, self.loss(y_true, y_pred), y_pred)
             return value if not value.data.ndim else value.mean()
         if not self.takes_reduction:
             raise ValueError(f"fit: the loss {self.loss_name} has no `reduction` argument, "
                              "so sample or class weights cannot be applied; give it a "
                              "reduction='none' option returning one loss per sample")
-        per_sample = self.loss(y_true, y_pred, reduction="none")
+        per_sample = check_loss_value(self.loss_name, self.loss(y_true, y_pred, reduction="none"),
+                                      y_pred)
         weighted = per_sample * np.asarray(sample_weight, dtype=per_sample.dtype)
         return weighted.sum() if getattr(self.loss, "reduction", None) == "sum" else \
             weighted.mean()

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.paths import output_file
 from descend.train.callbacks import Callback, Logs, _Monitor
 
 
@@ -74,6 +75,7 @@ class CSVLogger(Callback):
         self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        output_file(self.filename, "CSVLogger", example="log.csv")
         resume = self.append and self.filename.exists() and self.filename.stat().st_size > 0
         if resume:
             with open(self.filename, newline="") as f:
@@ -103,7 +105,8 @@ class ModelCheckpoint(_Monitor):
 
     Args:
         filepath: where to save; may contain ``{epoch}`` and log names, e.g.
-            ``"ckpt-{epoch:02d}-{val_loss:.2f}.safetensors"``.
+            ``"ckpt-{epoch:02d}-{val_loss:.2f}.safetensors"``. Its folder must exist (checked
+            when training begins).
         monitor, mode, min_delta: with ``save_best_only``, what counts as better.
         save_best_only: save only when ``monitor`` improves.
         include_optimizer: also save the optimizer state and epoch (exact resume).
@@ -120,6 +123,10 @@ class ModelCheckpoint(_Monitor):
         self.filepath, self.save_best_only = str(filepath), save_best_only
         self.include_optimizer = include_optimizer
         self.last_saved: str | None = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        if "{" not in os.path.dirname(self.filepath):  # a folder to fill in is checked on save
+            output_file(self.filepath, "ModelCheckpoint", example="model.safetensors")
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         from descend.io import save
@@ -190,6 +197,8 @@ class GradientNormLogger(Callback):
 class TensorBoard(Callback):
     """Write every epoch's logs as TensorBoard scalars.
 
+    ``log_dir`` is a folder this callback owns: it is created (with its parents) when missing,
+    as Keras and torch do, unlike the files other writers write, whose folder must exist.
     Needs the tensorboard extra: ``pip install "descend[tensorboard]"``.
 
     >>> import tempfile

@@ -30,6 +30,7 @@ from descend.data.batching import check_batch_size
 from descend.nn.module import Module
 from descend.train import loop
 from descend.train.adapter import BatchSource, make_dataset, match_target_shape
+from descend.train.checks import callback_list
 from descend.train.compiled import Compiled
 from descend.train.loggers import History
 from descend.train.plan import plan_fit
@@ -143,7 +144,8 @@ class Model(Configurable, Module):
             epochs: the epoch to stop after (counting from 0, so ``epochs - initial_epoch``
                 epochs run).
             verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
-            callbacks: ``dc.callbacks`` objects (EarlyStopping, ModelCheckpoint, ...).
+            callbacks: ``dc.callbacks`` objects (EarlyStopping, ModelCheckpoint, ...): a list,
+                or one callback.
             validation_split: the fraction of samples held out for validation, taken from
                 the end before shuffling (as Keras does).
             validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight)`` or a
@@ -177,6 +179,7 @@ class Model(Configurable, Module):
         (['loss', 'val_loss', 'lr'], 2)
         """
         compiled = self._require_compiled("fit")
+        callbacks = callback_list(callbacks, "fit")
         plan = plan_fit(self, compiled, x, y, batch_size=batch_size, epochs=epochs,
                         verbose=verbose, validation_split=validation_split,
                         validation_data=validation_data, shuffle=shuffle,

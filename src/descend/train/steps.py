@@ -23,6 +23,7 @@ import numpy as np
 
 from descend.autograd.mode import no_grad
 from descend.data import Dataset
+from descend.losses.checks import LossResultError
 from descend.tensor import Tensor
 from descend.train.adapter import BatchSource, match_target_shape
 
@@ -190,6 +191,8 @@ def check_batch(model: Model, compiled: Compiled, batch: Batch, where: str) -> N
         shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
         try:
             compiled.batch_loss(y, prediction, weights)
+        except LossResultError:
+            raise  # (it names the loss and says what a loss must return)
         except (ValueError, TypeError) as err:
             raise type(err)(f"{where}: the loss {compiled.loss_name} cannot compare {shapes}. "
                             f"{err}") from None

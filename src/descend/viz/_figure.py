@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from descend.paths import output_file
+
 INSTALL_HINT = 'pip install "descend[viz]"'
 """What to run when an optional plotting dependency is missing."""
 
@@ -42,8 +44,9 @@ def new_figure(width: float, height: float, *, what: str) -> Any:
 
 
 def picture_path(path: PathLike, where: str = "save") -> Path:
-    """``path`` as a ``Path``, or a ValueError unless its suffix names a picture format."""
-    path = Path(path)
+    """``path`` as a ``Path``, or a ValueError unless its suffix names a picture format, and
+    a FileNotFoundError unless its folder exists (pictures never create folders)."""
+    path = output_file(path, where, example="picture.png")
     if path.suffix.lower() not in {".png", ".svg", ".pdf", ".jpg", ".jpeg"}:
         raise ValueError(
             f"{where}: cannot tell the picture format from {str(path)!r}; "
@@ -56,7 +59,6 @@ def save(fig: Any, path: PathLike | None, *, dpi: int = 100) -> Any:
     """Save ``fig`` to ``path`` when given (the suffix picks PNG, SVG or PDF); return ``fig``."""
     if path is not None:
         path = picture_path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=dpi)
     return fig
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from descend.lab.race import Race
+from descend.paths import output_file
 from descend.viz._figure import PathLike, require, rgb_frame
 from descend.viz._race_artists import race_figure
 
@@ -80,8 +81,8 @@ def animate_race(race: Race, path: PathLike, *, frames: int = 60, fps: int = 12,
                            "found; install it (e.g. sudo apt-get install ffmpeg) or save a .gif")
     if not isinstance(fps, int) or fps < 1:
         raise ValueError(f"animate_race: fps must be a positive integer, got {fps!r}")
+    output_file(path, "animate_race", example="race.gif")  # before drawing any frame
     shots = race_frames(race, frames=frames, dpi=dpi)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".gif":
         durations = [int(1000 / fps)] * (len(shots) - 1) + [int(1000 * hold)]
         _write_gif(shots, path, durations)

@@ -20,6 +20,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+from descend.paths import output_file
 from descend.tensor import Tensor
 from descend.viz._figure import PathLike
 from descend.viz.trace import Node, Trace, format_value, trace_backward
@@ -93,7 +94,7 @@ def draw_graph(loss: Tensor | Trace, path: PathLike | None = None) -> DotGraph:
             f"draw_graph: cannot tell the format from {str(path)!r}; end the file name with "
             ".svg, .png, .pdf or .dot"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    output_file(path, "draw_graph", example="graph.svg")
     if fmt in {"dot", "gv"}:
         path.write_text(result, encoding="utf-8")
     elif shutil.which("dot") is None:

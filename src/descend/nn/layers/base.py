@@ -25,6 +25,7 @@ from descend.config import Configurable
 from descend.nn import activations, initializers, regularizers
 from descend.nn.module import Module, Parameter, Shape, batch_shape
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.weight_budget import initial_weight
 
 
 def positive_int(value: Any, name: str, layer: str) -> int:
@@ -101,7 +102,7 @@ class Layer(Configurable, Module):
 
     def add_weight(self, shape: tuple[int, ...], initializer: Callable[..., Any]) -> Parameter:
         """A new parameter of ``shape`` filled by ``initializer`` in the layer's dtype."""
-        return Parameter(initializer(shape, self.dtype), dtype=self.dtype)
+        return Parameter(initial_weight(shape, self.dtype, initializer), dtype=self.dtype)
 
     def __call__(self, x: ArrayLike, *args: Any, **kwargs: Any) -> Any:
         x = ensure_tensor(x, type(self).__name__)
