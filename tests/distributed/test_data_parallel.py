@@ -76,8 +76,10 @@ def test_one_process_is_a_world_of_one():
     b = dc.tensor([0.0], requires_grad=True)  # no gradient: counts as zero
     (w * w).sum().backward()
     dp.broadcast_parameters([w, b])
-    dp.allreduce_gradients([w, b])
-    assert w.grad.numpy().tolist() == [2.0, 4.0] and b.grad.numpy().tolist() == [0.0]
+    dp.allreduce_gradients([w, b])  # the whole batch on one rank: nothing to do
+    assert w.grad.numpy().tolist() == [2.0, 4.0] and b.grad is None
+    dp.allreduce_gradients([w, b], weight=0.5)
+    assert w.grad.numpy().tolist() == [1.0, 2.0] and b.grad.numpy().tolist() == [0.0]
     assert dp.any(True) and not dp.any(False)
     assert dp.sum([1.5]).tolist() == [1.5]
 

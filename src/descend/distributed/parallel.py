@@ -136,6 +136,8 @@ class DataParallel:
         """
         params = [p for p in params if p.requires_grad]
         scale = self.weight if weight is None else float(weight)
+        if self.size == 1 and scale == 1.0:
+            return  # one process: the gradients already are the batch's
         start = time.perf_counter()
         for bucket in _buckets(params, self.bucket_bytes):
             flat = np.concatenate([_flat_grad(p) for p in bucket]) * scale
