@@ -58,6 +58,7 @@ def test_a_seed_setting_is_the_trial_seed():
     result = sweep(noisy_trial, {"lr": [0.1], "seed": [3, 4]}, executor="serial",
                    progress=False)
     assert [t.seed for t in result] == [3, 4]
+    assert result.table().splitlines()[0].split() == ["trial", "lr", "seed", "loss", "seconds"]
     with pytest.raises(ValueError, match="'seed' setting must be a non-negative integer"):
         trial_seeds([{"seed": -1}], 0)
 

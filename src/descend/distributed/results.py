@@ -171,8 +171,7 @@ class SweepResult:
         metric = sort_by or (self.metric_names[0] if self.metric_names else None)
         order = self.ranked(metric, mode=mode) if metric else []
         order += [t for t in self.trials if t not in order]
-        columns = list(columns) if columns is not None else [
-            *self.setting_names, "seed", *self.metric_names, "seconds"]
+        columns = list(columns) if columns is not None else self._columns()[1:-1]
         header = ["trial", *columns]
         rows = [[_cell(record.get(c)) for c in header]
                 for record in (t.record() for t in order)]
@@ -186,7 +185,7 @@ class SweepResult:
 
         The folder must exist.
         """
-        columns = ["trial", *self.setting_names, "seed", *self.metric_names, "seconds", "error"]
+        columns = self._columns()
         folder = os.path.dirname(os.fspath(path)) or "."
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"{WHERE}: cannot write {os.fspath(path)!r}: the folder "
@@ -195,6 +194,11 @@ class SweepResult:
             writer = csv.DictWriter(stream, fieldnames=columns)
             writer.writeheader()
             writer.writerows(self.records())
+
+    def _columns(self) -> list[str]:
+        """trial, the settings, seed (unless a setting), the metrics, seconds, error."""
+        seed = [] if "seed" in self.setting_names else ["seed"]
+        return ["trial", *self.setting_names, *seed, *self.metric_names, "seconds", "error"]
 
     def to_dataframe(self) -> Any:
         """The records as a pandas DataFrame (needs pandas)."""
