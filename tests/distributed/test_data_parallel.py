@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import descend as dc
+from descend.distributed.metric_sums import check_combinable
 from descend.distributed.parallel import _buckets
 
 pytest.importorskip("mpi4py")
@@ -50,6 +51,27 @@ def test_ranks_give_one_process_weights(tmp_path, optimizer, ranks):
             np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
     moved = weights(tmp_path / "one", 0)[0]
     assert np.abs(moved).max() > 0.1
+
+
+@needs_mpiexec
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_metrics_combined_over_ranks_equal_the_whole_data(ranks):
+    """Mean metrics with sample weights, R² of two outputs, a confusion matrix of inferred
+    size, a macro precision and accuracies; one rank sees no sample at all."""
+    run = mpiexec(ranks, str(SCRIPTS / "metrics_combine.py"))
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_metric_that_cannot_be_combined_is_named():
+    class Median(dc.metrics.Metric):
+        default_name = "median"
+
+        def reset(self):
+            self.values = []
+
+    check_combinable([dc.metrics.MeanAbsoluteError(), dc.metrics.Precision()], "fit")
+    with pytest.raises(TypeError, match="the metric 'median' \\(Median\\) cannot be combined"):
+        check_combinable([Median()], "fit")
 
 
 @needs_mpiexec

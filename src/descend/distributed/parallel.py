@@ -162,6 +162,27 @@ class DataParallel:
                    "sum over ranks")
         return array
 
+    def maximum(self, value: float) -> float:
+        """The largest ``value`` over ranks.
+
+        >>> DataParallel().maximum(3)
+        3.0
+        """
+        array = np.array([value], dtype=np.float64)
+        self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.MPI.MAX),
+                   "maximum over ranks")
+        return float(array[0])
+
+    def broadcast_int(self, value: int, root: int = 0) -> int:
+        """Rank ``root``'s integer on every rank (a seed every rank must share).
+
+        >>> DataParallel().broadcast_int(7)
+        7
+        """
+        array = np.array([value], dtype=np.int64)
+        self._wait(self.comm.Ibcast(array, root=root), "broadcast of a number")
+        return int(array[0])
+
     def any(self, flag: bool) -> bool:
         """Whether ``flag`` is true on any rank: a stop decided anywhere stops every rank.
 
