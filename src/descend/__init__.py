@@ -9,7 +9,20 @@
 tensor([[3., 3.]])
 """
 
-from descend import autograd, callbacks, data, demo, lab, losses, metrics, nn, ops, optim, viz
+from descend import (
+    autograd,
+    callbacks,
+    data,
+    demo,
+    distributed,
+    lab,
+    losses,
+    metrics,
+    nn,
+    ops,
+    optim,
+    viz,
+)
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -30,6 +43,7 @@ from descend.creation import (
     zeros_like,
 )
 from descend.data import datasets
+from descend.distributed import sweep
 from descend.io import load, save
 from descend.lab.explain import explain
 from descend.nn import Sequential
@@ -112,6 +126,7 @@ __all__ = [
     "datasets",
     "demo",
     "detect_anomaly",
+    "distributed",
     "div",
     "elu",
     "enable_grad",
@@ -176,6 +191,7 @@ __all__ = [
     "std",
     "sub",
     "sum",
+    "sweep",
     "tanh",
     "tensor",
     "transpose",

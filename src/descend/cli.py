@@ -281,6 +281,67 @@ def add_demo_parser(subcommands: Any) -> None:
     p.set_defaults(run=mnist.command)
 
 
+def _list_of(kind: Callable[[str], Any]) -> Callable[[str], list[Any]]:
+    """An argparse type for comma-separated values, each checked by ``kind``."""
+
+    def parse(text: str) -> list[Any]:
+        values = [kind(v.strip()) for v in text.split(",") if v.strip()]
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected comma-separated values, got {text!r}")
+        return values
+
+    return parse
+
+
+def add_sweep_parser(subcommands: Any) -> None:
+    """Add ``descend sweep boston``: a grid of Boston Housing trainings on Dask workers.
+
+    >>> parser = argparse.ArgumentParser(); add_sweep_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["sweep", "boston", "--lr", "1e-3,1e-2", "--seeds", "2"])
+    >>> args.lr, args.optimizer, args.seeds, args.workers
+    ([0.001, 0.01], ['sgd'], 2, 2)
+    """
+    from descend.demo import boston_sweep
+
+    sweeps = subcommands.add_parser(
+        "sweep", help="run a grid of trainings as independent trials on Dask",
+        description="Hyperparameter sweeps: every combination of the listed settings is one "
+                    "trial,\nrun on a Dask LocalCluster (or the scheduler in "
+                    "$DESCEND_DASK_SCHEDULER).",
+        epilog="example:\n  descend sweep boston --lr 1e-3,1e-2,1e-1 --optimizer sgd,adam "
+               "--seeds 3 --workers 2 --out sweep/",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweeps.set_defaults(run=lambda args: (sweeps.print_help(), 2)[1])
+    p = sweeps.add_subparsers(title="sweeps", metavar="SWEEP").add_parser(
+        "boston", help="the Boston Housing recipe over learning rates, optimizers, seeds, ...",
+        description="Train Boston Housing models (descend demo boston's recipe) for every "
+                    "combination of the settings; print the trials best first and optionally "
+                    "write sweep.csv, sweep.png (the metric against each setting) and "
+                    "best_curves.png.")
+    p.add_argument("--model", type=_list_of(str.lower), default=["linear"],
+                   help="comma-separated: linear, mlp1, mlp2 (default: linear)")
+    p.add_argument("--optimizer", type=_list_of(str.lower), default=["sgd"],
+                   help="comma-separated optimizer names (default: sgd)")
+    p.add_argument("--lr", type=_list_of(_positive_float),
+                   help="comma-separated learning rates (default: 0.01 for sgd, else the "
+                        "optimizer's default)")
+    p.add_argument("--batch-size", type=_list_of(_positive_int), default=[40],
+                   help="comma-separated batch sizes (default: 40)")
+    p.add_argument("--epochs", type=_positive_int, default=boston_sweep.DEFAULTS["epochs"],
+                   help="epochs per trial (default: %(default)s)")
+    p.add_argument("--seeds", type=_positive_int, default=1,
+                   help="seeds 0..N-1 for every combination (default: %(default)s)")
+    p.add_argument("--workers", type=lambda t: _number(int, t, zero=True), default=2,
+                   help="Dask worker processes; 0 runs the trials in this process "
+                        "(default: %(default)s)")
+    p.add_argument("--metric", default="val_loss",
+                   help="the metric that ranks the trials (default: %(default)s)")
+    p.add_argument("--out", metavar="FOLDER",
+                   help="an existing folder for sweep.csv, sweep.png and best_curves.png")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=boston_sweep.command)
+
+
 def add_bench_parser(subcommands: Any) -> None:
     """Add ``descend bench``: the benchmark suite of a source checkout (``benchmarks/run.py``).
 
@@ -308,7 +369,7 @@ def add_bench_parser(subcommands: Any) -> None:
 
 
 SUBCOMMANDS: list[Callable[[Any], None]] = [add_lab_parser, add_explain_parser,
-                                            add_demo_parser, add_bench_parser]
+                                            add_demo_parser, add_sweep_parser, add_bench_parser]
 """The functions that add each subcommand group to the parser."""
 
 
