@@ -7,9 +7,17 @@
 >>> y.backward()
 >>> x.grad
 tensor([[3., 3.]])
+
+The lab, the pictures and the demos (``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.explain``) are
+loaded when first used, so ``import descend`` stays quick and needs only NumPy.
 """
 
-from descend import autograd, callbacks, data, demo, lab, losses, metrics, nn, ops, optim, viz
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from descend import autograd, callbacks, data, losses, metrics, models, nn, ops, optim, train
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -29,10 +37,7 @@ from descend.creation import (
     zeros,
     zeros_like,
 )
-from descend.data import datasets
-from descend.io import load, save
-from descend.lab.explain import explain
-from descend.nn import Sequential
+from descend.models import Model, Sequential
 from descend.ops import (
     abs,
     add,
@@ -86,7 +91,6 @@ from descend.ops import (
 from descend.ops.conv import conv2d
 from descend.ops.pooling import avg_pool2d, max_pool2d
 from descend.tensor import Tensor
-from descend.train import Model
 
 __version__ = "0.1.0"
 
@@ -145,6 +149,7 @@ __all__ = [
     "metrics",
     "min",
     "minimum",
+    "models",
     "mul",
     "neg",
     "nn",
@@ -178,6 +183,7 @@ __all__ = [
     "sum",
     "tanh",
     "tensor",
+    "train",
     "transpose",
     "unsqueeze",
     "value_and_grad",
@@ -188,3 +194,34 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "lab": ("descend.lab", None), "viz": ("descend.viz", None), "demo": ("descend.demo", None),
+    "datasets": ("descend.data.datasets", None), "explain": ("descend.lab", "explain"),
+    "save": ("descend.io", "save"), "load": ("descend.io", "load"),
+}
+"""Names loaded on first use, and where they live: ``(module, attribute)``, or the module.
+
+The lab, the pictures and the demos bring matplotlib, graphviz or tqdm; the data sets and model
+files bring hashing, compression and temporary files."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.datasets``, ``dc.explain``, ``dc.save``
+    and ``dc.load`` when first used.
+
+    >>> import descend as dc
+    >>> dc.explain is dc.lab.explain, dc.datasets is dc.data.datasets
+    (True, True)
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module 'descend' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

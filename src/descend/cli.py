@@ -55,7 +55,7 @@ def add_lab_parser(subcommands: Any) -> None:
     5
     """
     from descend.lab import PROBLEMS
-    from descend.lab.race import DEFAULT_RACE
+    from descend.lab.races import DEFAULT_RACE
 
     p = subcommands.add_parser(
         "lab", help="race optimizers on a toy problem and draw or animate it",
@@ -165,7 +165,7 @@ def run_explain(args: argparse.Namespace) -> int:
     Gradients: dL/dw = 2
     0
     """
-    from descend.lab.explain import explain
+    from descend.lab.explanation import explain
 
     wrt = None if args.wrt is None else [w.strip() for w in args.wrt.split(",") if w.strip()]
     result = explain(args.expression, dict(args.values), lr=args.lr, wrt=wrt)

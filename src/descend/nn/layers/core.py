@@ -1,7 +1,7 @@
 """Layers without parameters: ``Flatten``, ``Activation`` and ``Dropout`` (with ``dropout``).
 
 >>> import descend as dc
->>> model = dc.nn.Sequential([dc.nn.Flatten(), dc.nn.Dropout(0.5), dc.nn.Activation("relu")])
+>>> model = dc.Sequential([dc.nn.Flatten(), dc.nn.Dropout(0.5), dc.nn.Activation("relu")])
 >>> model(dc.ones((4, 3, 2, 2))).shape
 (4, 12)
 """
