@@ -22,6 +22,7 @@ from descend.autograd.functional import grad, hessian, jacobian, value_and_grad,
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from descend.backend import get_default_dtype, seed, set_default_dtype
+from descend.config import register_configurable
 from descend.creation import (
     arange,
     eye,
@@ -165,6 +166,7 @@ __all__ = [
     "rand_like",
     "randn",
     "randn_like",
+    "register_configurable",
     "relu",
     "reshape",
     "save",

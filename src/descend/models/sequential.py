@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, overload
 
-from descend.config import deserialize, serialize
+from descend.config import deserialize, register_configurable, serialize
 from descend.models.model import Model
 from descend.nn.module import Module, Shape
 
 
+@register_configurable
 class Sequential(Model):
     """A stack of modules: ``model(x)`` is ``layers[-1](... layers[0](x))``; also a ``dc.Model``.
 
