@@ -33,9 +33,9 @@ class CountingNet(Net):
         self.samples += len(x)
         return super().train_step(x, y, sample_weight, metrics)
 
-    def test_step(self, x, y, sample_weight=None, metrics=(), where="evaluate"):
+    def test_step(self, x, y, sample_weight=None, metrics=()):
         self.calls["test"] += 1
-        return super().test_step(x, y, sample_weight, metrics, where)
+        return super().test_step(x, y, sample_weight, metrics)
 
     def predict_step(self, x):
         self.calls["predict"] += 1
@@ -98,3 +98,18 @@ def test_compute_loss_adds_the_regularisation_penalty():
     y, y_pred = np.zeros((2, 1), np.float32), dc.tensor([[1.0], [3.0]])
     assert model.compute_loss(y, y_pred).item() == pytest.approx(5.0 + 0.5 * 2)
     assert model.test_step(np.ones((2, 2), np.float32), np.zeros((2, 1))) == pytest.approx(4.0)
+
+
+def test_a_wrong_input_shape_names_the_caller_and_the_expected_shape():
+    model = dc.Sequential([dc.nn.Dense(1, input_dim=3)])
+    model.compile("sgd", "mse")
+    expected = r": Sequential expects inputs of shape \(None, 3\), got \(2, 4\)\. Dense: "
+    with pytest.raises(ValueError, match="^train_on_batch" + expected):
+        model.train_on_batch(np.ones((2, 4)), np.ones((2, 1)))
+
+    def batches():
+        yield np.ones((2, 3)), np.ones((2, 1))
+        yield np.ones((2, 4)), np.ones((2, 1))  # found only when the epoch reaches it
+
+    with pytest.raises(ValueError, match="^fit" + expected):
+        model.fit(batches(), verbose=0)

@@ -15,17 +15,21 @@ ValueError: predict: Sequential expects inputs of shape (None, 3), got (2, 4). D
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from descend.autograd.mode import no_grad
+from descend.data import Dataset
 from descend.tensor import Tensor
 from descend.train.adapter import match_target_shape
 
 if TYPE_CHECKING:
+    from descend.metrics import Metric
     from descend.nn.module import Module
+    from descend.train.adapter import BatchSource
+    from descend.train.compiled import Compiled
 
 Batch = tuple[np.ndarray, ...]
 Shape = tuple[int | None, ...]
@@ -64,12 +68,20 @@ def forward(model: Module, x: np.ndarray, where: str) -> Tensor:
     try:
         return model(Tensor._wrap(x))
     except (ValueError, TypeError) as err:
-        _raise_with_input_shape(model, x, where, err)
+        name_input_shape(model, x, where, err)
         raise
 
 
-def _raise_with_input_shape(model: Module, x: np.ndarray, where: str, err: Exception) -> None:
-    """Raise ``err`` again, naming the model's input shape, when ``x`` does not have it."""
+def name_input_shape(model: Module, x: np.ndarray, where: str, err: Exception) -> None:
+    """Raise ``err`` again, naming the model's input shape, when ``x`` does not have it.
+
+    >>> import numpy as np, descend as dc
+    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=3)])
+    >>> name_input_shape(model, np.ones((2, 4)), "fit", ValueError("Dense: ..."))
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: Sequential expects inputs of shape (None, 3), got (2, 4). Dense: ...
+    """
     expected = model.input_shape
     if expected is not None and tuple(expected[1:]) != x.shape[1:]:
         raise type(err)(f"{where}: {type(model).__name__} expects inputs of shape "
@@ -97,3 +109,55 @@ def inference_mode(model: Module) -> Iterator[None]:
     finally:
         for module, mode in modes:
             module.training = mode
+
+
+def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str) -> None:
+    """Run the model, the loss and the metrics once on ``batch`` (eval mode, no graph).
+
+    ``fit`` calls it on the first training and validation batches before training, so that
+    targets that do not fit the model's outputs fail before any weight changes.
+
+    >>> import numpy as np, descend as dc
+    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("sgd", "mse")
+    >>> check_batch(model, model.compiled, (np.ones((4, 2)), np.ones((4, 3))), "fit")
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: the loss mse cannot compare targets of shape (4, 3) against outputs ...
+    """
+    x, y, weights = unpack(batch, model.output_shape, where)
+    with inference_mode(model):
+        prediction = forward(model, x, where)
+        shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
+        try:
+            compiled.batch_loss(y, prediction, weights)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"{where}: the loss {compiled.loss_name} cannot compare {shapes}. "
+                            f"{err}") from None
+        for metric in compiled.make_metrics(y.shape, model.output_shape):
+            try:
+                metric.update(y, prediction.data, sample_weight=weights)
+            except (ValueError, TypeError) as err:
+                raise type(err)(f"{where}: the metric {metric.name} cannot score {shapes}. "
+                                f"{err}") from None
+
+
+def first_batch(data: Dataset | BatchSource, size: int | None) -> Batch:
+    """The first ``size`` samples of a Dataset (all for None), or the first of the batches.
+
+    >>> import numpy as np
+    >>> [a.shape for a in first_batch(Dataset(np.ones((5, 2)), np.ones(5)), 3)]
+    [(3, 2), (3,)]
+    """
+    if isinstance(data, Dataset):
+        return data[:size] if size is not None else (data.x, data.y)
+    return data.first()  # type: ignore[return-value]
+
+
+def epoch_logs(total: float, count: int, metrics: Sequence[Metric]) -> dict[str, float]:
+    """The running loss (the sample mean of ``count`` samples' ``total``) and metrics.
+
+    >>> epoch_logs(6.0, 4, [])
+    {'loss': 1.5}
+    """
+    return {"loss": total / count if count else float("nan"),
+            **{m.name: m.result() for m in metrics}}

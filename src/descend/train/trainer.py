@@ -41,7 +41,16 @@ from descend.train.plan import (
 )
 from descend.train.progress import check_verbose, format_logs, progress_callback
 from descend.train.seeding import EpochGenerator, choose_seed
-from descend.train.steps import Batch, forward, inference_mode, unpack
+from descend.train.steps import (
+    Batch,
+    check_batch,
+    epoch_logs,
+    first_batch,
+    forward,
+    inference_mode,
+    name_input_shape,
+    unpack,
+)
 
 if TYPE_CHECKING:
     from descend.metrics import Metric
@@ -180,14 +189,14 @@ class Trainer:
         train, validation = fit_datasets(data, validation_data, class_weight,
                                          settings.validation_split, self.output_shape,
                                          self.dtype)
-        self._check_batch(compiled, _first_batch(train, settings.batch_size), "fit")
+        check_batch(self, compiled, first_batch(train, settings.batch_size), "fit")
         if validation is not None:
-            self._check_batch(compiled, validation[:settings.batch_size],
-                              "fit (validation data)")
+            check_batch(self, compiled, validation[:settings.batch_size],
+                        "fit (validation data)")
         self.fit_seed = choose_seed(settings.seed, settings.initial_epoch, self.fit_seed)
         self.history = History()
         callback_list = self._callback_list(callbacks, settings, train, validation)
-        metrics = compiled.make_metrics(_first_batch(train, None)[1].shape, self.output_shape)
+        metrics = compiled.make_metrics(first_batch(train, None)[1].shape, self.output_shape)
         self.stop_training = False
         self.train()
         callback_list.on_train_begin()
@@ -239,13 +248,17 @@ class Trainer:
             for step, batch in enumerate(self._epoch_batches(train, settings, epoch)):
                 if batch_begin:
                     callbacks.on_batch_begin(step, {})
-                loss = self.train_step(*batch, metrics=metrics)
+                try:
+                    loss = self.train_step(*batch, metrics=metrics)
+                except (ValueError, TypeError) as err:
+                    name_input_shape(self, batch[0], "fit", err)
+                    raise
                 total, count = total + loss * len(batch[0]), count + len(batch[0])
                 if batch_end:
-                    callbacks.on_batch_end(step, _logs(total, count, metrics))
+                    callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
                 if self.stop_training:
                     break
-        return _logs(total, count, metrics)
+        return epoch_logs(total, count, metrics)
 
     def _epoch_batches(self, train: Dataset | BatchSource, settings: FitSettings,
                        epoch: int) -> Iterable[Batch]:
@@ -273,7 +286,7 @@ class Trainer:
         >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
         array([[0.5]], dtype=float32)
         """
-        prediction = forward(self, x, "fit")
+        prediction = self(Tensor._wrap(x))
         loss = self.compute_loss(y, prediction, sample_weight)
         for metric in metrics:
             metric.update(y, prediction.data, sample_weight=sample_weight)
@@ -284,7 +297,7 @@ class Trainer:
         return float(loss.data)
 
     def test_step(self, x: np.ndarray, y: np.ndarray, sample_weight: Any = None,
-                  metrics: Sequence[Metric] = (), where: str = "evaluate") -> float:
+                  metrics: Sequence[Metric] = ()) -> float:
         """The loss of one batch without its regularisation penalty; updates ``metrics``.
 
         Runs as :meth:`evaluate` calls it: in eval mode, without a graph.
@@ -295,8 +308,8 @@ class Trainer:
         >>> model.test_step(np.ones((2, 1), np.float32), np.zeros((2, 1)))
         1.0
         """
-        prediction = forward(self, x, where)
-        loss = self._require_compiled(where).batch_loss(y, prediction, sample_weight)
+        prediction = forward(self, x, "evaluate")
+        loss = self._require_compiled("evaluate").batch_loss(y, prediction, sample_weight)
         for metric in metrics:
             metric.update(y, prediction.data, sample_weight=sample_weight)
         return float(loss.data)
@@ -338,7 +351,11 @@ class Trainer:
         self._ensure_built(data.x.shape)
         y = match_target_shape(data.y, self.output_shape)
         metrics = compiled.make_metrics(y.shape, self.output_shape)
-        loss = self.train_step(data.x, y, data.sample_weight, metrics)
+        try:
+            loss = self.train_step(data.x, y, data.sample_weight, metrics)
+        except (ValueError, TypeError) as err:
+            name_input_shape(self, data.x, "train_on_batch", err)
+            raise
         return {"loss": loss, **{m.name: m.result() for m in metrics}}
 
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
@@ -411,7 +428,7 @@ class Trainer:
         with inference_mode(self):
             for batch in batches:
                 x, y, weights = unpack(batch, self.output_shape, where)
-                total += self.test_step(x, y, weights, metrics, where) * len(x)
+                total += self.test_step(x, y, weights, metrics) * len(x)
                 count += len(x)
             penalty = float(self.regularization_loss().data) if self.has_regularizers() else 0.0
         return {"loss": total / max(count, 1) + penalty, **{m.name: m.result() for m in metrics}}
@@ -463,37 +480,3 @@ class Trainer:
         self._bind_optimizer()
         self._regularized = self.has_regularizers()
 
-    def _check_batch(self, compiled: Compiled, batch: Batch, where: str) -> None:
-        """Run the model, the loss and the metrics once on ``batch`` (eval mode, no graph).
-
-        ``fit`` calls it on the first training and validation batches before training, so
-        that targets that do not fit the model's outputs fail before any weight changes.
-        """
-        x, y, weights = unpack(batch, self.output_shape, where)
-        with inference_mode(self):
-            prediction = forward(self, x, where)
-            shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
-            try:
-                compiled.batch_loss(y, prediction, weights)
-            except (ValueError, TypeError) as err:
-                raise type(err)(f"{where}: the loss {compiled.loss_name} cannot compare "
-                                f"{shapes}. {err}") from None
-            for metric in compiled.make_metrics(y.shape, self.output_shape):
-                try:
-                    metric.update(y, prediction.data, sample_weight=weights)
-                except (ValueError, TypeError) as err:
-                    raise type(err)(f"{where}: the metric {metric.name} cannot score "
-                                    f"{shapes}. {err}") from None
-
-
-def _first_batch(train: Dataset | BatchSource, size: int | None) -> Batch:
-    """The first ``size`` samples of a Dataset (all for None), or the first of the batches."""
-    if isinstance(train, Dataset):
-        return train[:size] if size is not None else (train.x, train.y)
-    return train.first()  # type: ignore[return-value]
-
-
-def _logs(total: float, count: int, metrics: Sequence[Metric]) -> dict[str, float]:
-    """The running loss (sample mean so far) and metrics."""
-    return {"loss": total / count if count else float("nan"),
-            **{m.name: m.result() for m in metrics}}
