@@ -8,8 +8,9 @@
 >>> x.grad
 tensor([[3., 3.]])
 
-The lab, the pictures and the demos (``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.explain``) are
-loaded when first used, so ``import descend`` stays quick and needs only NumPy.
+The lab, the pictures and the demos (``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.explain``), the
+data sets (``dc.datasets``) and model files (``dc.save``, ``dc.load``) are loaded when first
+used, so ``import descend`` stays quick and needs only NumPy.
 """
 
 from __future__ import annotations

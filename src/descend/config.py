@@ -135,9 +135,9 @@ def to_json(value: Any, where: str) -> Any:
         except ValueError:
             pass
     raise TypeError(
-        f"cannot save {where}={value!r}: only numbers, strings, built-in descend objects and "
-        "named activations can be written to a model file (rebuild custom parts in code and "
-        "load just the weights with load(..., model=...))"
+        f"cannot save {where}={value!r}: only numbers, strings, descend's objects, registered "
+        "classes and named activations can be written to a model file (rebuild custom parts in "
+        "code and load just the weights with load(..., model=...))"
     )
 
 
