@@ -19,3 +19,57 @@ def test_modules_are_loaded_once_even_with_doctests_collected():
 
     assert sys.modules["descend.tensor"].Tensor is dc.Tensor
     assert sys.modules["descend.backend"].seed is dc.seed
+
+
+def test_import_leaves_the_lab_pictures_and_demos_for_first_use():
+    code = ("import sys, descend as dc; "
+            "heavy = ('descend.lab', 'descend.viz', 'descend.demo', 'matplotlib', 'tqdm', "
+            "'graphviz'); loaded = lambda: sorted(m for m in heavy if m in sys.modules); "
+            "print(loaded()); dc.explain; dc.callbacks.TerminalChart; print(loaded())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = out.stdout.split("\n")[:2]
+    assert before == "[]"
+    assert after == "['descend.lab', 'descend.viz']"
+
+
+def test_lazy_names_are_the_real_objects_and_unknown_names_still_fail():
+    import pytest
+
+    import descend as dc
+    from descend.lab.explanation import explain
+    from descend.viz.live import LivePlot
+
+    assert dc.explain is explain and dc.lab.explain is explain
+    assert dc.callbacks.LivePlot is LivePlot
+    assert {"lab", "viz", "demo", "explain"} <= set(dir(dc))
+    with pytest.raises(AttributeError, match="module 'descend' has no attribute 'nope'"):
+        dc.nope
+    with pytest.raises(AttributeError, match=r"use dc\.Sequential"):
+        dc.nn.Sequential
+
+
+SHADOWED = {
+    "descend.tensor": "the dc.tensor factory; a rename of the module is left to the lead",
+    "descend.viz.trace": "the graph recorder moves into autograd/ (core rework of issue 19)",
+    "descend.metrics.accuracy": "metrics/ has no owner in this change; rename accuracy.py",
+}
+"""Modules hidden behind a same-named attribute of their package, to fix (only shrinks)."""
+
+
+def shadowed_modules() -> list[str]:
+    """Modules ``p.m`` for which ``getattr(p, "m")`` is something else (say, a function)."""
+    import importlib
+    import pkgutil
+
+    import descend
+
+    names = [info.name for info in pkgutil.walk_packages(descend.__path__, "descend.")]
+    for name in names:
+        importlib.import_module(name)
+    return sorted(name for name in names if getattr(
+        sys.modules[name.rpartition(".")[0]], name.rpartition(".")[2], None)
+        is not sys.modules[name])
+
+
+def test_no_module_is_shadowed_by_a_function_of_the_same_name():
+    assert shadowed_modules() == sorted(SHADOWED)

@@ -7,26 +7,24 @@
 >>> y.backward()
 >>> x.grad
 tensor([[3., 3.]])
+
+The lab, the pictures and the demos (``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.explain``), the
+data sets (``dc.datasets``), model files (``dc.save``, ``dc.load``) and many-process training
+(``dc.distributed``, ``dc.sweep``) are loaded when first used, so ``import descend`` stays
+quick and needs only NumPy.
 """
 
-from descend import (
-    autograd,
-    callbacks,
-    data,
-    demo,
-    distributed,
-    lab,
-    losses,
-    metrics,
-    nn,
-    ops,
-    optim,
-    viz,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from descend import autograd, callbacks, data, losses, metrics, models, nn, ops, optim, train
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from descend.backend import get_default_dtype, seed, set_default_dtype
+from descend.config import register_configurable
 from descend.creation import (
     arange,
     eye,
@@ -42,11 +40,7 @@ from descend.creation import (
     zeros,
     zeros_like,
 )
-from descend.data import datasets
-from descend.distributed import sweep
-from descend.io import load, save
-from descend.lab.explain import explain
-from descend.nn import Sequential
+from descend.models import Model, Sequential
 from descend.ops import (
     abs,
     add,
@@ -100,7 +94,6 @@ from descend.ops import (
 from descend.ops.conv import conv2d
 from descend.ops.pooling import avg_pool2d, max_pool2d
 from descend.tensor import Tensor
-from descend.train import Model
 
 __version__ = "0.1.0"
 
@@ -160,6 +153,7 @@ __all__ = [
     "metrics",
     "min",
     "minimum",
+    "models",
     "mul",
     "neg",
     "nn",
@@ -175,6 +169,7 @@ __all__ = [
     "rand_like",
     "randn",
     "randn_like",
+    "register_configurable",
     "relu",
     "reshape",
     "save",
@@ -194,6 +189,7 @@ __all__ = [
     "sweep",
     "tanh",
     "tensor",
+    "train",
     "transpose",
     "unsqueeze",
     "value_and_grad",
@@ -204,3 +200,35 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "lab": ("descend.lab", None), "viz": ("descend.viz", None), "demo": ("descend.demo", None),
+    "datasets": ("descend.data.datasets", None), "explain": ("descend.lab", "explain"),
+    "save": ("descend.io", "save"), "load": ("descend.io", "load"),
+    "distributed": ("descend.distributed", None), "sweep": ("descend.distributed", "sweep"),
+}
+"""Names loaded on first use, and where they live: ``(module, attribute)``, or the module.
+
+The lab, the pictures and the demos bring matplotlib, graphviz or tqdm; the data sets and model
+files bring hashing, compression and temporary files."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.datasets``, ``dc.explain``, ``dc.save``
+    and ``dc.load`` when first used.
+
+    >>> import descend as dc
+    >>> dc.explain is dc.lab.explain, dc.datasets is dc.data.datasets
+    (True, True)
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module 'descend' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

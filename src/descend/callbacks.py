@@ -3,9 +3,17 @@
 >>> import descend as dc
 >>> dc.callbacks.EarlyStopping(patience=5, restore_best_weights=True).patience
 5
+
+The live plots (``LivePlot``, ``TerminalChart``) and ``TrajectoryRecorder`` come from
+:mod:`descend.viz` and :mod:`descend.lab`, which sit above the trainer: they are loaded when
+first named here.
 """
 
-from descend.lab.recorder import TrajectoryRecorder
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from descend.train.callbacks import (
     Callback,
     CallbackList,
@@ -23,11 +31,27 @@ from descend.train.loggers import (
     TensorBoard,
 )
 from descend.train.progress import EpochLine, ProgressBar
-from descend.viz.live import LivePlot, TerminalChart
+
+_LAZY = {"LivePlot": "descend.viz.live", "TerminalChart": "descend.viz.live",
+         "TrajectoryRecorder": "descend.lab.recorder"}
+"""Callbacks defined above the trainer, and where they live."""
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "EpochLine", "GradientNormLogger",
-    "History", "LambdaCallback", "LearningRateScheduler", "LivePlot", "ModelCheckpoint",
-    "ProgressBar", "ReduceLROnPlateau", "TensorBoard", "TerminalChart", "TerminateOnNaN",
-    "TrajectoryRecorder",
+    "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgressBar",
+    "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN", *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The callbacks defined above the trainer, loaded on first use.
+
+    >>> import descend as dc
+    >>> dc.callbacks.TerminalChart.__module__
+    'descend.viz.live'
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module 'descend.callbacks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

@@ -55,7 +55,7 @@ def add_lab_parser(subcommands: Any) -> None:
     5
     """
     from descend.lab import PROBLEMS
-    from descend.lab.race import DEFAULT_RACE
+    from descend.lab.races import DEFAULT_RACE
 
     p = subcommands.add_parser(
         "lab", help="race optimizers on a toy problem and draw or animate it",
@@ -166,7 +166,7 @@ def run_explain(args: argparse.Namespace) -> int:
     Gradients: dL/dw = 2
     0
     """
-    from descend.lab.explain import explain
+    from descend.lab.explanation import explain
     from descend.paths import output_file
 
     if args.graph:  # a missing folder fails before the work, not after

@@ -1,13 +1,14 @@
 """Objects that can be written as JSON and rebuilt: layers, initialisers, regularisers, models.
 
-A :class:`Configurable` class remembers the arguments its constructor was called with;
-:func:`serialize` turns such an object into ``{"class_name": ..., "config": {...}}`` made only of
-JSON types, and :func:`deserialize` rebuilds it by looking the class name up among the
-Configurable classes defined so far — never by executing code from the file, so loading a file
-is safe. descend's own classes are named plainly (``"Dense"``); classes defined elsewhere by
-module and qualified name (``"mymodels.Net"``), so two classes called ``Net`` do not clash. A
-class that moved (saved from ``__main__``, loaded from a module) is still found by its plain
-name when exactly one class has it.
+A configurable class says how to rebuild it: :meth:`Configurable.get_config` returns its
+constructor arguments and :meth:`Configurable.from_config` calls the constructor with them
+(Keras' contract). :func:`register_configurable` records the class under a name, so that
+:func:`deserialize` can find it again: loading looks the name up among the registered classes
+and never executes code from the file, so loading a file is safe. descend's own classes are
+registered under their plain names (``"Dense"``); others by module and qualified name
+(``"mymodels.Net"``), so two classes called ``Net`` do not clash. A class that moved (saved
+from ``__main__``, loaded from a module) is still found by its plain name when exactly one
+registered class has it.
 
 >>> from descend.config import deserialize, serialize
 >>> import descend as dc
@@ -20,58 +21,56 @@ Dense(units=4, activation=relu, input_dim=3)
 
 from __future__ import annotations
 
-import functools
-import inspect
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+C = TypeVar("C", bound=type)
 
 _REGISTRY: dict[str, type] = {}
+_NAMES: dict[type, str] = {}
 
 
 class Configurable:
-    """Mixin: records the outermost constructor call's arguments as ``self._config``.
+    """Base of objects a model file can describe: ``get_config`` and ``from_config``.
 
-    Every subclass is registered by :func:`registry_name`, so :func:`deserialize` can find it.
+    A subclass whose constructor takes arguments writes :meth:`get_config`; one without
+    arguments needs nothing. Register the class with :func:`register_configurable` so that
+    files naming it can be loaded.
 
-    >>> class Scale(Configurable):
+    >>> @register_configurable
+    ... class Scale(Configurable):
     ...     def __init__(self, factor=2.0):
     ...         self.factor = factor
-    >>> Scale(factor=3.0).get_config()
-    {'factor': 3.0}
+    ...     def get_config(self):
+    ...         return {"factor": self.factor}
+    >>> deserialize(serialize(Scale(factor=3.0))).factor
+    3.0
     """
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _REGISTRY[registry_name(cls)] = cls  # a class defined again (a notebook cell) replaces
-        init = cls.__dict__.get("__init__")
-        if init is None:
-            return
-        signature = inspect.signature(init)
-
-        @functools.wraps(init)
-        def recording_init(self: Any, *args: Any, **kw: Any) -> None:
-            if "_config" not in self.__dict__:
-                bound = signature.bind(self, *args, **kw)
-                bound.apply_defaults()
-                arguments = dict(bound.arguments)
-                arguments.pop(next(iter(signature.parameters)))
-                self.__dict__["_config"] = arguments
-            init(self, *args, **kw)
-
-        cls.__init__ = recording_init  # type: ignore[misc]
-
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments, as JSON-compatible values (nested objects serialized).
+        """The constructor arguments that rebuild this object (``{}`` by default).
+
+        Values may be numbers, strings, lists, dicts, registered objects and named
+        activations; :func:`serialize` turns them into JSON types.
 
         >>> import descend as dc
         >>> dc.nn.regularizers.L2(0.1).get_config()
         {'l2': 0.1}
         """
-        return {name: to_json(value, f"{type(self).__name__}.{name}")
-                for name, value in self.__dict__.get("_config", {}).items()}
+        init = type(self).__init__
+        code = getattr(init, "__code__", None)
+        if init is object.__init__ or (code is not None and code.co_argcount == 1
+                                       and not code.co_kwonlyargcount):
+            return {}
+        raise TypeError(
+            f"{type(self).__name__} cannot be saved: its constructor takes arguments, so it "
+            f"needs a get_config() method returning them (and @dc.register_configurable on "
+            f"the class)"
+        )
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:
-        """Rebuild an object from :meth:`get_config`'s output.
+        """Rebuild an object from :meth:`get_config`'s output (nested specs rebuilt first).
 
         >>> import descend as dc
         >>> dc.nn.Dense.from_config({"units": 2, "input_dim": 3}).kernel.shape
@@ -80,8 +79,37 @@ class Configurable:
         return cls(**{name: from_json(value) for name, value in config.items()})
 
 
+def register_configurable(cls: C | None = None, *,
+                          name: str | None = None) -> C | Callable[[C], C]:
+    """Class decorator: files may name the class (``name``, by default
+    :func:`registry_name`), and :func:`deserialize` rebuilds it with ``from_config``.
+
+    A class registered again under the same name (a notebook cell run twice) replaces the
+    previous one.
+
+    >>> import descend as dc
+    >>> @dc.register_configurable(name="examples.Halves")
+    ... class Halves(dc.nn.initializers.Initializer):
+    ...     def sample(self, shape):
+    ...         return np.full(shape, 0.5)
+    >>> serialize(Halves())
+    {'class_name': 'examples.Halves', 'config': {}}
+    """
+    def register(target: C) -> C:
+        if not isinstance(target, type) or not callable(getattr(target, "from_config", None)):
+            raise TypeError(f"register_configurable: expected a class with get_config and "
+                            f"from_config (a dc.nn.Layer, dc.Model, initializer...), got "
+                            f"{target!r}")
+        key = registry_name(target) if name is None else name
+        _REGISTRY[key] = target
+        _NAMES[target] = key
+        return target
+
+    return register if cls is None else register(cls)
+
+
 def to_json(value: Any, where: str) -> Any:
-    """``value`` as JSON types: Configurable objects and named functions become specs.
+    """``value`` as JSON types: registered objects become specs, activations their names.
 
     >>> import descend as dc
     >>> to_json((1, dc.nn.initializers.Constant(0.5), dc.relu), "example")
@@ -107,9 +135,9 @@ def to_json(value: Any, where: str) -> Any:
         except ValueError:
             pass
     raise TypeError(
-        f"cannot save {where}={value!r}: only numbers, strings, built-in descend objects and "
-        "named activations can be written to a model file (rebuild custom parts in code and "
-        "load just the weights with load(..., model=...))"
+        f"cannot save {where}={value!r}: only numbers, strings, descend's objects, registered "
+        "classes and named activations can be written to a model file (rebuild custom parts in "
+        "code and load just the weights with load(..., model=...))"
     )
 
 
@@ -127,7 +155,7 @@ def from_json(value: Any) -> Any:
 
 
 def registry_name(cls: type) -> str:
-    """The name a class is saved under: plain for descend's classes, else module-qualified.
+    """The name a class is registered under by default: plain for descend's, else qualified.
 
     >>> import descend as dc
     >>> registry_name(dc.nn.Dense)
@@ -139,13 +167,31 @@ def registry_name(cls: type) -> str:
 
 
 def serialize(obj: Configurable) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}`` for a Configurable object.
+    """``{"class_name": ..., "config": ...}`` for an object of a registered class.
+
+    Raises:
+        TypeError: the class is not registered, or a value in its config cannot be written;
+            the message names the class (and the argument).
 
     >>> import descend as dc
     >>> serialize(dc.nn.Dropout(0.25))
     {'class_name': 'Dropout', 'config': {'rate': 0.25, 'input_shape': None}}
+    >>> class Net(dc.Model):
+    ...     pass
+    >>> serialize(Net())
+    Traceback (most recent call last):
+    ...
+    TypeError: cannot save Net: its class is not registered; decorate it with ...
     """
-    return {"class_name": registry_name(type(obj)), "config": obj.get_config()}
+    cls = type(obj)
+    name = _NAMES.get(cls)
+    if name is None:
+        raise TypeError(f"cannot save {cls.__name__}: its class is not registered; decorate it "
+                        "with @dc.register_configurable and give it a get_config() method "
+                        "returning its constructor arguments")
+    return {"class_name": name,
+            "config": {key: to_json(value, f"{cls.__name__}.{key}")
+                       for key, value in obj.get_config().items()}}
 
 
 def _find_class(name: str) -> type:
@@ -157,17 +203,18 @@ def _find_class(name: str) -> type:
     if len(candidates) == 1:
         return candidates[0]
     if candidates:
-        names = ", ".join(sorted(registry_name(c) for c in candidates))
+        names = ", ".join(sorted(_NAMES[c] for c in candidates))
         raise ValueError(f"the model file names class {name!r}, which is not defined; several "
                          f"classes could be meant ({names})")
     raise ValueError(
         f"unknown class {name!r} in the model file; import or define it before loading "
-        "(loading only rebuilds descend's classes and those your program defines)"
+        "(loading only rebuilds descend's classes and those your program registers with "
+        "@dc.register_configurable)"
     )
 
 
 def deserialize(spec: dict[str, Any]) -> Any:
-    """Rebuild the object described by a :func:`serialize` spec (registered classes only).
+    """Rebuild the object a :func:`serialize` spec describes (registered classes only).
 
     >>> deserialize({"class_name": "Dropout", "config": {"rate": 0.25}})
     Dropout(rate=0.25)

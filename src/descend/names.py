@@ -13,7 +13,6 @@ ValueError: losses.get: unknown loss 'msa'. Did you mean 'mse' or 'mae'? Valid n
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -32,6 +31,8 @@ def lookup(where: str, kind: str, name: str, table: Mapping[str, T]) -> T:
     key = name.strip().lower()
     if key in table:
         return table[key]
+    import difflib  # (only for the message)
+
     close = difflib.get_close_matches(key, list(table), n=3)
     suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     valid = ", ".join(repr(n) for n in sorted(table))

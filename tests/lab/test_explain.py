@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import descend as dc
-from descend.lab.explain import explain
+from descend.lab.explanation import explain
 
 
 def test_lecture_example_edge_gradients_and_update_are_exact():

@@ -77,7 +77,7 @@ def test_adaptive_runners_follow_torch_optim(name, torch_cls, rtol):
 
 
 def preset_label(name):
-    from descend.lab.race import PRESETS
+    from descend.lab.races import PRESETS
 
     return PRESETS[name][0]
 
@@ -92,7 +92,7 @@ def test_trajectory_shapes_steps_to_tol_and_the_optimizer_are_kept():
 
 
 def test_every_preset_runs_and_uses_the_problems_learning_rates():
-    from descend.lab.race import PRESETS
+    from descend.lab.races import PRESETS
 
     result = race("saddle", list(PRESETS), steps=5)
     assert list(result) == [label for label, *_ in PRESETS.values()]

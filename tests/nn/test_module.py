@@ -48,7 +48,7 @@ def test_attributes_register_parameters_children_and_lists_in_order():
 
 def test_shared_parameters_and_modules_are_listed_once():
     layer = nn.Dense(2, input_dim=2)
-    model = nn.Sequential([layer, layer])
+    model = dc.Sequential([layer, layer])
     assert [name for name, _ in model.named_parameters()] == ["0.kernel", "0.bias"]
     model(dc.ones((1, 2))).sum().backward()
     assert layer.kernel.grad is not None
@@ -113,14 +113,14 @@ def test_load_state_dict_not_strict_loads_the_matching_keys():
 
 
 def test_load_state_dict_into_an_unbuilt_model_says_to_build_it():
-    state = nn.Sequential([nn.Dense(2, input_dim=3)]).state_dict()
+    state = dc.Sequential([nn.Dense(2, input_dim=3)]).state_dict()
     with pytest.raises(ValueError, match=r"not built yet: call model.build\(input_shape\).*"
                                          r"unexpected keys: \['0.kernel', '0.bias'\]"):
-        nn.Sequential([nn.Dense(2)]).load_state_dict(state)
+        dc.Sequential([nn.Dense(2)]).load_state_dict(state)
 
 
 def test_astype_converts_parameters_buffers_and_later_builds_in_place():
-    model = nn.Sequential([nn.Dense(3, input_dim=2), nn.BatchNorm(), nn.Dense(1)])
+    model = dc.Sequential([nn.Dense(3, input_dim=2), nn.BatchNorm(), nn.Dense(1)])
     kernel = model[0].kernel
     model(dc.ones((4, 2))).sum().backward()
     assert model.astype("float64") is model
@@ -128,7 +128,7 @@ def test_astype_converts_parameters_buffers_and_later_builds_in_place():
     for name, value in model.state_dict().items():
         assert value.dtype == np.float64, name
     assert kernel.grad.dtype == np.float64
-    lazy = nn.Sequential([nn.Dense(2)]).astype(np.float64)
+    lazy = dc.Sequential([nn.Dense(2)]).astype(np.float64)
     assert lazy(dc.ones((1, 3), dtype="float64"))[0].dtype == np.float64
     assert lazy[0].kernel.dtype == np.float64
     model.astype("float32")
@@ -138,7 +138,7 @@ def test_astype_converts_parameters_buffers_and_later_builds_in_place():
 
 
 def test_regularization_loss_sums_every_penalty():
-    model = nn.Sequential([
+    model = dc.Sequential([
         nn.Dense(3, input_dim=2, kernel_regularizer="l2", bias_initializer="ones",
                  bias_regularizer=nn.regularizers.L1(0.5)),
         nn.Dense(1, kernel_regularizer=nn.regularizers.L1L2(l1=0.1, l2=0.2)),
@@ -166,14 +166,14 @@ def test_repr_shows_the_tree():
         "  (heads.1): Dense(units=1, input_dim=4)",
         ")",
     ]
-    nested = nn.Sequential([nn.Sequential([nn.Flatten()]), nn.Dense(2, use_bias=False)])
+    nested = dc.Sequential([dc.Sequential([nn.Flatten()]), nn.Dense(2, use_bias=False)])
     assert repr(nested) == ("Sequential(\n  (0): Sequential(\n    (0): Flatten()\n  )\n"
                             "  (1): Dense(units=2, use_bias=False)\n)")
 
 
 def test_summary_prints_and_returns_the_table():
     printed = []
-    model = nn.Sequential([nn.Dense(64, activation="relu", input_dim=13), nn.BatchNorm(),
+    model = dc.Sequential([nn.Dense(64, activation="relu", input_dim=13), nn.BatchNorm(),
                            nn.Dropout(0.5), nn.Dense(1)])
     model[0].bias.requires_grad = False
     text = model.summary(print_fn=printed.append)
@@ -191,7 +191,7 @@ def test_summary_prints_and_returns_the_table():
 
 
 def test_summary_of_an_unbuilt_model_says_so():
-    text = nn.Sequential([nn.Dense(2)]).summary(print_fn=None)
+    text = dc.Sequential([nn.Dense(2)]).summary(print_fn=None)
     assert "0 (Dense)" in text and "0 (unbuilt)" in text and "not built yet" in text
 
 
@@ -199,7 +199,7 @@ def test_build_of_a_plain_module_runs_one_silent_forward_pass():
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.body = nn.Sequential([nn.Dense(3), nn.BatchNorm(), nn.Dropout(0.5)])
+            self.body = dc.Sequential([nn.Dense(3), nn.BatchNorm(), nn.Dropout(0.5)])
 
         def forward(self, x):
             return self.body(x)

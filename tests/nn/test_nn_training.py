@@ -71,7 +71,7 @@ def test_mlp_learns_separable_blobs():
     rng = np.random.default_rng(0)
     x, y = blobs(600, rng)
     x_test, y_test = blobs(300, rng)
-    model = nn.Sequential([nn.Dense(16, activation="relu", input_dim=2), nn.Dropout(0.1),
+    model = dc.Sequential([nn.Dense(16, activation="relu", input_dim=2), nn.Dropout(0.1),
                            nn.Dense(3)])
     start = time.perf_counter()
     train(model, x, y, epochs=10, lr=0.05)
@@ -84,7 +84,7 @@ def test_cnn_learns_horizontal_versus_vertical_bars():
     rng = np.random.default_rng(1)
     x, y = bars(400, rng)
     x_test, y_test = bars(200, rng)
-    model = nn.Sequential([
+    model = dc.Sequential([
         nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(1, 8, 8)),
         nn.MaxPool2D(),
         nn.Flatten(),
@@ -123,7 +123,7 @@ def lockstep(model, torch_forward, x, y, steps=20, lr=0.1):
 def test_mlp_matches_torch_step_for_step():
     dc.seed(1)
     x, y = blobs(64, np.random.default_rng(2))
-    model = nn.Sequential([nn.Dense(16, activation="tanh", input_dim=2),
+    model = dc.Sequential([nn.Dense(16, activation="tanh", input_dim=2),
                            nn.Dense(8, activation="relu"), nn.Dense(3)])
 
     def torch_mlp(x, k0, b0, k1, b1, k2, b2):    # descend's kernel (in, out) is torch's W.T
@@ -137,7 +137,7 @@ def test_mlp_matches_torch_step_for_step():
 def test_cnn_matches_torch_step_for_step():
     dc.seed(2)
     x, y = bars(32, np.random.default_rng(3))
-    model = nn.Sequential([
+    model = dc.Sequential([
         nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(1, 8, 8)),
         nn.MaxPool2D(),
         nn.Conv2D(6, 3, strides=2, activation="relu"),

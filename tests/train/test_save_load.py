@@ -251,8 +251,9 @@ def test_a_custom_module_saves_its_weights_and_loads_into_a_given_model(tmp_path
     np.testing.assert_array_equal(again(x).numpy(), net(x).numpy())
 
 
+@dc.register_configurable
 class Scaled(dc.Model):
-    """A custom dc.Model: rebuilt from its constructor arguments by class name."""
+    """A custom dc.Model, registered: rebuilt from its get_config() by class name."""
 
     def __init__(self, hidden: int = 4, scale: float = 1.0):
         super().__init__()
@@ -262,6 +263,9 @@ class Scaled(dc.Model):
 
     def forward(self, x):
         return self.out(self.hidden(x)) * self.scale
+
+    def get_config(self):
+        return {"hidden": self.hidden.units, "scale": self.scale}
 
 
 def test_a_custom_model_class_is_rebuilt_from_its_arguments(tmp_path, regression):

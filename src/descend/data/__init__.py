@@ -16,7 +16,11 @@ checked arrays served in reproducible shuffled batches (:class:`Dataset`,
 ((40, 12), (40, 1))
 """
 
-from descend.data import datasets
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
 from descend.data.batching import as_generator, batch_indices, num_batches, sample_order
 from descend.data.dataset import Dataset
 from descend.data.encoding import one_hot
@@ -26,5 +30,17 @@ from descend.data.validation import check_finite
 
 __all__ = [
     "Dataset", "MinMaxScaler", "Standardizer", "as_generator", "batch_indices", "check_finite",
-    "datasets", "num_batches", "one_hot", "sample_order", "train_test_split",
+    "num_batches", "one_hot", "sample_order", "train_test_split",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    """``dc.data.datasets``, loaded on first use (it brings hashing and temporary files).
+
+    >>> import descend as dc
+    >>> dc.data.datasets.__name__
+    'descend.data.datasets'
+    """
+    if name == "datasets":
+        return importlib.import_module("descend.data.datasets")
+    raise AttributeError(f"module 'descend.data' has no attribute {name!r}")

@@ -42,8 +42,9 @@ from descend.data.datasets import (
 from descend.demo import plots
 from descend.demo.report import DASH, ModelLine, format_table, number
 from descend.demo.settings import hold_out, positive_int, positive_number
+from descend.models import Sequential
 from descend.names import lookup
-from descend.nn import Dense, Sequential
+from descend.nn import Dense
 from descend.train.loggers import History
 
 MODELS: dict[str, tuple[str, int]] = {

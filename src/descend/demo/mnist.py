@@ -33,7 +33,8 @@ from descend.data.datasets import load_mnist
 from descend.demo import plots
 from descend.demo.report import format_table
 from descend.demo.settings import between_0_and_1, hold_out, positive_int, positive_number
-from descend.nn import Dense, Sequential
+from descend.models import Sequential
+from descend.nn import Dense
 from descend.train.loggers import History
 
 PIXELS = 28 * 28

@@ -5,8 +5,7 @@
 ['beale', 'linear', 'quadratic', 'rosenbrock', 'saddle', 'sigmoid']
 """
 
-from descend.lab.explain import Explanation, explain
-from descend.lab.explain_step import StepExplanation, explain_step
+from descend.lab.explanation import Explanation, explain
 from descend.lab.landscape import (
     Landscape,
     filter_normalized_direction,
@@ -36,8 +35,9 @@ from descend.lab.problems import (
     SigmoidNeuron,
     get_problem,
 )
-from descend.lab.race import PRESETS, Race, Trajectory, lr_sweep, preset, race, run
+from descend.lab.races import PRESETS, Race, Trajectory, lr_sweep, preset, race, run
 from descend.lab.recorder import TrajectoryRecorder
+from descend.lab.step_explanation import StepExplanation, explain_step
 
 __all__ = [
     "PRESETS", "PROBLEMS", "Beale", "Explanation", "LRFinderResult", "Landscape",

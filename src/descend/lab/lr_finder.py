@@ -26,8 +26,8 @@ import numpy as np
 from descend import backend
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
+from descend.models import Model
 from descend.tensor import Tensor
-from descend.train.model import Model
 
 
 @dataclass

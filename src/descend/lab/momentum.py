@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from descend.lab.problems import Quadratic
-from descend.lab.race import Race, race
+from descend.lab.races import Race, race
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""Neural-network building blocks: ``Module``, ``Parameter``, ``Sequential`` and the layers.
+"""Neural-network building blocks: ``Module``, ``Parameter`` and the layers.
 
 Layers build lazily from their first input (Keras style) or eagerly from ``input_dim`` /
 ``input_shape``; models also work torch-style with a hand-written loop. Images are NCHW.
 
 >>> import descend as dc
 >>> dc.seed(0)
->>> model = dc.nn.Sequential([
+>>> model = dc.Sequential([
 ...     dc.nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(1, 8, 8)),
 ...     dc.nn.MaxPool2D(),
 ...     dc.nn.Flatten(),
@@ -38,11 +38,18 @@ from descend.nn.layers import (
     dropout,
 )
 from descend.nn.module import LoadResult, Module, Parameter
-from descend.nn.sequential import Sequential
 
 __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Conv2D", "Dense", "Dropout", "Embedding",
     "Flatten", "GlobalAvgPool2D", "KernelLayer", "Layer", "LayerNorm", "LoadResult",
-    "MaxPool2D", "Module", "Parameter", "Sequential", "activations", "dropout",
+    "MaxPool2D", "Module", "Parameter", "activations", "dropout",
     "initializers", "regularizers",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``dc.nn.Sequential`` moved to ``dc.Sequential``: say so instead of a bare AttributeError."""
+    if name == "Sequential":
+        raise AttributeError("descend.nn has no Sequential: it is a model (layers never import "
+                             "the trainer); use dc.Sequential (descend.models.Sequential)")
+    raise AttributeError(f"module 'descend.nn' has no attribute {name!r}")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from descend import backend
-from descend.config import Configurable
+from descend.config import Configurable, register_configurable
 from descend.nn.registry import lookup
 
 TRUNCATION_STD = 0.87962566103423978
@@ -87,6 +87,7 @@ class Initializer(Configurable):
         return f"{type(self).__name__}({options})"
 
 
+@register_configurable
 class Constant(Initializer):
     """Every value equal to ``value``.
 
@@ -97,10 +98,16 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0) -> None:
         self.value = float(value)
 
+    def get_config(self) -> dict[str, Any]:
+        if type(self).__init__ is not Constant.__init__:  # Zeros, Ones: no arguments
+            return super().get_config()
+        return {"value": self.value}
+
     def sample(self, shape: tuple[int, ...]) -> np.ndarray:
         return np.full(shape, self.value)
 
 
+@register_configurable
 class Zeros(Constant):
     """All zeros.
 
@@ -112,6 +119,8 @@ class Zeros(Constant):
         super().__init__(0.0)
 
 
+
+@register_configurable
 class Ones(Constant):
     """All ones.
 
@@ -123,6 +132,8 @@ class Ones(Constant):
         super().__init__(1.0)
 
 
+
+@register_configurable
 class RandomNormal(Initializer):
     """Normal draws with ``mean`` and ``stddev`` (Keras defaults 0 and 0.05).
 
@@ -133,10 +144,14 @@ class RandomNormal(Initializer):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
         self.mean, self.stddev = float(mean), float(stddev)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"mean": self.mean, "stddev": self.stddev}
+
     def sample(self, shape: tuple[int, ...]) -> np.ndarray:
         return backend.rng().normal(self.mean, self.stddev, shape)
 
 
+@register_configurable
 class RandomUniform(Initializer):
     """Uniform draws in [minval, maxval) (Keras defaults -0.05 and 0.05).
 
@@ -147,10 +162,14 @@ class RandomUniform(Initializer):
     def __init__(self, minval: float = -0.05, maxval: float = 0.05) -> None:
         self.minval, self.maxval = float(minval), float(maxval)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"minval": self.minval, "maxval": self.maxval}
+
     def sample(self, shape: tuple[int, ...]) -> np.ndarray:
         return backend.rng().uniform(self.minval, self.maxval, shape)
 
 
+@register_configurable
 class TruncatedNormal(Initializer):
     """Normal draws redrawn until within 2·stddev of the mean (Keras defaults 0 and 0.05).
 
@@ -161,10 +180,14 @@ class TruncatedNormal(Initializer):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
         self.mean, self.stddev = float(mean), float(stddev)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"mean": self.mean, "stddev": self.stddev}
+
     def sample(self, shape: tuple[int, ...]) -> np.ndarray:
         return truncated_normal(shape, self.stddev, self.mean)
 
 
+@register_configurable
 class VarianceScaling(Initializer):
     """Values with variance ``scale / n``, n the fan chosen by ``mode`` (Keras).
 
@@ -188,6 +211,11 @@ class VarianceScaling(Initializer):
                              f"'uniform', got {distribution!r}")
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
+    def get_config(self) -> dict[str, Any]:
+        if type(self).__init__ is not VarianceScaling.__init__:  # GlorotUniform, HeNormal, ...
+            return super().get_config()  # (no arguments)
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+
     def __repr__(self) -> str:
         return super().__repr__() if type(self) is VarianceScaling else f"{type(self).__name__}()"
 
@@ -201,6 +229,7 @@ class VarianceScaling(Initializer):
         return truncated_normal(shape, math.sqrt(variance) / TRUNCATION_STD)
 
 
+@register_configurable
 class GlorotUniform(VarianceScaling):
     """Uniform in ±sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010); Dense's default.
 
@@ -212,6 +241,7 @@ class GlorotUniform(VarianceScaling):
         super().__init__(1.0, "fan_avg", "uniform")
 
 
+@register_configurable
 class GlorotNormal(VarianceScaling):
     """Truncated normal with variance 2 / (fan_in + fan_out) (Glorot & Bengio, 2010).
 
@@ -223,6 +253,7 @@ class GlorotNormal(VarianceScaling):
         super().__init__(1.0, "fan_avg", "truncated_normal")
 
 
+@register_configurable
 class HeUniform(VarianceScaling):
     """Uniform in ±sqrt(6 / fan_in) (He et al., 2015), suited to ReLU layers.
 
@@ -234,6 +265,7 @@ class HeUniform(VarianceScaling):
         super().__init__(2.0, "fan_in", "uniform")
 
 
+@register_configurable
 class HeNormal(VarianceScaling):
     """Truncated normal with variance 2 / fan_in (He et al., 2015), suited to ReLU layers.
 
@@ -245,6 +277,7 @@ class HeNormal(VarianceScaling):
         super().__init__(2.0, "fan_in", "truncated_normal")
 
 
+@register_configurable
 class LecunUniform(VarianceScaling):
     """Uniform in ±sqrt(3 / fan_in) (LeCun et al., 1998).
 
@@ -256,6 +289,7 @@ class LecunUniform(VarianceScaling):
         super().__init__(1.0, "fan_in", "uniform")
 
 
+@register_configurable
 class LecunNormal(VarianceScaling):
     """Truncated normal with variance 1 / fan_in (LeCun et al., 1998), suited to SELU.
 
@@ -267,6 +301,7 @@ class LecunNormal(VarianceScaling):
         super().__init__(1.0, "fan_in", "truncated_normal")
 
 
+@register_configurable
 class Orthogonal(Initializer):
     """A (semi-)orthogonal matrix times ``gain``: rows or columns orthonormal, whichever fit.
 
@@ -280,6 +315,9 @@ class Orthogonal(Initializer):
 
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = float(gain)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain}
 
     def sample(self, shape: tuple[int, ...]) -> np.ndarray:
         if len(shape) < 2:

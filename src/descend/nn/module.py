@@ -362,7 +362,7 @@ class Module:
         """Print (and return) a table of the layers, their output shapes and parameter counts.
 
         >>> import descend as dc
-        >>> text = dc.nn.Sequential([dc.nn.Dense(4, input_dim=3), dc.nn.Dense(1)]).summary()
+        >>> text = dc.Sequential([dc.nn.Dense(4, input_dim=3), dc.nn.Dense(1)]).summary()
         Model: "Sequential"
         ...
         Total params: 21

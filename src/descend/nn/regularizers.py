@@ -13,8 +13,9 @@ data loss plus that sum. The penalty is ``l1·Σ|w| + l2·Σw²`` (no ½ in fron
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from descend.config import Configurable
+from descend.config import Configurable, register_configurable
 from descend.creation import zeros
 from descend.nn.registry import lookup
 from descend.tensor import Tensor
@@ -22,6 +23,7 @@ from descend.tensor import Tensor
 RegularizerLike = str | Callable[[Tensor], Tensor]
 
 
+@register_configurable
 class L1L2(Configurable):
     """``l1·Σ|w| + l2·Σw²``; with both 0 it penalises nothing.
 
@@ -42,6 +44,9 @@ class L1L2(Configurable):
                 )
         self.l1, self.l2 = float(l1), float(l2)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"l1": self.l1, "l2": self.l2}
+
     def __call__(self, weight: Tensor) -> Tensor:
         terms = []
         if self.l1:
@@ -56,6 +61,7 @@ class L1L2(Configurable):
         return f"{type(self).__name__}(l1={self.l1}, l2={self.l2})"
 
 
+@register_configurable
 class L1(L1L2):
     """``l1·Σ|w|`` (Keras default l1 = 0.01).
 
@@ -67,10 +73,14 @@ class L1(L1L2):
     def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=l1)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"l1": self.l1}
+
     def __repr__(self) -> str:
         return f"L1(l1={self.l1})"
 
 
+@register_configurable
 class L2(L1L2):
     """``l2·Σw²`` (Keras default l2 = 0.01).
 
@@ -81,6 +91,9 @@ class L2(L1L2):
 
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"l2": self.l2}
 
     def __repr__(self) -> str:
         return f"L2(l2={self.l2})"

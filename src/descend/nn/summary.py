@@ -1,7 +1,7 @@
 """The Keras-style table ``model.summary()`` prints: layers, output shapes, parameter counts.
 
 >>> import descend as dc
->>> print(summary_table(dc.nn.Sequential([dc.nn.Dense(4, input_dim=3), dc.nn.BatchNorm()])))
+>>> print(summary_table(dc.Sequential([dc.nn.Dense(4, input_dim=3), dc.nn.BatchNorm()])))
 Model: "Sequential"
 _________________________________________
  Layer (type)     Output Shape   Param #

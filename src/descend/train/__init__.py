@@ -1,14 +1,13 @@
-"""Training: ``Model`` (compile/fit/evaluate/predict), the loop, callbacks and progress display.
+"""Training: the ``Trainer`` (compile/fit/evaluate/predict), callbacks and progress display.
 
-``dc.Model`` (and ``dc.Sequential``, a Model) is the entry point; the callbacks are gathered
-in :mod:`descend.callbacks` (``dc.callbacks``).
+``dc.Model`` is a Module with this trainer; the callbacks are gathered in
+:mod:`descend.callbacks` (``dc.callbacks``).
 
 >>> import descend as dc
->>> dc.train.Model is dc.Model
+>>> issubclass(dc.Model, dc.train.Trainer)
 True
 """
 
-import descend.nn  # noqa: F401  (nn.Sequential subclasses Model: load nn before the trainer)
-from descend.train.model import Model
+from descend.train.trainer import Trainer
 
-__all__ = ["Model"]
+__all__ = ["Trainer"]

@@ -24,7 +24,7 @@ import numpy as np
 from descend.train.callbacks import Callback
 
 
-def callback_list(callbacks: Any, where: str = "fit") -> list[Callback]:
+def callbacks_as_list(callbacks: Any, where: str = "fit") -> list[Callback]:
     """``callbacks`` as a list: one callback is accepted as well as a list of them.
 
     Args:
@@ -35,9 +35,9 @@ def callback_list(callbacks: Any, where: str = "fit") -> list[Callback]:
         TypeError: anything else, naming the item that is not a callback.
 
     >>> import descend as dc
-    >>> len(callback_list(dc.callbacks.TerminateOnNaN()))
+    >>> len(callbacks_as_list(dc.callbacks.TerminateOnNaN()))
     1
-    >>> callback_list([print])
+    >>> callbacks_as_list([print])
     Traceback (most recent call last):
     ...
     TypeError: fit: callbacks[0] is a builtin_function_or_method, not a callback; wrap a ...

@@ -9,11 +9,9 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,6 +66,8 @@ class CSVLogger(Callback):
 
     def __init__(self, filename: str | os.PathLike, separator: str = ",",
                  append: bool = False) -> None:
+        from pathlib import Path  # (csv and pathlib load with the first CSVLogger)
+
         super().__init__()
         self.filename, self.separator, self.append = Path(filename), separator, append
         self._file: Any = None
@@ -75,6 +75,8 @@ class CSVLogger(Callback):
         self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        import csv
+
         output_file(self.filename, "CSVLogger", example="log.csv")
         resume = self.append and self.filename.exists() and self.filename.stat().st_size > 0
         if resume:

@@ -1,9 +1,10 @@
-"""Everything ``fit`` checks and decides before the first step: arguments, data, split, seed.
+"""Everything ``fit`` checks before the first step: its arguments and its data.
 
 Bad input fails here, with a message naming the argument, before any callback runs and before
-any weight changes. The last check runs the model once (eval mode, no graph) on the first
-training batch and the first validation batch, with the loss and the metrics, so targets that
-do not fit the model's outputs are also reported before training starts.
+any weight changes. These helpers take plain values and arrays; the trainer calls them in
+order: :func:`check_fit_arguments`, :func:`read_fit_data` (before the model is built, so the
+first batch can build it), then :func:`fit_datasets` (which needs the built model's output
+shape to shape the targets).
 
 >>> from descend.train.plan import check_count
 >>> check_count(5, "epochs", "fit")
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +34,8 @@ from descend.train.adapter import (
     validation_dataset,
 )
 from descend.train.progress import check_verbose
-from descend.train.steps import check_batch
 
-if TYPE_CHECKING:
-    from descend.train.compiled import Compiled
-    from descend.train.model import Model
+Shape = tuple[int | None, ...]
 
 
 def check_count(value: Any, name: str, where: str) -> int:
@@ -51,56 +49,36 @@ def check_count(value: Any, name: str, where: str) -> int:
     return int(value)
 
 
-@dataclass
-class FitPlan:
-    """Everything one ``fit`` call will do, decided and checked before training starts.
+@dataclass(frozen=True)
+class FitSettings:
+    """The checked scalar arguments of one ``fit`` call.
 
     Attributes:
-        train: the training data (a Dataset, or the user's batches).
-        validation: the validation Dataset, or None.
-        batch_size, epochs, initial_epoch, shuffle, verbose: as given to ``fit``.
-        seed: the fit seed: epoch ``k`` shuffles from ``(seed, k)`` and draws dropout masks
-            from ``(seed, k, 1)``.
-        regularized: whether the model has regularisers (their penalty joins the loss).
+        batch_size, epochs, initial_epoch, verbose, shuffle, validation_split: as given.
+        seed: the seed given, or None (the trainer then draws one).
 
-    >>> import numpy as np, descend as dc
-    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("sgd", "mse")
-    >>> plan = plan_fit(model, model.compiled, np.ones((10, 2)), np.ones(10), batch_size=4,
-    ...                 epochs=3, verbose=0, validation_split=0.2, validation_data=None,
-    ...                 shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
-    ...                 seed=7)
-    >>> len(plan.train), len(plan.validation), plan.train.y.shape, plan.seed
-    (8, 2, (8, 1), 7)
+    >>> settings = check_fit_arguments(32, 3, 0, 0, True, 0.2, None)
+    >>> settings.batch_size, settings.validation_split, settings.seed
+    (32, 0.2, None)
     """
 
-    train: Dataset | BatchSource
-    validation: Dataset | None
     batch_size: int
     epochs: int
     initial_epoch: int
-    shuffle: bool
-    seed: int
     verbose: int
-    regularized: bool
+    shuffle: bool
+    validation_split: float
+    seed: int | None
 
 
-def plan_fit(model: Model, compiled: Compiled, x: Any, y: Any, *, batch_size: Any, epochs: Any,
-             verbose: Any, validation_split: Any, validation_data: Any, shuffle: Any,
-             initial_epoch: Any, sample_weight: Any, class_weight: Mapping[int, float] | None,
-             seed: int | None) -> FitPlan:
-    """Check the arguments of ``fit``, load and split the data, build and try the model.
+def check_fit_arguments(batch_size: Any, epochs: Any, initial_epoch: Any, verbose: Any,
+                        shuffle: Any, validation_split: Any, seed: Any) -> FitSettings:
+    """Check ``fit``'s scalar arguments; a ValueError/TypeError names the first bad one.
 
-    Arguments as for :meth:`descend.train.model.Model.fit`; see :class:`FitPlan` for a
-    plan. Raises ``ValueError``/``TypeError`` naming the argument, before any training.
-
-    >>> import numpy as np, descend as dc
-    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("sgd", "mse")
-    >>> plan_fit(model, model.compiled, np.ones((10, 2)), np.ones(9), batch_size=4, epochs=1,
-    ...          verbose=0, validation_split=0.0, validation_data=None, shuffle=True,
-    ...          initial_epoch=0, sample_weight=None, class_weight=None, seed=None)
+    >>> check_fit_arguments(32, 2, 3, 0, True, 0.0, None)
     Traceback (most recent call last):
     ...
-    ValueError: fit: x has 10 samples but y has 9; all arrays need the same length ...
+    ValueError: fit: initial_epoch (3) is after epochs (2); epochs is the epoch to stop at, ...
     """
     size = check_batch_size(batch_size, "fit")
     epochs = check_count(epochs, "epochs", "fit")
@@ -117,61 +95,81 @@ def plan_fit(model: Model, compiled: Compiled, x: Any, y: Any, *, batch_size: An
                          f"{validation_split!r}")
     if seed is not None:
         seed = check_count(seed, "seed", "fit")
-    data = make_dataset(x, y, sample_weight, "fit", model.dtype)
-    if isinstance(data, BatchSource):
-        train, validation = _batch_source(model, data, epochs - initial_epoch,
-                                          validation_split, validation_data, class_weight)
-    else:
-        train, validation = _arrays(model, data, validation_split, validation_data,
-                                    class_weight)
-    first = train[:size] if isinstance(train, Dataset) else train.first()
-    check_batch(model, compiled, first, "fit")
-    if validation is not None:
-        check_batch(model, compiled, validation[:size], "fit (validation data)")
-    if seed is None:
-        seed = model.fit_seed if initial_epoch and model.fit_seed is not None else \
-            model._draw_seed()
-    model.fit_seed = seed
-    return FitPlan(train, validation, size, epochs, initial_epoch, bool(shuffle), seed,
-                   int(verbose), model.has_regularizers())
+    return FitSettings(size, epochs, initial_epoch, int(verbose), bool(shuffle),
+                       float(validation_split), seed)
 
 
-def _batch_source(model: Model, data: BatchSource, runs: int, validation_split: float,
-                  validation_data: Any, class_weight: Any) -> tuple[BatchSource, Dataset | None]:
-    if validation_split or class_weight is not None:
+def read_fit_data(x: Any, y: Any, sample_weight: Any, class_weight: Any,
+                  settings: FitSettings, dtype: np.dtype) -> Dataset | BatchSource:
+    """The training data as given (checked, cast to ``dtype``), before the model is built.
+
+    >>> import numpy as np
+    >>> settings = check_fit_arguments(4, 1, 0, 0, True, 0.0, None)
+    >>> read_fit_data(np.ones((10, 2)), np.ones(9), None, None, settings, np.float32)
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: x has 10 samples but y has 9; all arrays need the same length ...
+    """
+    data = make_dataset(x, y, sample_weight, "fit", dtype)
+    if isinstance(data, Dataset):
+        if data.y is None:
+            raise ValueError("fit: y is missing; give the targets: fit(x, y, ...)")
+        return data
+    if settings.validation_split or class_weight is not None:
         raise ValueError("fit: validation_split and class_weight need arrays x and y, not "
                          "an iterable of batches; give validation_data=(x_val, y_val) and "
                          "sample weights inside the batches instead")
+    runs = settings.epochs - settings.initial_epoch
     if data.one_shot and runs > 1:
         raise ValueError(f"fit: x is an iterator, which can be read only once, but "
                          f"{runs} epochs need {runs} passes over the data; pass a list of "
                          "batches, a dc.data.Dataset or arrays x and y")
-    first = data.first()
-    if first is None:
+    if data.first() is None:
         raise ValueError("fit: the iterable of batches is empty; expected (x, y) batches")
-    model._ensure_built(first[0].shape)
-    return data, _validation(model, validation_data)
+    return data
 
 
-def _arrays(model: Model, data: Dataset, validation_split: float, validation_data: Any,
-            class_weight: Any) -> tuple[Dataset, Dataset | None]:
-    if data.y is None:
-        raise ValueError("fit: y is missing; give the targets: fit(x, y, ...)")
-    model._ensure_built(data.x.shape)
-    weights, y = data.sample_weight, match_target_shape(data.y, model.output_shape)
+def first_inputs(data: Dataset | BatchSource) -> np.ndarray:
+    """The inputs of the first batch (a model builds from their shape).
+
+    >>> import numpy as np
+    >>> first_inputs(Dataset(np.ones((5, 3)))).shape
+    (5, 3)
+    """
+    return data.x if isinstance(data, Dataset) else data.first()[0]  # type: ignore[index]
+
+
+def fit_datasets(data: Dataset | BatchSource, validation_data: Any,
+                 class_weight: Mapping[int, float] | None, validation_split: float,
+                 output_shape: Shape | None,
+                 dtype: np.dtype) -> tuple[Dataset | BatchSource, Dataset | None]:
+    """The training and validation data, targets shaped like the model's outputs.
+
+    Class weights multiply the sample weights; ``validation_split`` holds out the last samples.
+
+    >>> import numpy as np
+    >>> train, val = fit_datasets(Dataset(np.ones((10, 2)), np.ones(10)), None, None, 0.2,
+    ...                           (None, 1), np.float32)
+    >>> len(train), len(val), train.y.shape
+    (8, 2, (8, 1))
+    """
+    if isinstance(data, BatchSource):
+        return data, _validation(validation_data, output_shape, dtype)
+    weights, y = data.sample_weight, match_target_shape(data.y, output_shape)
     if class_weight is not None:
         by_class = class_weights_to_samples(data.y, class_weight)
         weights = by_class if weights is None else weights * by_class
     if y is not data.y or weights is not data.sample_weight:
         data = Dataset(data.x, y, weights)  # (checked again: a Dataset always checks)
     if validation_data is None and validation_split:
-        return split_validation(data, float(validation_split))
-    return data, _validation(model, validation_data)
+        return split_validation(data, validation_split)
+    return data, _validation(validation_data, output_shape, dtype)
 
 
-def _validation(model: Model, validation_data: Any) -> Dataset | None:
+def _validation(validation_data: Any, output_shape: Shape | None,
+                dtype: np.dtype) -> Dataset | None:
     if validation_data is None:
         return None
-    validation = validation_dataset(validation_data, model.dtype)
-    return Dataset(validation.x, match_target_shape(validation.y, model.output_shape),
+    validation = validation_dataset(validation_data, dtype)
+    return Dataset(validation.x, match_target_shape(validation.y, output_shape),
                    validation.sample_weight)

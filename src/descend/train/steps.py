@@ -1,8 +1,7 @@
-"""The work on one batch: a training step (the four-step loop) and evaluation passes.
+"""Helpers of the trainer's steps: a batch's parts, a forward pass, inference mode.
 
-A training step is: predict (forward), measure the loss, compute the gradient (backward) and
-step against it (the optimizer). Evaluation and prediction run in eval mode without building
-a graph. A forward pass that fails on a shape names the model and the input shape it expects.
+Evaluation and prediction run in eval mode without building a graph. A forward pass that
+fails on a shape names the model and the input shape it expects.
 
 >>> import numpy as np, descend as dc
 >>> from descend.train.steps import forward
@@ -16,7 +15,7 @@ ValueError: predict: Sequential expects inputs of shape (None, 3), got (2, 4). D
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,32 +24,34 @@ from descend.autograd.mode import no_grad
 from descend.data import Dataset
 from descend.losses.checks import LossResultError
 from descend.tensor import Tensor
-from descend.train.adapter import BatchSource, match_target_shape
+from descend.train.adapter import match_target_shape
 
 if TYPE_CHECKING:
     from descend.metrics import Metric
+    from descend.nn.module import Module
+    from descend.train.adapter import BatchSource
     from descend.train.compiled import Compiled
-    from descend.train.model import Model
 
 Batch = tuple[np.ndarray, ...]
+Shape = tuple[int | None, ...]
 
 
-def unpack(model: Model, batch: Batch, where: str) -> tuple[np.ndarray, np.ndarray, Any]:
-    """``(x, y, sample_weight)`` of a batch, ``y`` shaped for the model's output.
+def unpack(batch: Batch, output_shape: Shape | None,
+           where: str) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``(x, y, sample_weight)`` of a batch, ``y`` shaped for outputs of ``output_shape``.
 
-    >>> import numpy as np, descend as dc
-    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
-    >>> x, y, w = unpack(model, (np.ones((3, 2)), np.zeros(3)), "fit")
+    >>> import numpy as np
+    >>> x, y, w = unpack((np.ones((3, 2)), np.zeros(3)), (None, 1), "fit")
     >>> y.shape, w
     ((3, 1), None)
     """
     if len(batch) < 2 or batch[1] is None:
         raise ValueError(f"{where}: every batch needs targets: (x, y) or (x, y, sample_weight)")
     weights = batch[2] if len(batch) > 2 else None
-    return batch[0], match_target_shape(batch[1], model.output_shape), weights
+    return batch[0], match_target_shape(batch[1], output_shape), weights
 
 
-def forward(model: Model, x: np.ndarray, where: str) -> Tensor:
+def forward(model: Module, x: np.ndarray, where: str) -> Tensor:
     """``model(x)``; a ValueError/TypeError also says which input shape the model expects.
 
     Args:
@@ -68,12 +69,20 @@ def forward(model: Model, x: np.ndarray, where: str) -> Tensor:
     try:
         return model(Tensor._wrap(x))
     except (ValueError, TypeError) as err:
-        _raise_with_input_shape(model, x, where, err)
+        name_input_shape(model, x, where, err)
         raise
 
 
-def _raise_with_input_shape(model: Model, x: np.ndarray, where: str, err: Exception) -> None:
-    """Raise ``err`` again, naming the model's input shape, when ``x`` does not have it."""
+def name_input_shape(model: Module, x: np.ndarray, where: str, err: Exception) -> None:
+    """Raise ``err`` again, naming the model's input shape, when ``x`` does not have it.
+
+    >>> import numpy as np, descend as dc
+    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=3)])
+    >>> name_input_shape(model, np.ones((2, 4)), "fit", ValueError("Dense: ..."))
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: Sequential expects inputs of shape (None, 3), got (2, 4). Dense: ...
+    """
     expected = model.input_shape
     if expected is not None and tuple(expected[1:]) != x.shape[1:]:
         raise type(err)(f"{where}: {type(model).__name__} expects inputs of shape "
@@ -81,7 +90,7 @@ def _raise_with_input_shape(model: Model, x: np.ndarray, where: str, err: Except
 
 
 @contextlib.contextmanager
-def inference_mode(model: Model) -> Iterator[None]:
+def inference_mode(model: Module) -> Iterator[None]:
     """Eval mode and no graph inside the block; the previous modes come back afterwards.
 
     >>> import descend as dc
@@ -103,76 +112,7 @@ def inference_mode(model: Model) -> Iterator[None]:
             module.training = mode
 
 
-def train_step(model: Model, compiled: Compiled, x: np.ndarray, y: np.ndarray, weights: Any,
-               metric_objects: list[Metric], *, regularized: bool, where: str = "fit") -> float:
-    """One step of the four-step loop on one batch; returns its loss (before the step).
-
-    ``y`` must already have the model's output shape (see :func:`unpack`). This is the
-    trainer's hot path: it does no more per batch than a hand-written loop, but for the
-    metrics and the regularisation penalty when there are any.
-
-    The metrics are updated from the batch's predictions before the weights change, so a
-    metric that cannot handle the targets fails before the step.
-
-    >>> import numpy as np, descend as dc
-    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1, kernel_initializer="ones")])
-    >>> model.compile(dc.optim.SGD(lr=0.25), "mse")
-    >>> x, y = np.ones((2, 1), dtype=np.float32), np.zeros((2, 1), dtype=np.float32)
-    >>> train_step(model, model.compiled, x, y, None, [], regularized=False)
-    1.0
-    >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
-    array([[0.5]], dtype=float32)
-    """
-    try:
-        prediction = model(Tensor._wrap(x))
-    except (ValueError, TypeError) as err:
-        _raise_with_input_shape(model, x, where, err)
-        raise
-    loss = compiled.batch_loss(y, prediction, weights)
-    if regularized:
-        loss = loss + model.regularization_loss()
-    for metric in metric_objects:
-        metric.update(y, prediction.data, sample_weight=weights)
-    optimizer = compiled.optimizer
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return float(loss.data)
-
-
-def evaluate_batches(model: Model, compiled: Compiled, data: Dataset | BatchSource,
-                     batch_size: int, where: str = "evaluate") -> dict[str, float]:
-    """The loss and metrics over ``data``, in eval mode without a graph.
-
-    The loss is the mean of the batch losses weighted by batch size (so the per-sample mean,
-    sample weights applied as in training) plus the regularisation penalty.
-
-    >>> import numpy as np, descend as dc
-    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1, kernel_initializer="ones")])
-    >>> model.compile("sgd", "mse", metrics=["mae"])
-    >>> data = dc.data.Dataset(np.ones((3, 1), dtype=np.float32), np.zeros((3, 1)))
-    >>> evaluate_batches(model, model.compiled, data, batch_size=2)
-    {'loss': 1.0, 'mae': 1.0}
-    """
-    sample = data.y if isinstance(data, Dataset) else None
-    metric_objects = compiled.make_metrics(None if sample is None else sample.shape,
-                                           model.output_shape)
-    total, count = 0.0, 0
-    batches = data.batches(batch_size) if isinstance(data, Dataset) else iter(data)
-    with inference_mode(model):
-        for batch in batches:
-            x, y, weights = unpack(model, batch, where)
-            prediction = forward(model, x, where)
-            total += float(compiled.batch_loss(y, prediction, weights).data) * len(x)
-            count += len(x)
-            for metric in metric_objects:
-                metric.update(y, prediction.data, sample_weight=weights)
-        penalty = float(model.regularization_loss().data) if model.has_regularizers() else 0.0
-    return {"loss": total / max(count, 1) + penalty,
-            **{m.name: m.result() for m in metric_objects}}
-
-
-def check_batch(model: Model, compiled: Compiled, batch: Batch, where: str) -> None:
+def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str) -> None:
     """Run the model, the loss and the metrics once on ``batch`` (eval mode, no graph).
 
     ``fit`` calls it on the first training and validation batches before training, so that
@@ -185,7 +125,7 @@ def check_batch(model: Model, compiled: Compiled, batch: Batch, where: str) -> N
     ...
     ValueError: fit: the loss mse cannot compare targets of shape (4, 3) against outputs ...
     """
-    x, y, weights = unpack(model, batch, where)
+    x, y, weights = unpack(batch, model.output_shape, where)
     with inference_mode(model):
         prediction = forward(model, x, where)
         shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
@@ -202,3 +142,25 @@ def check_batch(model: Model, compiled: Compiled, batch: Batch, where: str) -> N
             except (ValueError, TypeError) as err:
                 raise type(err)(f"{where}: the metric {metric.name} cannot score {shapes}. "
                                 f"{err}") from None
+
+
+def first_batch(data: Dataset | BatchSource, size: int | None) -> Batch:
+    """The first ``size`` samples of a Dataset (all for None), or the first of the batches.
+
+    >>> import numpy as np
+    >>> [a.shape for a in first_batch(Dataset(np.ones((5, 2)), np.ones(5)), 3)]
+    [(3, 2), (3,)]
+    """
+    if isinstance(data, Dataset):
+        return data[:size] if size is not None else (data.x, data.y)
+    return data.first()  # type: ignore[return-value]
+
+
+def epoch_logs(total: float, count: int, metrics: Sequence[Metric]) -> dict[str, float]:
+    """The running loss (the sample mean of ``count`` samples' ``total``) and metrics.
+
+    >>> epoch_logs(6.0, 4, [])
+    {'loss': 1.5}
+    """
+    return {"loss": total / count if count else float("nan"),
+            **{m.name: m.result() for m in metrics}}

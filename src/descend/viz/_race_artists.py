@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from descend.lab.problems import Problem
-from descend.lab.race import Race, Trajectory
+from descend.lab.races import Race, Trajectory
 from descend.viz._figure import colors, new_figure
 
 _FLOOR = 1e-12

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from descend.lab.race import Race
+from descend.lab.races import Race
 from descend.paths import output_file
 from descend.viz._figure import PathLike, require, rgb_frame
 from descend.viz._race_artists import race_figure

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from descend.lab.problems import Problem, get_problem
-from descend.lab.race import Race
+from descend.lab.races import Race
 from descend.viz._figure import PathLike, colors, new_figure, save
 from descend.viz._race_artists import contour_background, race_figure
 

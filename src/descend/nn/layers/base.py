@@ -65,6 +65,17 @@ class Layer(Configurable, Module):
         """Whether the layer's parameters exist."""
         return self._built
 
+    def built_input_shape(self) -> tuple[int | None, ...] | None:
+        """The input shape without the batch axis once built (else None), for ``get_config``.
+
+        >>> import descend as dc
+        >>> dc.nn.Flatten().built_input_shape(), dc.nn.Flatten(input_shape=(2, 3)).input_shape
+        (None, (None, 2, 3))
+        >>> dc.nn.Flatten(input_shape=(2, 3)).built_input_shape()
+        (2, 3)
+        """
+        return None if self.input_shape is None else tuple(self.input_shape[1:])
+
     def declare_input(self, input_shape: Sequence[int] | None) -> None:
         """Build now from ``input_shape`` (without the batch axis), if given."""
         if input_shape is not None:
@@ -143,6 +154,19 @@ class KernelLayer(Layer):
             regularizer = regularizers.get(identifier)
             if regularizer is not None:
                 self.add_regularizer(name, regularizer)
+
+    def kernel_config(self) -> dict[str, Any]:
+        """The activation, bias, initialiser and regulariser options, for ``get_config``.
+
+        >>> import descend as dc
+        >>> sorted(dc.nn.Dense(2, kernel_regularizer="l2").kernel_config().items())[-2:]
+        [('kernel_regularizer', L2(l2=0.01)), ('use_bias', True)]
+        """
+        return {"activation": self.activation, "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer,
+                "bias_initializer": self.bias_initializer,
+                "kernel_regularizer": self._regularizers.get("kernel"),
+                "bias_regularizer": self._regularizers.get("bias")}
 
     def create_kernel(self, kernel_shape: tuple[int, ...], outputs: int) -> None:
         """Make ``kernel`` of ``kernel_shape`` and, with ``use_bias``, ``bias`` of (outputs,)."""

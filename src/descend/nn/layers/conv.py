@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from descend.config import register_configurable
 from descend.nn import activations, initializers, regularizers
 from descend.nn.layers.base import KernelLayer, positive_int
 from descend.nn.module import Shape
@@ -18,6 +21,7 @@ from descend.ops.window import Padding, Pair, as_pair, check_padding, make_windo
 from descend.tensor import Tensor
 
 
+@register_configurable
 class Conv2D(KernelLayer):
     """Slide ``filters`` learned kernels over images; each output pixel sees one window.
 
@@ -59,6 +63,11 @@ class Conv2D(KernelLayer):
         self.padding = check_padding(padding, "Conv2D")
         self.dilation = as_pair(dilation, "dilation", "Conv2D")
         self.declare_input(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "dilation": self.dilation,
+                **self.kernel_config(), "input_shape": self.built_input_shape()}
 
     def check_input(self, shape: Shape) -> None:
         channels = "C" if self.kernel is None else self.kernel.shape[1]

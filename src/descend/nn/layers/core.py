@@ -1,7 +1,7 @@
 """Layers without parameters: ``Flatten``, ``Activation`` and ``Dropout`` (with ``dropout``).
 
 >>> import descend as dc
->>> model = dc.nn.Sequential([dc.nn.Flatten(), dc.nn.Dropout(0.5), dc.nn.Activation("relu")])
+>>> model = dc.Sequential([dc.nn.Flatten(), dc.nn.Dropout(0.5), dc.nn.Activation("relu")])
 >>> model(dc.ones((4, 3, 2, 2))).shape
 (4, 12)
 """
@@ -9,16 +9,19 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from descend import backend
+from descend.config import register_configurable
 from descend.nn import activations
 from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
 
+@register_configurable
 class Flatten(Layer):
     """Merge every axis but the batch axis: ``(batch, d1, d2, ...)`` to ``(batch, d1·d2·...)``.
 
@@ -34,6 +37,9 @@ class Flatten(Layer):
         super().__init__()
         self.declare_input(input_shape)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"input_shape": self.built_input_shape()}
+
     def check_input(self, shape: Shape) -> None:
         if len(shape) < 1:
             raise self.input_error("a batch axis", shape)
@@ -45,6 +51,7 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], -1)
 
 
+@register_configurable
 class Activation(Layer):
     """Apply an activation function (a name such as ``"relu"`` or a callable) elementwise.
 
@@ -58,6 +65,9 @@ class Activation(Layer):
         super().__init__()
         self.activation = activations.get(activation)
         self.declare_input(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"activation": self.activation, "input_shape": self.built_input_shape()}
 
     def forward(self, x: Tensor) -> Tensor:
         return self.activation(x)
@@ -94,6 +104,7 @@ def dropout(x: ArrayLike, rate: float, *, training: bool = True) -> Tensor:
     return x * (keep * np.asarray(1.0 / (1.0 - rate), dtype=dtype))
 
 
+@register_configurable
 class Dropout(Layer):
     """Randomly zero a fraction ``rate`` of the inputs while training (inverted dropout).
 
@@ -113,6 +124,9 @@ class Dropout(Layer):
         super().__init__()
         self.rate = _check_rate(rate, "Dropout")
         self.declare_input(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate, "input_shape": self.built_input_shape()}
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.rate, training=self.training)

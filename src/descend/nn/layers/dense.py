@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from descend.config import register_configurable
 from descend.nn import activations, initializers, regularizers
 from descend.nn.layers.base import KernelLayer, positive_int
 from descend.nn.module import Shape
@@ -17,6 +20,7 @@ from descend.ops.linalg import linear
 from descend.tensor import Tensor
 
 
+@register_configurable
 class Dense(KernelLayer):
     """A fully connected layer: every output is a weighted sum of every input feature.
 
@@ -52,6 +56,10 @@ class Dense(KernelLayer):
         if input_dim is not None:
             input_shape = (positive_int(input_dim, "input_dim", "Dense"),)
         self.declare_input(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"units": self.units, **self.kernel_config(),
+                "input_shape": self.built_input_shape()}
 
     def check_input(self, shape: Shape) -> None:
         if len(shape) < 2:

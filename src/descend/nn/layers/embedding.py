@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from descend.config import register_configurable
 from descend.nn import initializers, regularizers
 from descend.nn.layers.base import Layer, positive_int
 from descend.nn.module import Shape
@@ -17,6 +20,7 @@ from descend.ops.index import getitem
 from descend.tensor import ArrayLike, Tensor
 
 
+@register_configurable
 class Embedding(Layer):
     """Look up row ``i`` of a learned ``(input_dim, output_dim)`` table for each index ``i``.
 
@@ -44,12 +48,18 @@ class Embedding(Layer):
         super().__init__()
         self.input_dim = positive_int(input_dim, "input_dim", "Embedding")
         self.output_dim = positive_int(output_dim, "output_dim", "Embedding")
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings = self.add_weight((self.input_dim, self.output_dim),
-                                          initializers.get(embeddings_initializer))
+                                          self.embeddings_initializer)
         regularizer = regularizers.get(embeddings_regularizer)
         if regularizer is not None:
             self.add_regularizer("embeddings", regularizer)
         self._built = True
+
+    def get_config(self) -> dict[str, Any]:
+        return {"input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": self.embeddings_initializer,
+                "embeddings_regularizer": self._regularizers.get("embeddings")}
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return (None, *input_shape[1:], self.output_dim)

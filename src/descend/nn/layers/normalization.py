@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from descend.autograd.mode import no_grad
+from descend.config import register_configurable
 from descend.creation import ones, zeros
 from descend.nn.initializers import Ones, Zeros
 from descend.nn.layers.base import Layer
@@ -39,6 +41,7 @@ def _normalize(x: Tensor, mean: Tensor, var: Tensor, eps: float, gamma: Tensor, 
     return (x - mean) * scale + beta.reshape(shape)
 
 
+@register_configurable
 class BatchNorm(Layer):
     """Normalise each feature (or channel) with the statistics of the batch (torch semantics).
 
@@ -76,6 +79,10 @@ class BatchNorm(Layer):
         self.eps = _check_eps(eps, "BatchNorm")
         self.gamma = self.beta = None
         self.declare_input(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"momentum": self.momentum, "eps": self.eps,
+                "input_shape": self.built_input_shape()}
 
     def check_input(self, shape: Shape) -> None:
         channels = "C" if self.gamma is None else self.gamma.shape[0]
@@ -117,6 +124,7 @@ class BatchNorm(Layer):
         return text if self.gamma is None else f"{self.gamma.shape[0]}, {text}"
 
 
+@register_configurable
 class LayerNorm(Layer):
     """Normalise each sample over its last axes (torch's ``normalized_shape``) or ``axis``.
 
@@ -143,14 +151,19 @@ class LayerNorm(Layer):
         super().__init__()
         self.eps = _check_eps(eps, "LayerNorm")
         self.gamma = self.beta = None
+        self.normalized_shape: tuple[int, ...] | None = None
         if normalized_shape is None:
             self.axis = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
             return
         sizes = ((normalized_shape,) if isinstance(normalized_shape, int | np.integer)
                  else tuple(normalized_shape))
+        self.normalized_shape = sizes
         self.axis = tuple(range(-len(sizes), 0))
         self.create_parameters((None, *sizes))
         self._built = True
+
+    def get_config(self) -> dict[str, Any]:
+        return {"normalized_shape": self.normalized_shape, "axis": self.axis, "eps": self.eps}
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
         return normalize_axes(self.axis, ndim, "LayerNorm")

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from descend.config import register_configurable
 from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
 from descend.ops.pooling import avg_pool2d, max_pool2d
@@ -27,6 +30,10 @@ class _Pool2D(Layer):
         self.strides = self.pool_size if strides is None else as_pair(strides, "strides", name)
         self.padding = check_padding(padding, name, numeric=False)
         self.declare_input(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"pool_size": self.pool_size, "strides": self.strides, "padding": self.padding,
+                "input_shape": self.built_input_shape()}
 
     def check_input(self, shape: Shape) -> None:
         if len(shape) != 4:
@@ -49,6 +56,7 @@ class _Pool2D(Layer):
         return text if self.padding == "valid" else f"{text}, padding={self.padding!r}"
 
 
+@register_configurable
 class MaxPool2D(_Pool2D):
     """The largest value of each window, per channel (Keras options).
 
@@ -68,6 +76,7 @@ class MaxPool2D(_Pool2D):
     pool = staticmethod(max_pool2d)
 
 
+@register_configurable
 class AvgPool2D(_Pool2D):
     """The mean of each window, per channel (with ``"same"``, borders are not counted).
 
@@ -88,6 +97,7 @@ class AvgPool2D(_Pool2D):
     pool = staticmethod(avg_pool2d)
 
 
+@register_configurable
 class GlobalAvgPool2D(Layer):
     """The mean over height and width of each channel: ``(N, C, H, W)`` to ``(N, C)``.
 

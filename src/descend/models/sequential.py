@@ -5,7 +5,7 @@ as it is added, so the model has its parameters (and a summary) straight away; o
 model builds on its first batch or from ``model.build(input_shape)``.
 
 >>> import descend as dc
->>> model = dc.nn.Sequential([dc.nn.Dense(8, activation="relu", input_dim=13)])
+>>> model = dc.Sequential([dc.nn.Dense(8, activation="relu", input_dim=13)])
 >>> model.add(dc.nn.Dense(1))
 >>> len(model), model.built, [name for name, _ in model.named_parameters()]
 (2, True, ['0.kernel', '0.bias', '1.kernel', '1.bias'])
@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, overload
 
-from descend.config import deserialize, serialize
+from descend.config import deserialize, register_configurable, serialize
+from descend.models.model import Model
 from descend.nn.module import Module, Shape
-from descend.train.model import Model
 
 
+@register_configurable
 class Sequential(Model):
     """A stack of modules: ``model(x)`` is ``layers[-1](... layers[0](x))``; also a ``dc.Model``.
 
@@ -32,7 +33,7 @@ class Sequential(Model):
     Parameters are named by position: ``"0.kernel"``, ``"1.bias"``, ...
 
     >>> import descend as dc
-    >>> model = dc.nn.Sequential([dc.nn.Dense(4), dc.nn.Dense(1)])
+    >>> model = dc.Sequential([dc.nn.Dense(4), dc.nn.Dense(1)])
     >>> model.built, model.build((None, 3)).built
     (False, True)
     >>> model

@@ -1,0 +1,485 @@
+"""``Trainer``: the Keras workflow, compile, fit, evaluate, predict, as a model's methods.
+
+``dc.Model`` is a Module with this trainer (Keras' ``Model`` inherits its ``Trainer`` the
+same way). Read it top-down: ``fit`` checks its arguments and data, builds the model, then
+runs epochs of :meth:`Trainer.train_step` (predict, measure the loss, compute the gradient,
+step against it) with the callbacks around them; ``evaluate`` runs
+:meth:`Trainer.test_step` and ``predict`` :meth:`Trainer.predict_step` over batches. A
+subclass may override any step.
+
+>>> import numpy as np, descend as dc
+>>> dc.seed(0)
+>>> x = np.linspace(-1, 1, 64).reshape(-1, 1); y = 3 * x + 2
+>>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1)])
+>>> model.compile(optimizer=dc.optim.SGD(lr=0.5), loss="mse", metrics=["mae"])
+>>> history = model.fit(x, y, epochs=40, batch_size=16, verbose=0, seed=0)
+>>> round(history.history["loss"][-1], 4), model.evaluate(x, y)["mae"] < 1e-3
+(0.0, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from descend import backend
+from descend.data import Dataset
+from descend.data.batching import check_batch_size
+from descend.tensor import Tensor
+from descend.train.adapter import BatchSource, make_dataset, match_target_shape
+from descend.train.callbacks import CallbackList
+from descend.train.checks import callbacks_as_list
+from descend.train.compiled import Compiled
+from descend.train.loggers import History
+from descend.train.plan import (
+    FitSettings,
+    check_fit_arguments,
+    first_inputs,
+    fit_datasets,
+    read_fit_data,
+)
+from descend.train.progress import check_verbose, format_logs, progress_callback
+from descend.train.seeding import EpochGenerator, choose_seed
+from descend.train.steps import (
+    Batch,
+    check_batch,
+    epoch_logs,
+    first_batch,
+    forward,
+    inference_mode,
+    name_input_shape,
+    unpack,
+)
+
+if TYPE_CHECKING:
+    from descend.metrics import Metric
+
+
+class Trainer:
+    """The training methods of ``dc.Model``; mixed into a ``dc.nn.Module``.
+
+    Attributes:
+        compiled: what :meth:`compile` resolved (None before it).
+        stop_training: set it to True from a callback to end ``fit`` after the batch.
+        history: the :class:`~descend.train.loggers.History` of the last ``fit``.
+        epochs_trained: epochs trained so far (what ``initial_epoch`` resumes from).
+        fit_seed: the seed of the last ``fit`` (saved with ``include_optimizer=True``).
+
+    >>> import numpy as np, descend as dc
+    >>> class Counting(dc.Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.layer, self.steps = dc.nn.Dense(1, input_dim=2), 0
+    ...     def forward(self, x):
+    ...         return self.layer(x)
+    ...     def train_step(self, x, y, sample_weight=None, metrics=()):
+    ...         self.steps += 1
+    ...         return super().train_step(x, y, sample_weight, metrics)
+    >>> model = Counting(); model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((8, 2)), np.zeros(8), epochs=3, batch_size=4, verbose=0)
+    >>> model.steps
+    6
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.compiled: Compiled | None = None
+        self.stop_training = False
+        self.history: History | None = None
+        self.epochs_trained = 0
+        self.fit_seed: int | None = None
+        self._regularized: bool | None = None  # known once built; None: ask the model
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
+                metrics: Sequence[Any] | None = None) -> None:
+        """Choose how to train: the optimizer, the loss to minimise and metrics to report.
+
+        Args:
+            optimizer: a name (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...; defaults apply) or a
+                ``dc.optim`` optimizer made without parameters (``dc.optim.SGD(lr=0.01)``).
+            loss: a name (``"mse"``, ``"sparse_categorical_crossentropy"``, ...), a
+                ``dc.losses`` object, or a function ``f(y_true, y_pred) -> Tensor``.
+            metrics: names (``"mae"``, ``"accuracy"``, ...) or ``dc.metrics`` objects.
+
+        Unknown names raise a ``ValueError`` listing the valid ones, here and not mid-fit.
+
+        >>> import descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+        >>> model.compile(dc.optim.SGD(lr=0.1, momentum=0.9), "huber", metrics=["mae"])
+        >>> model.optimizer.lr, model.compiled.loss_name, model.compiled.metric_names
+        (0.1, 'huber', ['mae'])
+        """
+        self.compiled = Compiled.resolve(optimizer, loss, metrics)
+        if self.built:
+            self._bind_optimizer()
+
+    @property
+    def optimizer(self) -> Any:
+        """The compiled optimizer (``None`` before ``compile``).
+
+        >>> import descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("adam", "mse")
+        >>> type(model.optimizer).__name__, len(model.optimizer.param_groups[0]["params"])
+        ('Adam', 2)
+        """
+        return None if self.compiled is None else self.compiled.optimizer
+
+    # ---------------------------------------------------------------------- fit
+    def fit(self, x: Any = None, y: Any = None, batch_size: int = 32, epochs: int = 1,
+            verbose: int = 1, callbacks: Sequence[Any] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            initial_epoch: int = 0, sample_weight: Any = None,
+            class_weight: Mapping[int, float] | None = None, seed: int | None = None) -> History:
+        """Train for ``epochs`` passes over the data, in batches; returns the ``History``.
+
+        Everything is checked before the first step (data, arguments, and one forward pass
+        with the loss and metrics on the first batch), so bad input fails at once with a
+        message naming the argument, and no weight changes.
+
+        Args:
+            x, y: inputs ``(n, ...)`` and targets ``(n, ...)`` as NumPy arrays or nested lists
+                (targets ``(n,)`` become a column ``(n, 1)`` for a model with one output); or
+                ``x`` a ``dc.data.Dataset`` (``y`` inside it), or an iterable of ``(x, y)`` /
+                ``(x, y, sample_weight)`` batches (a list serves every epoch; a one-shot
+                iterator such as a generator, one epoch only).
+            batch_size: samples per gradient step (the last batch may be smaller).
+            epochs: the epoch to stop after (counting from 0, so ``epochs - initial_epoch``
+                epochs run).
+            verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+            callbacks: ``dc.callbacks`` objects (EarlyStopping, ModelCheckpoint, ...): a list,
+                or one callback.
+            validation_split: the fraction of samples held out for validation, taken from
+                the end before shuffling (as Keras does).
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight)`` or a
+                Dataset to validate on instead.
+            shuffle: a new sample order every epoch (True or False).
+            initial_epoch: the epoch to start from (to resume training).
+            sample_weight: one non-negative weight ``w_i`` per sample: a batch's loss is
+                ``mean_i(w_i * loss_i)`` (Keras' "sum over batch size").
+            class_weight: ``{class: weight}``; every sample's weight is multiplied by its
+                class's (the class from integer labels, one-hot rows or 0/1 targets). Every
+                class present in ``y`` needs a weight.
+            seed: makes shuffling and dropout repeatable: epoch ``k`` shuffles from
+                ``(seed, k)`` and draws dropout masks from ``(seed, k, 1)``, so a resumed run
+                continues exactly. Without it, a seed is drawn from ``dc.seed``'s generator
+                (or, when resuming with ``initial_epoch``, the seed of the previous fit).
+
+        Returns:
+            The History: ``history.history["loss"]``, ``["val_loss"]``, metrics, ``["lr"]``;
+            one entry per epoch. Logged losses are sample means over the epoch plus the
+            regularisation penalty.
+
+        Raises:
+            RuntimeError: if the model was not compiled.
+            ValueError, TypeError: for bad data or arguments (before any training).
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=3)]); model.compile("sgd", "mse")
+        >>> history = model.fit(np.ones((10, 3)), np.ones(10), epochs=2, batch_size=4,
+        ...                     validation_split=0.2, verbose=0, seed=0)
+        >>> list(history.history), len(history.history["val_loss"])
+        (['loss', 'val_loss', 'lr'], 2)
+        """
+        compiled = self._require_compiled("fit")
+        callbacks = callbacks_as_list(callbacks, "fit")
+        settings = check_fit_arguments(batch_size, epochs, initial_epoch, verbose, shuffle,
+                                       validation_split, seed)
+        data = read_fit_data(x, y, sample_weight, class_weight, settings, self.dtype)
+        self._ensure_built(first_inputs(data).shape)
+        train, validation = fit_datasets(data, validation_data, class_weight,
+                                         settings.validation_split, self.output_shape,
+                                         self.dtype)
+        check_batch(self, compiled, first_batch(train, settings.batch_size), "fit")
+        if validation is not None:
+            check_batch(self, compiled, validation[:settings.batch_size],
+                        "fit (validation data)")
+        self.fit_seed = choose_seed(settings.seed, settings.initial_epoch, self.fit_seed)
+        self.history = History()
+        callback_list = self._callback_list(callbacks, settings, train, validation)
+        metrics = compiled.make_metrics(first_batch(train, None)[1].shape, self.output_shape)
+        self.stop_training = False
+        self.train()
+        callback_list.on_train_begin()
+        for epoch in range(settings.initial_epoch, settings.epochs):
+            callback_list.on_epoch_begin(epoch)
+            logs = self._fit_epoch(train, settings, epoch, metrics, callback_list)
+            if validation is not None:
+                scores = self._evaluate_data(validation, settings.batch_size,
+                                             "fit (validation data)")
+                logs.update({f"val_{name}": value for name, value in scores.items()})
+            logs["lr"] = float(compiled.optimizer.param_groups[0]["lr"])
+            self.epochs_trained = epoch + 1
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end()
+        return self.history
+
+    def _callback_list(self, callbacks: Sequence[Any] | None, settings: FitSettings,
+                       train: Dataset | BatchSource, validation: Dataset | None) -> CallbackList:
+        """The user's callbacks, the History and the progress display, told about this fit."""
+        display = progress_callback(settings.verbose)
+        callback_list = CallbackList([*(callbacks or []), self.history,
+                                      *([display] if display is not None else [])])
+        steps = train.num_batches(settings.batch_size) if isinstance(train, Dataset) else \
+            len(train) or None
+        names = ["loss", *self._require_compiled("fit").metric_names]
+        logged = [*names, *(f"val_{n}" for n in names if validation is not None), "lr"]
+        callback_list.set_model(self)
+        callback_list.set_params({"epochs": settings.epochs, "steps": steps,
+                                  "verbose": settings.verbose,
+                                  "batch_size": settings.batch_size, "metrics": logged})
+        return callback_list
+
+    def _fit_epoch(self, train: Dataset | BatchSource, settings: FitSettings, epoch: int,
+                   metrics: list[Metric], callbacks: CallbackList) -> dict[str, float]:
+        """One epoch of training steps; returns its logs (sample-mean loss and metrics).
+
+        Batch logs (the running loss and metrics) are computed only when a callback listens.
+        """
+        if not self.training:  # a callback switched to eval mode (evaluate/predict restore it)
+            self.train()
+        for metric in metrics:
+            metric.reset()
+        total, count = 0.0, 0
+        batch_begin, batch_end = (callbacks.listens("on_batch_begin"),
+                                  callbacks.listens("on_batch_end"))
+        with backend.using_rng(EpochGenerator((self.fit_seed, epoch, 1))):  # type: ignore[arg-type]
+            for step, batch in enumerate(self._epoch_batches(train, settings, epoch)):
+                if batch_begin:
+                    callbacks.on_batch_begin(step, {})
+                try:
+                    loss = self.train_step(*batch, metrics=metrics)
+                except (ValueError, TypeError) as err:
+                    name_input_shape(self, batch[0], "fit", err)
+                    raise
+                total, count = total + loss * len(batch[0]), count + len(batch[0])
+                if batch_end:
+                    callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
+                if self.stop_training:
+                    break
+        return epoch_logs(total, count, metrics)
+
+    def _epoch_batches(self, train: Dataset | BatchSource, settings: FitSettings,
+                       epoch: int) -> Iterable[Batch]:
+        """Epoch ``epoch``'s batches ``(x, y, sample_weight)``, ``y`` shaped for the model."""
+        if isinstance(train, Dataset):  # (y was shaped by fit_datasets)
+            return train.batches(settings.batch_size, shuffle=settings.shuffle,
+                                 seed=self.fit_seed, epoch=epoch)
+        return (unpack(batch, self.output_shape, "fit") for batch in train)
+
+    # ------------------------------------------------------------ the steps
+    def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: Any = None,
+                   metrics: Sequence[Metric] = ()) -> float:
+        """One step of the four-step loop on one batch; returns its loss (before the step).
+
+        Predict, measure the loss (:meth:`compute_loss`), compute the gradient (backward),
+        step against it (the optimizer). ``y`` has the model's output shape. The metrics are
+        updated from the batch's predictions before the weights change, so a metric that
+        cannot handle the targets fails before the step. Override it for a custom step.
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1, kernel_initializer="ones")])
+        >>> model.compile(dc.optim.SGD(lr=0.25), "mse")
+        >>> model.train_step(np.ones((2, 1), np.float32), np.zeros((2, 1), np.float32))
+        1.0
+        >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
+        array([[0.5]], dtype=float32)
+        """
+        prediction = self(Tensor._wrap(x))
+        loss = self.compute_loss(y, prediction, sample_weight)
+        for metric in metrics:
+            metric.update(y, prediction.data, sample_weight=sample_weight)
+        optimizer = self.compiled.optimizer  # type: ignore[union-attr]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return float(loss.data)
+
+    def test_step(self, x: np.ndarray, y: np.ndarray, sample_weight: Any = None,
+                  metrics: Sequence[Metric] = ()) -> float:
+        """The loss of one batch without its regularisation penalty; updates ``metrics``.
+
+        Runs as :meth:`evaluate` calls it: in eval mode, without a graph.
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> model.test_step(np.ones((2, 1), np.float32), np.zeros((2, 1)))
+        1.0
+        """
+        prediction = forward(self, x, "evaluate")
+        loss = self._require_compiled("evaluate").batch_loss(y, prediction, sample_weight)
+        for metric in metrics:
+            metric.update(y, prediction.data, sample_weight=sample_weight)
+        return float(loss.data)
+
+    def predict_step(self, x: np.ndarray) -> np.ndarray:
+        """The model's outputs for one batch of inputs, as an array.
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(2, input_dim=3)])
+        >>> model.predict_step(np.ones((4, 3), np.float32)).shape
+        (4, 2)
+        """
+        return forward(self, x, "predict").data
+
+    def compute_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: Any = None) -> Tensor:
+        """The loss to minimise on one batch: the compiled loss plus regularisation penalties.
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1)]); model.compile("sgd", "mse")
+        >>> model.compute_loss(np.zeros((2, 1)), dc.tensor([[1.0], [3.0]])).item()
+        5.0
+        """
+        loss = self._require_compiled("fit").batch_loss(y, y_pred, sample_weight)
+        regularized = self.has_regularizers() if self._regularized is None else \
+            self._regularized
+        return loss + self.regularization_loss() if regularized else loss
+
+    # ---------------------------------------------------------------- one batch
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
+        """One gradient step on one batch; returns its loss and metrics (before the step).
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("sgd", "mse")
+        >>> sorted(model.train_on_batch(np.ones((4, 2)), np.zeros((4, 1))))
+        ['loss']
+        """
+        compiled = self._require_compiled("train_on_batch")
+        data = self._one_batch(x, y, sample_weight, "train_on_batch")
+        self._ensure_built(data.x.shape)
+        y = match_target_shape(data.y, self.output_shape)
+        metrics = compiled.make_metrics(y.shape, self.output_shape)
+        try:
+            loss = self.train_step(data.x, y, data.sample_weight, metrics)
+        except (ValueError, TypeError) as err:
+            name_input_shape(self, data.x, "train_on_batch", err)
+            raise
+        return {"loss": loss, **{m.name: m.result() for m in metrics}}
+
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
+        """The loss and metrics on one batch, without training.
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse", metrics=["mae"])
+        >>> model.test_on_batch(np.ones((4, 2)), np.zeros((4, 1)))
+        {'loss': 4.0, 'mae': 2.0}
+        """
+        data = self._one_batch(x, y, sample_weight, "test_on_batch")
+        return self.evaluate(data, batch_size=len(data))
+
+    def _one_batch(self, x: Any, y: Any, sample_weight: Any, where: str) -> Dataset:
+        data = make_dataset(x, y, sample_weight, where, self.dtype)
+        if not isinstance(data, Dataset) or data.y is None:
+            raise ValueError(f"{where}: needs arrays x and y (one batch)")
+        return data
+
+    # ---------------------------------------------------------------- inference
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int = 32,
+                 sample_weight: Any = None, verbose: int = 0) -> dict[str, float]:
+        """The loss and metrics on ``(x, y)``, computed in batches without building a graph.
+
+        Args:
+            x, y: inputs and targets, as for :meth:`fit` (arrays, a Dataset, batches).
+            batch_size: samples per forward pass (does not change the result).
+            sample_weight: one weight per sample: the loss is ``mean(w_i * loss_i)``.
+            verbose: 1 or 2 print the result, 0 is silent.
+
+        Returns:
+            ``{"loss": ..., "<metric>": ...}``; the loss includes regularisation penalties,
+            as during training.
+
+        >>> import numpy as np, descend as dc
+        >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2, kernel_initializer="zeros")])
+        >>> model.compile("sgd", "mse", metrics=["mae"])
+        >>> model.evaluate(np.ones((3, 2)), np.full(3, 2.0))
+        {'loss': 4.0, 'mae': 2.0}
+        """
+        self._require_compiled("evaluate")
+        size = check_batch_size(batch_size, "evaluate")
+        check_verbose(verbose, "evaluate")
+        data = make_dataset(x, y, sample_weight, "evaluate", self.dtype)
+        first = data.first() if isinstance(data, BatchSource) else (data.x, data.y)
+        if first is None or len(first) < 2 or first[1] is None:
+            raise ValueError("evaluate: y is missing; give the targets: evaluate(x, y)")
+        self._ensure_built(first[0].shape)
+        if isinstance(data, Dataset) and data.y is not (
+                targets := match_target_shape(data.y, self.output_shape)):
+            data = Dataset(data.x, targets, data.sample_weight)
+        logs = self._evaluate_data(data, size, "evaluate")
+        if verbose:
+            print(format_logs(logs))
+        return logs
+
+    def _evaluate_data(self, data: Dataset | BatchSource, batch_size: int,
+                       where: str) -> dict[str, float]:
+        """The loss and metrics over ``data``, in eval mode without a graph.
+
+        The loss is the mean of the batch losses weighted by batch size (so the per-sample
+        mean, sample weights applied as in training) plus the regularisation penalty.
+        """
+        sample = data.y if isinstance(data, Dataset) else None
+        metrics = self._require_compiled(where).make_metrics(
+            None if sample is None else sample.shape, self.output_shape)
+        total, count = 0.0, 0
+        batches = data.batches(batch_size) if isinstance(data, Dataset) else iter(data)
+        with inference_mode(self):
+            for batch in batches:
+                x, y, weights = unpack(batch, self.output_shape, where)
+                total += self.test_step(x, y, weights, metrics) * len(x)
+                count += len(x)
+            penalty = float(self.regularization_loss().data) if self.has_regularizers() else 0.0
+        return {"loss": total / max(count, 1) + penalty, **{m.name: m.result() for m in metrics}}
+
+    def predict(self, x: Any, batch_size: int = 32) -> np.ndarray:
+        """The model's outputs for inputs ``x`` as a NumPy array (eval mode, no graph).
+
+        Args:
+            x: inputs ``(n, ...)`` (array, list, Dataset, or batches ``(x,)``).
+            batch_size: samples per forward pass (does not change the result).
+
+        Returns:
+            The outputs, shape ``(n, ...)`` (e.g. ``(n, classes)``), in the model's dtype.
+
+        >>> import numpy as np, descend as dc
+        >>> dc.Sequential([dc.nn.Dense(3, input_dim=2)]).predict(np.ones((5, 2))).shape
+        (5, 3)
+        """
+        size = check_batch_size(batch_size, "predict")
+        data = make_dataset(x, None, None, "predict", self.dtype)
+        if isinstance(data, Dataset):
+            data = Dataset(data.x)
+        first = data.first() if isinstance(data, BatchSource) else (data.x,)
+        if first is None:
+            raise ValueError("predict: the iterable of batches is empty")
+        if not self.built:
+            self.build((None, *first[0].shape[1:]))
+        with inference_mode(self):
+            batches = data.batches(size) if isinstance(data, Dataset) else data
+            outputs = [self.predict_step(batch[0]) for batch in batches]
+        return np.concatenate(outputs, axis=0)
+
+    # ---------------------------------------------------------------- set-up
+    def _require_compiled(self, where: str) -> Compiled:
+        if self.compiled is None:
+            raise RuntimeError(f"{where}: call model.compile(optimizer=..., loss=...) first, so "
+                               "the model knows what to minimise")
+        return self.compiled
+
+    def _bind_optimizer(self) -> None:
+        compiled = self._require_compiled("fit")
+        if not compiled.optimizer.param_groups:
+            compiled.optimizer.bind(self.parameters())
+
+    def _ensure_built(self, x_shape: tuple[int, ...]) -> None:
+        """Build for inputs like ``x_shape`` and learn the output shape; bind the optimizer."""
+        if not self.built or self.output_shape is None:  # a trial pass tells the output shape
+            self.build((None, *x_shape[1:]))
+        self._bind_optimizer()
+        self._regularized = self.has_regularizers()
+
