@@ -143,6 +143,27 @@ def test_mnist_short_run_prints_accuracy_and_confusion_matrix(tmp_path, capsys):
     assert path.stat().st_size > 5000
 
 
+@mnist_files
+def test_mnist_on_two_workers_matches_one_process(capsys):
+    pytest.importorskip("mpi4py")
+    argv = ["demo", "mnist", "--data-dir", str(REAL_MNIST), "--limit", "3000", "--epochs", "1",
+            "--no-download"]
+    assert main(argv) == 0
+    alone = capsys.readouterr().out
+    done = subprocess.run([sys.executable, "-m", "descend.cli", *argv, "--workers", "2"],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "training on 2 MPI ranks (mpiexec), 64-64 images of each batch" in done.stdout
+    assert done.stdout.count("test accuracy") == 1  # rank 1 trains but prints nothing
+
+    def scores(out):
+        accuracy = float(out.split("test accuracy ")[1].split(" %")[0])
+        return accuracy, float(out.split("(loss ")[1].split(")")[0])
+
+    (acc1, loss1), (acc2, loss2) = scores(alone), scores(done.stdout)
+    assert abs(acc1 - acc2) <= 0.1 and abs(loss1 - loss2) <= 1e-3  # float32 sums differ a little
+
+
 def test_mnist_absent_files_say_how_to_get_them(tmp_path, capsys):
     code = main(["demo", "mnist", "--data-dir", str(tmp_path), "--no-download"])
     assert code == 1

@@ -276,6 +276,9 @@ def add_demo_parser(subcommands: Any) -> None:
                    help="train on the first N training images only (quick runs)")
     p.add_argument("--plot", metavar="FILE",
                    help="save the loss and accuracy curves (.png, .svg, .pdf)")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="train data-parallel on this many MPI ranks, started with mpiexec "
+                        "(pip install 'descend[distributed]'; default: %(default)s)")
     p.add_argument("--no-download", action="store_true",
                    help="only read files already on disk; never download")
     p.set_defaults(run=mnist.command)

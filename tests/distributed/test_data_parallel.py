@@ -4,6 +4,7 @@ of size 1."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,57 @@ def test_ranks_give_one_process_weights(tmp_path, optimizer, ranks):
             np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
     moved = weights(tmp_path / "one", 0)[0]
     assert np.abs(moved).max() > 0.1
+
+
+def fit_run(tmp_path: Path, name: str, ranks: int, *args: str) -> dict:
+    """Run fit_dp.py (plain when ranks is 0); every rank's weights and history by rank."""
+    prefix = str(tmp_path / name)
+    script = str(SCRIPTS / "fit_dp.py")
+    run = (subprocess.run([sys.executable, script, args[0], prefix, *args[1:]],
+                          capture_output=True, text=True, timeout=60) if ranks == 0
+           else mpiexec(ranks, script, args[0], prefix, *args[1:]))
+    assert run.returncode == 0, run.stdout + run.stderr
+    return {rank: (weights(Path(prefix), rank),
+                   json.loads(Path(f"{prefix}.rank{rank}.json").read_text()),
+                   Path(f"{prefix}.chief.rank{rank}").exists())
+            for rank in range(max(ranks, 1))}
+
+
+@needs_mpiexec
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_fit_distributed_gives_one_process_fit(tmp_path, optimizer, ranks):
+    """model.fit(..., distribute=DataParallel()): 43 training rows in batches of 10 (the last
+    of 3), 4 epochs, validation, a metric; other ranks start from other weights. Every rank
+    ends with one process's weights and History, and a chief-only callback ran on rank 0 only.
+    """
+    (one, one_history, _), = fit_run(tmp_path, "one", 0, optimizer, "plain").values()
+    for rank, (ours, history, chief_ran) in fit_run(tmp_path, "dp", ranks, optimizer,
+                                                      "dp").items():
+        for a, b in zip(ours, one):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+        for key, values in one_history["history"].items():
+            np.testing.assert_allclose(history["history"][key], values, rtol=1e-9, atol=1e-12)
+        assert chief_ran == (rank == 0)
+
+
+@needs_mpiexec
+def test_a_stop_on_one_rank_stops_every_rank(tmp_path):
+    runs = fit_run(tmp_path, "stop", 3, "adam", "stop")
+    assert [history["epochs_trained"] for _, history, _ in runs.values()] == [2, 2, 2]
+
+
+@needs_mpiexec
+@pytest.mark.parametrize("resume_ranks", [0, 3])
+def test_a_checkpoint_of_2_ranks_resumes_on_1_or_3(tmp_path, resume_ranks):
+    (one, one_history, _), = fit_run(tmp_path, "one", 0, "adam", "plain").values()
+    fit_run(tmp_path, "ckpt", 2, "adam", "save")
+    for ours, history, _ in fit_run(tmp_path, "ckpt", resume_ranks, "adam", "resume").values():
+        assert history["epochs_trained"] == 4
+        for a, b in zip(ours, one):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(history["history"]["loss"], one_history["history"]["loss"][2:],
+                                   rtol=1e-9)
 
 
 @needs_mpiexec
@@ -104,6 +156,43 @@ def test_one_process_is_a_world_of_one():
     assert w.grad.numpy().tolist() == [1.0, 2.0] and b.grad.numpy().tolist() == [0.0]
     assert dp.any(True) and not dp.any(False)
     assert dp.sum([1.5]).tolist() == [1.5]
+
+
+def test_fit_in_a_world_of_one_is_plain_fit():
+    def trained(distribute):
+        dc.seed(0)
+        model = dc.Sequential([dc.nn.Dense(4, activation="relu", input_dim=3), dc.nn.Dense(1)])
+        model.compile(dc.optim.Adam(lr=0.01), "mse", metrics=["mae"])
+        x = np.random.default_rng(0).normal(size=(30, 3))
+        history = model.fit(x, x.sum(axis=1), batch_size=8, epochs=3, verbose=0, seed=0,
+                            validation_split=0.2, distribute=distribute)
+        return model.get_weights(), history.history
+
+    (w1, h1), (w2, h2) = trained(None), trained(dc.distributed.DataParallel())
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2)) and h1 == h2
+
+
+def test_fit_refuses_a_metric_it_cannot_combine():
+    model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+    model.compile("sgd", "mse", metrics=[dc.metrics.MeanMetric(lambda t, p: t - p, name="d")])
+    model.fit(np.ones((4, 2)), np.ones(4), verbose=0, distribute=dc.distributed.DataParallel())
+
+    class Last(dc.metrics.Metric):
+        default_name = "last"
+
+        def reset(self):
+            self.value = 0.0
+
+        def update(self, y_true, y_pred, sample_weight=None):
+            self.value = float(np.asarray(y_pred).ravel()[-1])
+
+        def result(self):
+            return self.value
+
+    model.compile("sgd", "mse", metrics=[Last()])
+    with pytest.raises(TypeError, match="'last' \\(Last\\) cannot be combined over ranks"):
+        model.fit(np.ones((4, 2)), np.ones(4), verbose=0,
+                  distribute=dc.distributed.DataParallel())
 
 
 def test_an_empty_batch_weighs_nothing():

@@ -20,6 +20,8 @@ Sequential(
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
@@ -33,6 +35,8 @@ from descend.data.datasets import load_mnist
 from descend.demo import plots
 from descend.demo.report import format_table
 from descend.demo.settings import between_0_and_1, hold_out, positive_int, positive_number
+from descend.distributed.launch import launched, run_on_ranks
+from descend.distributed.parallel import DataParallel
 from descend.models import Sequential
 from descend.nn import Dense
 from descend.train.loggers import History
@@ -170,7 +174,8 @@ def load_data(data_dir: str | os.PathLike | None = None, *, limit: int | None = 
 
 def run(*, data_dir: str | os.PathLike | None = None, epochs: int = 10, batch_size: int = 128,
         lr: float = 1e-3, seed: int = 0, limit: int | None = None,
-        validation_split: float = 0.1, download: bool = True, verbose: int = 1) -> MnistResult:
+        validation_split: float = 0.1, download: bool = True, verbose: int = 1,
+        distribute: Any = None) -> MnistResult:
     """Train the 784-256-10 network on MNIST with Adam and test it.
 
     Args:
@@ -184,6 +189,8 @@ def run(*, data_dir: str | os.PathLike | None = None, epochs: int = 10, batch_si
         validation_split: the fraction of training images, from the end, kept for validation.
         download: fetch missing files from the MNIST mirrors.
         verbose: 0 silent, 1 a progress bar per epoch, 2 a line per epoch.
+        distribute: a ``dc.distributed.DataParallel`` to train over MPI ranks (each takes its
+            share of every batch), or None.
 
     Returns:
         An :class:`MnistResult` with the model, its History, test loss, accuracy and
@@ -214,7 +221,8 @@ def run(*, data_dir: str | os.PathLike | None = None, epochs: int = 10, batch_si
                   metrics=["accuracy"])
     start = time.perf_counter()
     history = model.fit(*fit, validation_data=validation, epochs=epochs,
-                        batch_size=batch_size, verbose=verbose, seed=seed)
+                        batch_size=batch_size, verbose=verbose, seed=seed,
+                        distribute=distribute)
     seconds = time.perf_counter() - start
     test_loss = model.evaluate(x_test, y_test, batch_size=1000)["loss"]
     confusion = metrics.confusion_matrix(y_test, model.predict(x_test, batch_size=1000),
@@ -234,7 +242,8 @@ def command(args: argparse.Namespace) -> int:
 
     >>> import tempfile
     >>> args = argparse.Namespace(data_dir=tempfile.mkdtemp(), epochs=1, batch_size=128,
-    ...                           lr=1e-3, seed=0, limit=None, plot=None, no_download=True)
+    ...                           lr=1e-3, seed=0, limit=None, plot=None, no_download=True,
+    ...                           workers=1)
     >>> command(args)  # no files there: the message goes to stderr  # doctest: +ELLIPSIS
     MNIST: a 784-256-10 ReLU network (203,530 parameters) learns handwritten digits with Adam
     ...
@@ -242,13 +251,45 @@ def command(args: argparse.Namespace) -> int:
     """
     if args.plot:
         plots.check_plot_path(args.plot, WHERE)
+    if args.workers > 1 and not launched():
+        return _run_on_workers(args)
+    distribute = DataParallel() if launched() else None
+    if distribute is not None and not distribute.is_chief:
+        args.plot = None
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _train_and_report(args, distribute)
+    return _train_and_report(args, distribute)
+
+
+def _run_on_workers(args: argparse.Namespace) -> int:
+    """Check (or download) the data here, then run this command on ``args.workers`` ranks."""
+    try:
+        load_data(args.data_dir, limit=1, download=not args.no_download)
+    except FileNotFoundError as err:
+        print(f"descend demo mnist: {err}\n\n{DATA_HINT}", file=sys.stderr)
+        return 1
+    argv = ["demo", "mnist", "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
+            "--lr", repr(args.lr), "--seed", str(args.seed), "--workers", str(args.workers),
+            "--no-download"]
+    for flag, value in (("--data-dir", args.data_dir), ("--limit", args.limit),
+                        ("--plot", args.plot)):
+        if value is not None:
+            argv += [flag, str(value)]
+    print(f"descend demo mnist: training on {args.workers} MPI ranks (mpiexec), "
+          f"{args.batch_size // args.workers}-{-(-args.batch_size // args.workers)} images of "
+          "each batch per rank", flush=True)
+    return run_on_ranks(args.workers, argv)
+
+
+def _train_and_report(args: argparse.Namespace, distribute: Any) -> int:
+    """Train, then print the summary and the confusion table (and draw the curves)."""
     print("MNIST: a 784-256-10 ReLU network (203,530 parameters) learns handwritten digits "
           f"with Adam\n  (lr {args.lr:g}, batch {args.batch_size}, {args.epochs} epoch(s), "
           f"seed {args.seed}); the last 10 % of the training images validate", flush=True)
     try:
         result = run(data_dir=args.data_dir, epochs=args.epochs, batch_size=args.batch_size,
                      lr=args.lr, seed=args.seed, limit=args.limit,
-                     download=not args.no_download)
+                     download=not args.no_download, distribute=distribute)
     except FileNotFoundError as err:
         print(f"descend demo mnist: {err}\n\n{DATA_HINT}", file=sys.stderr)
         return 1

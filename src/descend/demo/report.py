@@ -112,6 +112,8 @@ class ModelLine(Callback):
     'linear regression      2/2 epochs   loss   16.00   val_loss   48.00   ...s\\n'
     """
 
+    chief_only = True
+
     def __init__(self, label: str, *, stream: TextIO | None = None, width: int = 0) -> None:
         super().__init__()
         self.label, self.stream, self.width = label, stream, width

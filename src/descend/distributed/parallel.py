@@ -29,6 +29,7 @@ to, not equal to, one process. Dropout masks differ between ranks for the same r
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import traceback
@@ -96,6 +97,7 @@ class DataParallel:
         """This rank's share of the current global batch (set by :meth:`shard`)."""
         self.allreduce_seconds = 0.0
         """Time spent in gradient allreduces so far (for benchmarks)."""
+        self._hook: Any = None
         if abort_on_error and self.size > 1:
             _install_abort_hook(self)
 
@@ -190,6 +192,68 @@ class DataParallel:
         False
         """
         return bool(self.sum([1.0 if flag else 0.0])[0] > 0)
+
+    # ------------------------------------------------------------------ optimizers
+    def distribute_optimizer(self, optimizer: Any) -> Any:
+        """Make ``optimizer.step()`` first sum the gradients of its parameters over ranks
+        (Horovod's ``DistributedOptimizer``); returns the optimizer.
+
+        >>> import descend as dc
+        >>> w = dc.tensor([1.0], requires_grad=True)
+        >>> opt = DataParallel().distribute_optimizer(dc.optim.SGD([w], lr=0.5))
+        >>> (w * 2).sum().backward(); opt.step(); w
+        tensor([0.], requires_grad=True)
+        """
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        self._hook = optimizer.register_step_pre_hook(
+            lambda _: self.allreduce_gradients(params))
+        return optimizer
+
+    # ------------------------------------------------------------ model.fit(distribute=)
+    def begin_fit(self, model: Any, optimizer: Any, metrics: Sequence[Any], seed: int) -> int:
+        """Called by ``fit``: rank 0's weights and seed everywhere, gradients summed at every
+        step; returns the seed every rank shuffles with."""
+        from descend.distributed.metric_sums import check_combinable
+
+        check_combinable(metrics, "fit(distribute=...)")
+        self.broadcast_parameters(model.parameters())
+        self.distribute_optimizer(optimizer)
+        return self.broadcast_int(seed)
+
+    def end_fit(self) -> None:
+        """Called by ``fit`` when it ends: the optimizer steps alone again."""
+        hook, self._hook = self._hook, None
+        if hook is not None:
+            hook.remove()
+
+    def callbacks_here(self, callbacks: Sequence[Any]) -> list[Any]:
+        """The callbacks this rank runs: all on rank 0; on the others, all but those that
+        print or write files (``chief_only``)."""
+        return [c for c in callbacks if self.is_chief or not getattr(c, "chief_only", False)]
+
+    def settings_here(self, settings: Any) -> Any:
+        """``fit``'s settings for this rank: only rank 0 shows progress."""
+        return settings if self.is_chief else dataclasses.replace(settings, verbose=0)
+
+    def shard_batch(self, batch: Sequence[Any]) -> tuple[Any, ...]:
+        """This rank's rows of a batch ``(x, y, sample_weight)`` (see :meth:`shard`)."""
+        rows = self.shard(np.arange(len(batch[0])))
+        return tuple(None if part is None else part[rows] for part in batch)
+
+    def step_without_rows(self, optimizer: Any) -> None:
+        """The step of a rank whose share of the batch is empty: no gradient of its own, the
+        sum of the others'."""
+        optimizer.zero_grad()
+        optimizer.step()
+
+    def combine_epoch(self, total: float, count: int, metrics: Sequence[Any]
+                      ) -> tuple[float, int]:
+        """The epoch's loss sum and row count over every rank; the metrics combined too."""
+        from descend.distributed.metric_sums import combine
+
+        combine(metrics, self)
+        total, count = self.sum([total, count])
+        return float(total), int(count)
 
     def _wait(self, request: Any, what: str) -> None:
         """Complete a non-blocking collective, or raise RankFailedError after ``timeout`` s

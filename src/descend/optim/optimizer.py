@@ -86,8 +86,28 @@ class Optimizer:
         self._check_group(self.defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}
+        self._step_pre_hooks: list[Callable[[Optimizer], None]] = []
         if params is not None:
             self.bind(params)
+
+    def register_step_pre_hook(self, hook: Callable[[Optimizer], None]) -> HookHandle:
+        """Call ``hook(optimizer)`` at the start of every :meth:`step`, before any update (to
+        change the gradients first: data-parallel training sums them over processes there).
+
+        Returns a handle whose ``remove()`` unregisters the hook (torch's
+        ``register_step_pre_hook``).
+
+        >>> import descend as dc
+        >>> w = dc.tensor([1.0], requires_grad=True); opt = dc.optim.SGD([w], lr=1.0)
+        >>> def halve(optimizer):
+        ...     w.grad = w.grad * 0.5
+        >>> handle = opt.register_step_pre_hook(halve)
+        >>> (w * 4).sum().backward(); opt.step(); w            # 1 - 0.5 · 4
+        tensor([-1.], requires_grad=True)
+        >>> handle.remove()
+        """
+        self._step_pre_hooks.append(hook)
+        return HookHandle(self._step_pre_hooks, hook)
 
     # ----------------------------------------------------------------- parameters
     def bind(self, params: Params) -> Optimizer:
@@ -188,6 +208,8 @@ class Optimizer:
             raise RuntimeError(f"{name}.step: no parameters to update yet; pass them when making "
                                f"the optimizer ({name}(model.parameters(), ...)) or call "
                                "optimizer.bind(params) (model.compile does this)")
+        for hook in list(self._step_pre_hooks):
+            hook(self)
         init, update = self.rule
         states = self.state
         groups = self.param_groups  # one group is the usual case: 0.05 against 0.2 µs
@@ -343,6 +365,18 @@ class Optimizer:
             lines.append(f"  group {i}: {len(params)} tensor(s), {size} value(s)"
                          + (f"; {', '.join(own)}" if own else ""))
         return "\n".join(lines)
+
+
+class HookHandle:
+    """What :meth:`Optimizer.register_step_pre_hook` returns: ``remove()`` unregisters."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def _as_list(params: Any, owner: str) -> list[Any]:

@@ -45,6 +45,11 @@ class Callback:
     6
     """
 
+    chief_only = False
+    """Whether only rank 0 runs it in data-parallel training: set by callbacks that print or
+    write files (progress, CSV, checkpoints, TensorBoard, live plots), so that N processes
+    print once and write each file once."""
+
     def __init__(self) -> None:
         self.model: Any = None
         self.params: dict[str, Any] = {}

@@ -64,6 +64,8 @@ class CSVLogger(Callback):
     ['epoch,loss', '0,0.5']
     """
 
+    chief_only = True
+
     def __init__(self, filename: str | os.PathLike, separator: str = ",",
                  append: bool = False) -> None:
         from pathlib import Path  # (csv and pathlib load with the first CSVLogger)
@@ -117,6 +119,8 @@ class ModelCheckpoint(_Monitor):
     >>> ModelCheckpoint("best.safetensors", save_best_only=True).monitor
     'val_loss'
     """
+
+    chief_only = True
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss",
                  save_best_only: bool = False, mode: str = "auto", min_delta: float = 0.0,
@@ -208,6 +212,8 @@ class TensorBoard(Callback):
     >>> tb = TensorBoard(tempfile.mkdtemp()); tb.on_train_begin()
     >>> tb.on_epoch_end(0, {"loss": 1.0}); tb.on_train_end()
     """
+
+    chief_only = True
 
     def __init__(self, log_dir: str | os.PathLike = "logs") -> None:
         super().__init__()

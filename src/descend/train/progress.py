@@ -41,6 +41,8 @@ class EpochLine(Callback):
     'Epoch 1/3 ·'
     """
 
+    chief_only = True
+
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__()
         self.stream = stream
@@ -66,6 +68,8 @@ class ProgressBar(Callback):
     >>> bar.on_epoch_begin(0); bar.on_batch_end(0, {"loss": 1.0})
     >>> bar.on_epoch_end(0, {"loss": 1.0})
     """
+
+    chief_only = True
 
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__()

@@ -90,6 +90,7 @@ class Trainer:
         self.history: History | None = None
         self.epochs_trained = 0
         self.fit_seed: int | None = None
+        self._distribute: Any = None  # the DataParallel of the fit running now, if any
         self._regularized: bool | None = None  # known once built; None: ask the model
 
     # ------------------------------------------------------------------ compile
@@ -132,7 +133,8 @@ class Trainer:
             verbose: int = 1, callbacks: Sequence[Any] | None = None,
             validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
             initial_epoch: int = 0, sample_weight: Any = None,
-            class_weight: Mapping[int, float] | None = None, seed: int | None = None) -> History:
+            class_weight: Mapping[int, float] | None = None, seed: int | None = None,
+            distribute: Any = None) -> History:
         """Train for ``epochs`` passes over the data, in batches; returns the ``History``.
 
         Everything is checked before the first step (data, arguments, and one forward pass
@@ -166,6 +168,10 @@ class Trainer:
                 ``(seed, k)`` and draws dropout masks from ``(seed, k, 1)``, so a resumed run
                 continues exactly. Without it, a seed is drawn from ``dc.seed``'s generator
                 (or, when resuming with ``initial_epoch``, the seed of the previous fit).
+            distribute: ``dc.distributed.DataParallel()`` to train data-parallel over the
+                processes of ``mpiexec``: each takes its share of every batch, gradients,
+                losses, metrics and stops are combined over them, and only rank 0 prints and
+                writes files (callbacks with ``chief_only``). None: this process alone.
 
         Returns:
             The History: ``history.history["loss"]``, ``["val_loss"]``, metrics, ``["lr"]``;
@@ -197,25 +203,36 @@ class Trainer:
             check_batch(self, compiled, validation[:settings.batch_size],
                         "fit (validation data)")
         self.fit_seed = choose_seed(settings.seed, settings.initial_epoch, self.fit_seed)
+        metrics = compiled.make_metrics(first_batch(train, None)[1].shape, self.output_shape)
+        if distribute is not None:
+            self.fit_seed = distribute.begin_fit(self, compiled.optimizer, metrics,
+                                                 self.fit_seed)
+            callbacks = distribute.callbacks_here(callbacks)
+            settings = distribute.settings_here(settings)
         self.history = History()
         callback_list = self._callback_list(callbacks, settings, train, validation)
-        metrics = compiled.make_metrics(first_batch(train, None)[1].shape, self.output_shape)
         self.stop_training = False
+        self._distribute = distribute
         self.train()
-        callback_list.on_train_begin()
-        for epoch in range(settings.initial_epoch, settings.epochs):
-            callback_list.on_epoch_begin(epoch)
-            logs = self._fit_epoch(train, settings, epoch, metrics, callback_list)
-            if validation is not None:
-                scores = self._evaluate_data(validation, settings.batch_size,
-                                             "fit (validation data)")
-                logs.update({f"val_{name}": value for name, value in scores.items()})
-            logs["lr"] = float(compiled.optimizer.param_groups[0]["lr"])
-            self.epochs_trained = epoch + 1
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        callback_list.on_train_end()
+        try:
+            callback_list.on_train_begin()
+            for epoch in range(settings.initial_epoch, settings.epochs):
+                callback_list.on_epoch_begin(epoch)
+                logs = self._fit_epoch(train, settings, epoch, metrics, callback_list)
+                if validation is not None:
+                    scores = self._evaluate_data(validation, settings.batch_size,
+                                                 "fit (validation data)")
+                    logs.update({f"val_{name}": value for name, value in scores.items()})
+                logs["lr"] = float(compiled.optimizer.param_groups[0]["lr"])
+                self.epochs_trained = epoch + 1
+                callback_list.on_epoch_end(epoch, logs)
+                if self._stop_now():
+                    break
+            callback_list.on_train_end()
+        finally:
+            self._distribute = None
+            if distribute is not None:
+                distribute.end_fit()
         return self.history
 
     def _callback_list(self, callbacks: Sequence[Any] | None, settings: FitSettings,
@@ -251,17 +268,36 @@ class Trainer:
             for step, batch in enumerate(self._epoch_batches(train, settings, epoch)):
                 if batch_begin:
                     callbacks.on_batch_begin(step, {})
-                try:
-                    loss = self.train_step(*batch, metrics=metrics)
-                except (ValueError, TypeError) as err:
-                    name_input_shape(self, batch[0], "fit", err)
-                    raise
-                total, count = total + loss * len(batch[0]), count + len(batch[0])
+                loss_sum, rows = self._fit_batch(batch, metrics)
+                total, count = total + loss_sum, count + rows
                 if batch_end:
                     callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
-                if self.stop_training:
+                if self._stop_now():
                     break
+        if self._distribute is not None:  # the whole epoch's sums, from every process
+            total, count = self._distribute.combine_epoch(total, count, metrics)
         return epoch_logs(total, count, metrics)
+
+    def _fit_batch(self, batch: Batch, metrics: Sequence[Metric]) -> tuple[float, int]:
+        """Train on one batch (in data-parallel training, this process's share of it);
+        returns the sum of its rows' losses and its number of rows."""
+        if self._distribute is not None:
+            batch = self._distribute.shard_batch(batch)
+            if not len(batch[0]):  # no rows here: still take the step the others take
+                self._distribute.step_without_rows(self.compiled.optimizer)
+                return 0.0, 0
+        try:
+            loss = self.train_step(*batch, metrics=metrics)
+        except (ValueError, TypeError) as err:
+            name_input_shape(self, batch[0], "fit", err)
+            raise
+        return loss * len(batch[0]), len(batch[0])
+
+    def _stop_now(self) -> bool:
+        """Whether to stop: ``stop_training`` here, or in any process of data-parallel fit."""
+        if self._distribute is not None:
+            self.stop_training = self._distribute.any(self.stop_training)
+        return self.stop_training
 
     def _epoch_batches(self, train: Dataset | BatchSource, settings: FitSettings,
                        epoch: int) -> Iterable[Batch]:

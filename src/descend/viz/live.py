@@ -33,6 +33,8 @@ from descend.viz.history import plot_history, text_chart
 class _Curves(Callback, ABC):
     """Collects each epoch's logs and shows them every ``every`` epochs and at the end."""
 
+    chief_only = True
+
     def __init__(self, every: int | None) -> None:
         super().__init__()
         name = type(self).__name__
