@@ -5,6 +5,7 @@ of size 1."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -24,8 +25,9 @@ MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or \
 needs_mpiexec = pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (pip install mpich)")
 
 
-def mpiexec(ranks: int, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    command = [MPIEXEC, "-n", str(ranks), sys.executable, *args]
+def mpiexec(ranks: int, *args: str, timeout: float = 60,
+            options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    command = [MPIEXEC, *options, "-n", str(ranks), sys.executable, *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
@@ -127,18 +129,23 @@ def test_a_metric_that_cannot_be_combined_is_named():
 
 
 @needs_mpiexec
-@pytest.mark.parametrize(("how", "words"), [
-    ("raise", "rank 1 of 2 failed; aborting every rank"),
-    ("hang", "ranks that do not answer: 1"),
-    ("kill", "EXIT CODE: 9"),  # mpiexec itself ends the job at once and names the process
+@pytest.mark.parametrize(("how", "options", "words"), [
+    ("raise", (), "rank 1 of 3 failed; aborting every rank"),
+    ("hang", (), "rank [02] of 3 waited 5 s for the gradient allreduce; ranks that do not "
+                 "answer: 1"),  # whichever gives up first aborts the other
+    # A killed rank: MPICH's mpiexec ends the job itself, naming the signal. With
+    # -disable-auto-cleanup the others usually outlive it long enough to name the rank first
+    # (measured: 3 runs in 4), but mpiexec may still end the job before they do.
+    ("kill", ("-disable-auto-cleanup",), "ranks that do not answer: 1|Killed \\(signal 9\\)"),
+    ("kill", (), "Killed \\(signal 9\\)"),
 ])
-def test_a_failing_rank_stops_every_rank_within_30_s(how, words):
+def test_a_failing_rank_stops_every_rank_within_30_s(how, options, words):
     try:
-        run = mpiexec(2, str(SCRIPTS / "train_fault.py"), how, timeout=30)
+        run = mpiexec(3, str(SCRIPTS / "train_fault.py"), how, timeout=30, options=options)
     except subprocess.TimeoutExpired:
         pytest.fail(f"a rank that does '{how}' left the others waiting for 30 s")
     assert run.returncode != 0
-    assert words in run.stdout + run.stderr
+    assert re.search(words, run.stdout + run.stderr), run.stdout + run.stderr
     assert "rank 0 finished" not in run.stdout
 
 

@@ -43,6 +43,19 @@ def run_on_ranks(workers: int, cli_args: Sequence[str]) -> int:
     env = {**os.environ, LAUNCHED: "1"}
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, "1")
-    command = [find_mpiexec(), "-n", str(workers), sys.executable, "-m", "descend.cli",
-               *cli_args]
+    mpiexec = find_mpiexec()
+    command = [mpiexec, *_keep_going(mpiexec), "-n", str(workers), sys.executable, "-m",
+               "descend.cli", *cli_args]
     return subprocess.run(command, env=env, check=False).returncode
+
+
+def _keep_going(mpiexec: str) -> list[str]:
+    """MPICH's ``-disable-auto-cleanup``: when a rank is killed, the others live on long enough
+    to name it (their collectives time out) before they abort, instead of being killed at once
+    by mpiexec without a word about which rank died."""
+    try:
+        version = subprocess.run([mpiexec, "--version"], capture_output=True, text=True,
+                                 timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return ["-disable-auto-cleanup"] if "HYDRA" in version else []

@@ -100,6 +100,8 @@ class DataParallel:
         self._hook: Any = None
         if abort_on_error and self.size > 1:
             _install_abort_hook(self)
+        # a failed peer makes collectives raise here (then named below), not abort in MPI
+        self.comm.Set_errhandler(self.MPI.ERRORS_RETURN)
 
     def __repr__(self) -> str:
         return f"DataParallel(rank={self.rank}, size={self.size})"
@@ -260,7 +262,7 @@ class DataParallel:
         naming the ranks that do not answer."""
         deadline = time.monotonic() + self.timeout
         polls = 0
-        while not request.Test():
+        while not self._test(request, what):
             polls += 1
             if polls > 1000:
                 time.sleep(1e-4)
@@ -271,6 +273,18 @@ class DataParallel:
                     f"{WHERE}: rank {self.rank} of {self.size} waited {self.timeout:g} s for "
                     f"the {what}; ranks that do not answer: {silent} (killed, crashed or "
                     "stuck)")
+
+    def _test(self, request: Any, what: str) -> bool:
+        """Whether the collective is done; a RankFailedError naming the silent ranks when MPI
+        reports a failed peer."""
+        try:
+            return request.Test()
+        except self.MPI.Exception as error:
+            silent = ", ".join(map(str, self._silent_ranks())) or "unknown"
+            raise RankFailedError(
+                f"{WHERE}: rank {self.rank} of {self.size}: the {what} failed "
+                f"({error.Get_error_string().strip()}); ranks that do not answer: {silent} "
+                "(killed or crashed)") from None
 
     def _answer_pings(self) -> None:
         """Reply to every rank that asks whether this one is alive."""
