@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import descend as dc
-from descend import io as model_io
-from descend import tensorfile
+from descend.io import model_file as model_io
+from descend.io import tensorfile
 
 Case = Callable[[Path], Path]
 

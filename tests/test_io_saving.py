@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import descend as dc
-from descend import io as model_io
 from descend import paths
+from descend.io import model_file as model_io
 
 
 def _model() -> dc.Sequential:

@@ -35,8 +35,7 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("backend", "names", "config", "paths", "tensorfile", "model_schema", "weight_budget",
-     "data", "io"),
+    ("backend", "names", "config", "paths", "data", "io"),
     ("tensor", "creation"),
     ("autograd",),
     ("ops", "_tensor_methods"),

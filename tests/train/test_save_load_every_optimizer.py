@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import descend as dc
-from descend import io, tensorfile
-from descend.model_schema import loss_classes
+from descend.io import model_file as io
+from descend.io import tensorfile
+from descend.io.schema import loss_classes
 
 LOSS_NAMES = sorted(dc.losses.LOSSES)
 LOSS_CLASSES = sorted(loss_classes())

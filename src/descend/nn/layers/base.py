@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from descend.config import Configurable
+from descend.io.weight_budget import initial_weight
 from descend.nn import activations, initializers, regularizers
 from descend.nn.module import Module, Parameter, Shape, batch_shape
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
-from descend.weight_budget import initial_weight
 
 
 def positive_int(value: Any, name: str, layer: str) -> int:

@@ -4,7 +4,7 @@ The file holds the model's parameters and buffers (``model/<name>``), optionally
 optimizer's state (``optimizer/<position>/<entry>``), and metadata: the architecture (layer
 classes and their constructor arguments), the compile settings, the optimizer's
 hyperparameters, the epoch and fit seed (for exact resume) and a SHA-256 of every tensor's
-bytes. The same model always gives the same bytes (:mod:`descend.tensorfile` writes the header
+bytes. The same model always gives the same bytes (:mod:`descend.io.tensorfile` writes the header
 in a fixed order).
 
 Writing is atomic: a temporary file in the same folder, then a rename, so a crash mid-write
@@ -13,7 +13,7 @@ crashed saves. Saving over a file keeps its permissions; a new file gets the uma
 folder must exist (``save`` does not create folders).
 
 Loading never trusts the file. It reads at most what the header declares, checks the
-metadata against a schema (:mod:`descend.model_schema`: types, nesting depth, class names
+metadata against a schema (:mod:`descend.io.schema`: types, nesting depth, class names
 from descend's registries only) before building anything, and builds the layers with
 placeholder weights taken from the file's own tensor sizes, so a crafted architecture cannot
 allocate more than the file holds. Classes are looked up by name among descend's own (and
@@ -45,11 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from descend import tensorfile
 from descend.config import Configurable, deserialize, serialize
-from descend.model_schema import FORMAT, FORMAT_VERSION, Metadata, check_metadata, loss_class
+from descend.io import tensorfile
+from descend.io.schema import FORMAT, FORMAT_VERSION, Metadata, check_metadata, loss_class
+from descend.io.weight_budget import placeholder_weights
 from descend.paths import atomic_write, output_file
-from descend.weight_budget import placeholder_weights
 
 PLACEHOLDER_SLACK = 65_536
 """Weight values a loaded architecture may declare beyond twice those its file holds (so a
@@ -236,7 +236,7 @@ def _model(metadata: Metadata, tensors: dict[str, np.ndarray], model: Any) -> An
     """The model given, or the one the file describes, built and in the saved dtype.
 
     The layers' weights are zeros taken from a budget of twice the file's own weight values
-    plus :data:`PLACEHOLDER_SLACK` (see :mod:`descend.weight_budget`): they are overwritten
+    plus :data:`PLACEHOLDER_SLACK` (see :mod:`descend.io.weight_budget`): they are overwritten
     next, and an architecture declaring far more weights than the file holds fails before
     allocating them.
     """
