@@ -5,7 +5,7 @@
 ['beale', 'double_well', 'linear', 'quadratic', 'rosenbrock', 'saddle', 'sigmoid']
 """
 
-from descend.lab.calculus import Taylor, derivative, secant_slopes, taylor
+from descend.lab.calculus import Taylor, derivative, secant_slopes, taylor, value_at
 from descend.lab.explain import Explanation, explain
 from descend.lab.explain_step import StepExplanation, explain_step
 from descend.lab.landscape import (
@@ -55,5 +55,5 @@ __all__ = [
     "lr_find", "lr_find_params", "lr_range_test", "lr_sweep", "measured_rate", "momentum_lab",
     "optimal_settings", "parse_schedule", "pca_directions", "preset", "project_path", "race",
     "random_search", "random_starts", "restarts", "run", "secant_slopes", "taylor",
-    "trajectory_landscape", "unit_direction",
+    "trajectory_landscape", "unit_direction", "value_at",
 ]
