@@ -203,7 +203,7 @@ def _number(kind: type, text: str, *, zero: bool = False) -> Any:
         value = None
     if value is None or not (value >= 0 if zero else value > 0) or value == float("inf"):
         what = (("a whole number, 0 or more" if zero else "a positive whole number")
-                if kind is int else "a positive number")
+                if kind is int else ("a number, 0 or more" if zero else "a positive number"))
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return value
 

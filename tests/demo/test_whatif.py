@@ -60,7 +60,7 @@ def test_cli_flags_and_their_errors(tmp_path, capsys):
     assert f"wrote {path} (the recipe beside the what-if)" in out and path.exists()
     for argv, message in ((["--dropout", "1"], "argument --dropout: expected a fraction"),
                           (["--init", "ones"], "argument --init: invalid choice"),
-                          (["--l2", "x"], "argument --l2")):
+                          (["--l2", "-1"], "argument --l2: expected a number, 0 or more")):
         with pytest.raises(SystemExit):
             main(["demo", "boston", *argv])
         assert message in capsys.readouterr().err

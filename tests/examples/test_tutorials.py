@@ -96,3 +96,33 @@ def test_08_local_minima_restarts_and_random_search(tmp_path):
     assert len(deep) == 3
     for path in result["pictures"]:
         check_picture(path)
+
+
+def test_09_small_batches_are_noisier(tmp_path):
+    result = tutorial("09").main(tmp_path, epochs=20)
+    assert result["noise"][8] > 3 * result["noise"][128]
+    assert list(result["results"]) == ["batch 8", "batch 40", "batch 128"]
+    check_picture(result["picture"], (1300, 380))
+
+
+def test_10_boston_what_ifs(tmp_path):
+    result = tutorial("10").main(tmp_path, epochs=20)
+    raw = result["linear"]["raw features"].models["linear"].scores["test"].mse
+    assert not np.isfinite(raw)
+    assert list(result["mlp"]) == ["the recipe", "L2 0.01", "dropout 0.3", "zeros init"]
+    first, second = (check_picture(p) for p in result["pictures"])
+    assert first.shape != second.shape
+
+
+def test_11_digits(tmp_path):
+    result = tutorial("11").main(tmp_path, epochs=5)
+    assert result["accuracy"] > 0.85
+    check_picture(result["picture"])
+
+
+def test_12_landscape_and_lr_finder(tmp_path):
+    result = tutorial("12").main(tmp_path, epochs=10, steps=7)
+    assert 1e-4 < result["finder"].suggestion < 1.0
+    assert len(result["recorder"].snapshots) == 11
+    for path in result["pictures"]:
+        check_picture(path)
