@@ -24,6 +24,11 @@ def main(out: str | Path = "docs/images/course") -> dict:
     guesses = {(w, b): problem.value(w, b) for w, b in GUESSES}
     for (w, b), loss in guesses.items():
         print(f"guess w {w:5.1f}, b {b:5.1f}: loss {loss:.4f}")
+    tries = [dc.lab.Trajectory(f"guess ({w:g}, {b:g})", np.array([[w, b]]),
+                               np.array([loss]), False, problem.tol, problem.min_loss)
+             for (w, b), loss in guesses.items()]
+    guessing = Path(out) / "06_guesses.png"
+    dc.viz.plot_contour(problem, dc.lab.Race(problem, 0, tries), path=guessing)
     run = dc.lab.race(problem, ["gd"], steps=150)["GD"]
     ga, gb = problem.gradient(run.params[:, 0], run.params[:, 1])
     slopes = np.hypot(ga, gb)
@@ -34,7 +39,8 @@ def main(out: str | Path = "docs/images/course") -> dict:
     dc.viz.plot_race(dc.lab.Race(problem, 150, [run]), path=race)
     surface = Path(out) / "06_sigmoid_surface.png"
     dc.viz.plot_surface_3d(problem, dc.lab.Race(problem, 150, [run]), path=surface)
-    return {"guesses": guesses, "run": run, "slopes": slopes, "pictures": [race, surface]}
+    return {"guesses": guesses, "run": run, "slopes": slopes,
+            "pictures": [guessing, race, surface]}
 
 
 if __name__ == "__main__":

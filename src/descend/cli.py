@@ -116,7 +116,7 @@ def run_lab(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
     if args.sweep:
         result = lab.lr_sweep(problem, args.sweep, optimizer=names[0], steps=args.steps,
-                              start=args.start)
+                              start=args.start, schedule=args.schedule)
     else:
         result = lab.race(problem, names, steps=args.steps, start=args.start, lr=args.lr,
                           schedule=args.schedule)

@@ -73,8 +73,8 @@ def test_06_the_sigmoid_neuron_crawls_across_the_plateau(tmp_path):
     assert slopes[0] < 0.01 and slopes[80] > 20 * slopes[0]
     assert run.losses[30] > 0.4 and run.final_loss < 0.01
     assert min(result["guesses"].values()) == result["guesses"][(2.0, -2.0)]
-    first, second = (check_picture(p) for p in result["pictures"])
-    assert first.shape != second.shape
+    guesses, race, surface = (check_picture(p) for p in result["pictures"])
+    assert guesses.shape != race.shape != surface.shape
 
 
 def test_07_optimizers_and_a_decaying_rate(tmp_path):

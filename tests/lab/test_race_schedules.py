@@ -68,3 +68,9 @@ def test_a_loss_without_a_lower_bound_still_diverges():
 
     t = lab.race(Cliff(), ["gd"], steps=50)["GD"]
     assert t.diverged and len(t.losses) < 51
+
+
+def test_a_sweep_takes_a_schedule_too():
+    sweep = lab.lr_sweep("quadratic", [0.1, 0.25], steps=30, schedule="exponential:0.9")
+    assert [t.diverged for t in sweep.values()] == [False, False]     # 0.25 alone diverges
+    assert all(t.lrs is not None for t in sweep.values())

@@ -50,6 +50,8 @@ def test_gradient_arrows_point_downhill_at_a_point_and_along_a_path(tmp_path, pi
     assert len(along.get_offsets()) == 5        # steps 0, 3, 6, 9, 12
     viz.plot_gradients("double_well", path=tmp_path / "b.png")
     assert not np.array_equal(first, picture(tmp_path / "b.png", (560, 460)))
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        viz.plot_gradients("quadratic", trajectory=t, every=0)
 
 
 def test_a_scheduled_race_shows_the_steps_shrinking(tmp_path, picture):

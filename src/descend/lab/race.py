@@ -279,6 +279,7 @@ def lr_sweep(
     optimizer: str = "gd",
     steps: int | None = None,
     start: Sequence[float] | None = None,
+    schedule: str | ScheduleFactory | None = None,
 ) -> Race:
     """Run one optimizer with several learning rates: too small, about right, too large.
 
@@ -292,6 +293,7 @@ def lr_sweep(
         optimizer: a preset name (see :data:`PRESETS`).
         steps: optimizer steps per run.
         start: the common starting point.
+        schedule: a learning-rate schedule for every run (see :func:`run`).
 
     >>> import descend as dc
     >>> sweep = dc.lab.lr_sweep("quadratic", [0.01, 0.18, 0.5], steps=30)
@@ -304,4 +306,4 @@ def lr_sweep(
     if not lrs or not all(isinstance(v, int | float) and v > 0 for v in lrs):
         raise ValueError(f"lr_sweep: lrs must be positive numbers, got {lrs!r}")
     return race(problem, {f"lr={v:.3g}": preset(optimizer, problem, lr=v) for v in lrs},
-                steps=steps, start=start)
+                steps=steps, start=start, schedule=schedule)

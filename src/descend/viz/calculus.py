@@ -48,8 +48,8 @@ def plot_secant(f: Function, x: float, dxs: Sequence[float] = (1.0, 0.5, 0.25, 0
     grid = np.linspace(x - 1.3 * reach, x + 1.3 * reach, 200)
     fig = new_figure(10.0, 4.2, what="plot_secant")
     curve_ax, slope_ax = fig.subplots(1, 2)
-    curve_ax.plot(grid, [value_at(f, v) for v in grid], color="black", linewidth=2,
-                  label=f"f({name})")
+    values = np.array([value_at(f, v) for v in grid])
+    curve_ax.plot(grid, values, color="black", linewidth=2, label=f"f({name})")
     for color, (dx, m) in zip(colors(len(slopes)), slopes):
         curve_ax.plot(grid, y + m * (grid - x), color=color, linewidth=1.3,
                       label=f"Δ{name} = {dx:g}: Δy/Δ{name} = {m:.4g}")
@@ -57,8 +57,7 @@ def plot_secant(f: Function, x: float, dxs: Sequence[float] = (1.0, 0.5, 0.25, 0
     curve_ax.plot(grid, y + exact * (grid - x), color="black", linestyle="--", linewidth=1.5,
                   label=f"tangent: f′({x:g}) = {exact:.4g}")
     curve_ax.plot([x], [y], "o", color="white", markeredgecolor="black", zorder=5)
-    values = [value_at(f, v) for v in grid]
-    curve_ax.set_ylim(min(values) - 0.1 * np.ptp(values), max(values) + 0.1 * np.ptp(values))
+    curve_ax.set_ylim(values.min() - 0.1 * np.ptp(values), values.max() + 0.1 * np.ptp(values))
     curve_ax.set_xlabel(name)
     curve_ax.set_title("secants close in on the tangent")
     curve_ax.legend(fontsize=8, loc="upper left")
