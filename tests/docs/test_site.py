@@ -6,6 +6,7 @@ in a temporary working directory, so blocks that draw write their pictures there
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import os
 import re
@@ -59,14 +60,17 @@ def test_every_page_is_in_the_navigation_and_every_picture_exists():
             assert (page.parent / picture).is_file(), f"{page.name}: {picture} is missing"
 
 
-def test_the_api_reference_fences_docstring_examples():
+def test_the_api_reference_fences_examples_and_plains_roles():
     spec = importlib.util.spec_from_file_location("griffe_doctest", DOCS / "griffe_doctest.py")
     if importlib.util.find_spec("griffe") is None:
         pytest.skip("griffe is not installed (pip install -e '.[docs]')")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    assert doctest.testmod(module).failed == 0
     assert module.fence_examples("    >>> f()\n    [1.0]\n\nText") == (
         "    ```pycon\n    >>> f()\n    [1.0]\n    ```\n\nText")
+    assert module.plain_roles(":func:`~descend.lab.race.race`, :class:`dc.lab.Race`") == (
+        "`race`, `dc.lab.Race`")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None

@@ -109,6 +109,9 @@ def test_10_boston_what_ifs(tmp_path):
     result = tutorial("10").main(tmp_path, epochs=20)
     raw = result["linear"]["raw features"].models["linear"].scores["test"].mse
     assert not np.isfinite(raw)
+    slow = result["linear"]["raw features, lr 3e-6"].models["linear"].scores["train"].mse
+    recipe = result["linear"]["the recipe"].models["linear"].scores["train"].mse
+    assert np.isfinite(slow) and slow > 2 * recipe
     assert list(result["mlp"]) == ["the recipe", "L2 0.01", "dropout 0.3", "zeros init"]
     first, second = (check_picture(p) for p in result["pictures"])
     assert first.shape != second.shape
