@@ -374,7 +374,7 @@ def double_well(w: Tensor) -> Tensor:
 
 
 class DoubleWell(Problem):
-    """Two valleys, one deeper: ``(x² − 1)² + x/2 + y²``, the 1-D :func:`double_well` in x.
+    """Two valleys, one deeper: ``(x² − 1)² + x/2 + y²``, the 1-D double well along x.
 
     The minimum ``≈ −0.515`` is at ``(−1.06, 0)``; the valley at ``(0.93, 0)``
     (``local_minimum``, loss ``≈ 0.483``) is a local minimum that is not global. From the
