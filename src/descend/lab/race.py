@@ -44,13 +44,14 @@ PRESETS: dict[str, tuple[str, str, dict[str, Any], bool]] = {
     "adadelta": ("Adadelta", "Adadelta", {"lr": 1.0}, True),
     "lion": ("Lion", "Lion", {}, True),
 }
-RANDOM = "random"
-"""The preset name of random search (:func:`~descend.lab.search.random_search`), no optimizer."""
 """Named optimizer settings: ``name -> (label, dc.optim class, options, adaptive)``.
 
 ``gd``/``momentum``/``nag`` use the problem's ``lr``; the adaptive ones its ``adaptive_lr``
 (Adadelta keeps torch's default ``lr=1``); momentum and NAG use γ = 0.9.
 """
+
+RANDOM = "random"
+"""The preset name of random search (:func:`~descend.lab.search.random_search`), no optimizer."""
 
 DEFAULT_RACE = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adam")
 """The runners of a race when none are named."""
