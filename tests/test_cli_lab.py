@@ -115,3 +115,26 @@ def test_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "descend.cli", "explain", "w*x", "w=3",
                            "x=2"], capture_output=True, text=True, check=True)
     assert "Gradients: dL/dw = 2, dL/dx = 3" in done.stdout
+
+
+def test_lab_schedule_and_random_search_on_the_double_well(tmp_path, capsys):
+    out_file = tmp_path / "wells.png"
+    assert main(["lab", "double_well", "--optimizers", "gd,momentum,random", "--schedule",
+                 "exponential:0.99", "--out", str(out_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:4]] == ["GD", "Momentum", "Random"]
+    assert lines[1].split()[-2:] == ["not", "reached"]          # GD stays in the shallow well
+    with Image.open(out_file) as image:
+        assert image.size == (1360, 420)                         # surface, losses, step lengths
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("exponental:0.9", "argument --schedule: schedule: unknown schedule 'exponental'"),
+    ("step:ten", "argument --schedule: schedule 'step:ten': step_size must be a whole number"),
+    ("cosine", "argument --schedule: schedule 'cosine': cosine takes 1 to 2 numbers"),
+])
+def test_lab_schedule_errors_name_the_option(value, message, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["lab", "quadratic", "--schedule", value])
+    assert done.value.code == 2
+    assert message in capsys.readouterr().err

@@ -31,20 +31,32 @@ def _floats(text: str, what: str, count: int | None = None) -> list[float]:
     return values
 
 
+def _schedule(text: str) -> Any:
+    """``--schedule``'s value as a schedule factory; argparse names the option on error."""
+    from descend.lab.schedules import parse_schedule
+
+    try:
+        return parse_schedule(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _lab_epilog() -> str:
     from descend.lab import PRESETS, PROBLEMS
 
     problems = "\n".join(
         f"  {name:<11} {(cls.__doc__ or '').strip().splitlines()[0].replace('``', '')}"
         for name, cls in PROBLEMS.items())
-    optimizers = ", ".join(PRESETS)
+    optimizers = ", ".join(PRESETS) + ", random (random search)"
     return (f"problems:\n{problems}\n\noptimizers: {optimizers}\n\n"
             "examples:\n"
             "  descend lab sigmoid --optimizers gd,momentum,nag,adagrad,rmsprop,adam "
             "--out race.gif\n"
             "  descend lab rosenbrock --optimizers gd,adam --steps 800 --out rosenbrock.png\n"
             "  descend lab quadratic --sweep 0.013,0.13,0.26 --out sweep.png\n"
-            "  descend lab beale --picture grid --out beale.png")
+            "  descend lab beale --picture grid --out beale.png\n"
+            "  descend lab double_well --optimizers gd,momentum,random --out wells.png\n"
+            "  descend lab quadratic --schedule exponential:0.95 --out decay.png")
 
 
 def add_lab_parser(subcommands: Any) -> None:
@@ -69,6 +81,10 @@ def add_lab_parser(subcommands: Any) -> None:
                    help="comma-separated optimizer names (default: %(default)s)")
     p.add_argument("--steps", type=int, help="optimizer steps (default: the problem's)")
     p.add_argument("--lr", type=float, help="one learning rate for every optimizer")
+    p.add_argument("--schedule", type=_schedule, metavar="NAME[:N,...]",
+                   help="decay every optimizer's learning rate, e.g. exponential:0.95, "
+                        "step:20,0.5, inverse_time:0.1, cosine:100, polynomial:100,2, "
+                        "plateau:0.5,5")
     p.add_argument("--start", type=lambda s: _floats(s, "--start", 2), metavar="A,B",
                    help="starting point (default: the problem's)")
     p.add_argument("--sweep", type=lambda s: _floats(s, "--sweep"), metavar="LR,LR,...",
@@ -100,9 +116,10 @@ def run_lab(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
     if args.sweep:
         result = lab.lr_sweep(problem, args.sweep, optimizer=names[0], steps=args.steps,
-                              start=args.start)
+                              start=args.start, schedule=args.schedule)
     else:
-        result = lab.race(problem, names, steps=args.steps, start=args.start, lr=args.lr)
+        result = lab.race(problem, names, steps=args.steps, start=args.start, lr=args.lr,
+                          schedule=args.schedule)
     print(result.summary())
     if args.out:
         from descend import viz
@@ -190,7 +207,7 @@ def _number(kind: type, text: str, *, zero: bool = False) -> Any:
         value = None
     if value is None or not (value >= 0 if zero else value > 0) or value == float("inf"):
         what = (("a whole number, 0 or more" if zero else "a positive whole number")
-                if kind is int else "a positive number")
+                if kind is int else ("a number, 0 or more" if zero else "a positive number"))
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return value
 
@@ -207,6 +224,17 @@ def _seed(text: str) -> int:
     return _number(int, text, zero=True)
 
 
+def _fraction_or_more(text: str) -> float:
+    return _number(float, text, zero=True)
+
+
+def _dropout(text: str) -> float:
+    value = _number(float, text, zero=True)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
+    return value
+
+
 def add_demo_parser(subcommands: Any) -> None:
     """Add ``descend demo boston`` and ``descend demo mnist``: complete training runs.
 
@@ -215,7 +243,8 @@ def add_demo_parser(subcommands: Any) -> None:
     >>> args.model, args.epochs, args.lr, args.batch_size, args.seed
     ('mlp1', 5, None, 40, 0)
     """
-    from descend.demo import boston, mnist
+    from descend.demo import boston, boston_command, mnist
+    from descend.demo.whatif import INITS
     from descend.optim import OPTIMIZERS
 
     demo = subcommands.add_parser(
@@ -254,7 +283,18 @@ def add_demo_parser(subcommands: Any) -> None:
     p.add_argument("--plot", metavar="FILE",
                    help="save the loss curves of the trained models (.png, .svg, .pdf)")
     p.add_argument("--quiet", action="store_true", help="print only the results table")
-    p.set_defaults(run=boston.command)
+    what_if = p.add_argument_group("what if", "change one thing in the recipe; with --plot, "
+                                              "its curves are drawn beside the recipe's")
+    what_if.add_argument("--no-normalize", action="store_true",
+                         help="train on the raw features (SGD at lr 0.01 diverges)")
+    what_if.add_argument("--l2", type=_fraction_or_more, default=0.0, metavar="L2",
+                         help="L2 penalty on every kernel (default: none)")
+    what_if.add_argument("--dropout", type=_dropout, default=0.0, metavar="RATE",
+                         help="drop this fraction of hidden units while training (default: "
+                              "none)")
+    what_if.add_argument("--init", choices=list(INITS),
+                         help="initial kernels (default: lecun hidden, glorot output)")
+    p.set_defaults(run=boston_command.command)
 
     p = demos.add_parser(
         "mnist", help="a 784-256-10 ReLU network on MNIST with Adam (needs the data files)",

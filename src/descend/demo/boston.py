@@ -23,8 +23,6 @@ True
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,12 +37,12 @@ from descend.data.datasets import (
     BOSTON_FEATURE_NAMES,
     load_boston_housing,
 )
-from descend.demo import plots
 from descend.demo.report import DASH, ModelLine, format_table, number
 from descend.demo.settings import hold_out, positive_int, positive_number
+from descend.demo.whatif import NO_CHANGE, WhatIf
 from descend.models import Sequential
 from descend.names import lookup
-from descend.nn import Dense
+from descend.nn import Dense, Dropout
 from descend.train.loggers import History
 
 MODELS: dict[str, tuple[str, int]] = {
@@ -209,11 +207,13 @@ def model_keys(models: str | Sequence[str]) -> list[str]:
     return keys
 
 
-def build_model(hidden_layers: int, features: int = len(BOSTON_FEATURE_NAMES)) -> Sequential:
+def build_model(hidden_layers: int, features: int = len(BOSTON_FEATURE_NAMES), *,
+                what_if: WhatIf = NO_CHANGE) -> Sequential:
     """The tfjs model with ``hidden_layers`` sigmoid layers of 50 units (0 = linear regression).
 
     Hidden kernels start from ``lecun_normal``; the output layer keeps descend's (and tfjs's)
-    default ``glorot_uniform``; every bias starts at zero.
+    default ``glorot_uniform``; every bias starts at zero. ``what_if`` changes the initial
+    kernels, adds an L2 penalty or puts a ``Dropout`` after every hidden layer.
 
     >>> model = build_model(1)
     >>> model
@@ -224,16 +224,22 @@ def build_model(hidden_layers: int, features: int = len(BOSTON_FEATURE_NAMES)) -
     >>> type(model[0].kernel_initializer).__name__, type(model[1].kernel_initializer).__name__
     ('LecunNormal', 'GlorotUniform')
     """
-    hidden = [Dense(HIDDEN_UNITS, activation="sigmoid", kernel_initializer="lecun_normal")
-              for _ in range(hidden_layers)]
-    return Sequential([*hidden, Dense(1)]).build((None, features))
+    layers: list = []
+    for _ in range(hidden_layers):
+        layers.append(Dense(HIDDEN_UNITS, activation="sigmoid", **what_if.layer_options(True)))
+        if what_if.dropout:
+            layers.append(Dropout(what_if.dropout))
+    return Sequential([*layers, Dense(1, **what_if.layer_options(False))]).build(
+        (None, features))
 
 
-def load_data(validation_split: float = 0.2) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def load_data(validation_split: float = 0.2, *, normalize: bool = True
+              ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The packaged split, z-scored, with the last ``validation_split`` of training rows apart.
 
     The features are standardized with the mean and population standard deviation of all
-    333 training rows (as tfjs does, before ``fit`` holds out its validation rows).
+    333 training rows (as tfjs does, before ``fit`` holds out its validation rows); with
+    ``normalize=False`` they are left raw.
 
     Returns:
         ``{"train": (x, y), "validation": (x, y), "test": (x, y)}``: ``x`` of shape
@@ -243,8 +249,9 @@ def load_data(validation_split: float = 0.2) -> dict[str, tuple[np.ndarray, np.n
     {'train': (266, 12), 'validation': (67, 12), 'test': (173, 12)}
     """
     (x_train, y_train), (x_test, y_test) = load_boston_housing()
-    scaler = Standardizer().fit(x_train)
-    x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    if normalize:
+        scaler = Standardizer().fit(x_train)
+        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
     fit, validation = hold_out(x_train, y_train, validation_split, WHERE)
     return {"train": fit, "validation": validation, "test": (x_test, y_test)}
 
@@ -263,7 +270,8 @@ def resolve_lr(optimizer: str, lr: float | None) -> float | None:
 
 def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: str = "sgd",
         lr: float | None = None, batch_size: int = 40, seed: int = 0,
-        validation_split: float = 0.2, progress: TextIO | None = None) -> BostonResult:
+        validation_split: float = 0.2, progress: TextIO | None = None,
+        what_if: WhatIf = NO_CHANGE) -> BostonResult:
     """Train the chosen models with the tfjs recipe and measure them and the baseline.
 
     Every model starts from ``dc.seed(seed)`` and shuffles with ``seed``, so a model's
@@ -278,6 +286,8 @@ def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: st
         seed: the seed of the initial weights and of the batch order.
         validation_split: the fraction of training rows, from the end, kept for validation.
         progress: a stream for one progress line per model (None: train silently).
+        what_if: changes to the recipe (normalisation, L2, dropout, initial weights); see
+            :class:`~descend.demo.whatif.WhatIf`. Its ``batch_size`` is not read here.
 
     Returns:
         A :class:`BostonResult`: per model the History and the final train, validation and
@@ -304,7 +314,7 @@ def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: st
     lookup(WHERE, "optimizer", optimizer, optim.OPTIMIZERS)
     lr = resolve_lr(optimizer, lr)
     options = {} if lr is None else {"lr": lr}
-    data = load_data(validation_split)
+    data = load_data(validation_split, normalize=what_if.normalize)
     # tfjs's computeBaseline: the mean of all training targets, validation rows included
     mean = float(np.mean(np.concatenate([data["train"][1], data["validation"][1]]),
                          dtype=np.float64))
@@ -314,17 +324,21 @@ def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: st
     for key in keys:
         name, hidden = MODELS[key]
         backend.seed(seed)
-        model = build_model(hidden)
+        model = build_model(hidden, what_if=what_if)
         model.compile(optimizer=optim.get(optimizer, **options), loss="mse", metrics=["mae"])
         line = [] if progress is None else [ModelLine(name, stream=progress, width=width)]
         start = time.perf_counter()
-        history = model.fit(*data["train"], validation_data=data["validation"], epochs=epochs,
-                            batch_size=batch_size, verbose=0, seed=seed, callbacks=line)
+        with np.errstate(over="ignore", invalid="ignore"):     # raw features diverge
+            history = model.fit(*data["train"], validation_data=data["validation"],
+                                epochs=epochs, batch_size=batch_size, verbose=0, seed=seed,
+                                callbacks=line)
         seconds = time.perf_counter() - start
-        scores = {s: _scores(y, model.predict(x, batch_size=len(x))) for s, (x, y) in data.items()}
+        with np.errstate(over="ignore", invalid="ignore"):
+            scores = {s: _scores(y, model.predict(x, batch_size=len(x)))
+                      for s, (x, y) in data.items()}
         trained[key] = ModelResult(key, name, model, history, scores, seconds)
     settings = {"epochs": epochs, "optimizer": optimizer, "lr": lr, "batch_size": batch_size,
-                "seed": seed, "validation_split": validation_split}
+                "seed": seed, "validation_split": validation_split, "what_if": what_if}
     result = BostonResult(baseline, trained, settings, {s: len(y) for s, (_, y) in data.items()})
     if "linear" in trained:
         dense = trained["linear"].model[0]
@@ -334,68 +348,3 @@ def run(models: str | Sequence[str] = "all", *, epochs: int = 200, optimizer: st
              zip(BOSTON_FEATURE_NAMES, BOSTON_FEATURE_DESCRIPTIONS, dense.kernel.data[:, 0])),
             key=lambda fw: -abs(fw.weight))
     return result
-
-
-def introduction(settings: dict[str, Any], rows: dict[str, int]) -> str:
-    """The lines printed before training: the data, the split caveat and the recipe.
-
-    >>> print(introduction({"epochs": 200, "optimizer": "sgd", "lr": 0.01, "batch_size": 40,
-    ...                     "seed": 0}, {"train": 266, "validation": 67, "test": 173}))
-    ... # doctest: +ELLIPSIS
-    Boston Housing: predict a town's median home value ($1000s) from 12 features
-    ...
-      recipe  sgd, lr 0.01, batch 40, 200 epochs, MSE loss, seed 0
-    """
-    lr = "default lr" if settings["lr"] is None else f"lr {settings['lr']:g}"
-    return "\n".join([
-        "Boston Housing: predict a town's median home value ($1000s) from 12 features",
-        f"  data    {rows['train'] + rows['validation']} training rows (the first "
-        f"{rows['train']} train, the last {rows['validation']} validate) and {rows['test']} "
-        "test rows;",
-        "          features z-scored with the training rows' mean and population std",
-        "  note    the train/test split is a fixed stand-in for the TF.js demo's (tfjs-examples",
-        "          downloads its split at run time); the B column is dropped, as tfjs does",
-        f"  recipe  {settings['optimizer']}, {lr}, batch {settings['batch_size']}, "
-        f"{settings['epochs']} epochs, MSE loss, seed {settings['seed']}",
-    ])
-
-
-def command(args: argparse.Namespace) -> int:
-    """Handle ``descend demo boston``: train, print the table (and more unless ``--quiet``).
-
-    >>> args = argparse.Namespace(model="linear", epochs=2, optimizer="sgd", lr=None,
-    ...                           batch_size=40, seed=0, plot=None, quiet=True)
-    >>> command(args)  # doctest: +ELLIPSIS
-                                     MSE ($1000s²)...
-    model  ...
-    baseline: train mean ...
-    linear regression ...
-    0
-    """
-    start = time.perf_counter()
-    if args.plot:
-        plots.check_plot_path(args.plot, WHERE)
-
-    def say(*lines: str) -> None:
-        if not args.quiet:
-            print(*lines, sep="\n", flush=True)
-
-    rows = {split: len(y) for split, (_, y) in load_data().items()}
-    settings = {"epochs": args.epochs, "optimizer": args.optimizer, "batch_size": args.batch_size,
-                "seed": args.seed, "lr": resolve_lr(args.optimizer, args.lr)}
-    say(introduction(settings, rows), "")
-    result = run(args.model, epochs=args.epochs, optimizer=args.optimizer, lr=args.lr,
-                 batch_size=args.batch_size, seed=args.seed,
-                 progress=None if args.quiet else sys.stdout)
-    say("")
-    print(result.table())
-    say("", "MSE: mean squared error; MAE: mean absolute error (a test MAE of 2.50 means the "
-        "predictions\nare $2,500 off on average). Every column is measured with the final "
-        "weights.")
-    if result.weights:
-        say("", result.weights_table())
-    if args.plot:
-        plots.boston_curves(result, args.plot)
-        say("", f"wrote {args.plot}")
-    say("", f"done in {time.perf_counter() - start:.1f}s")
-    return 0

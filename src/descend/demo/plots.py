@@ -6,6 +6,7 @@ save the picture and return the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from descend import viz
@@ -80,4 +81,55 @@ def mnist_curves(result: MnistResult, path: Any) -> Any:
     fig = viz.plot_history(result.history, metrics=["loss", "accuracy"], title=(
         f"MNIST, 784-256-10 ReLU, Adam lr {result.settings['lr']:g}: test accuracy "
         f"{100 * result.test_accuracy:.2f} %"))
+    return save(fig, path)
+
+
+def whatif_curves(results: Mapping[str, BostonResult], path: Any = None) -> Any:
+    """Train (solid) and validation (dashed) loss per epoch, one panel per setting, side by side.
+
+    Every panel shares one logarithmic y axis, so a setting that overfits (validation rising
+    above training), trains slowly or diverges (marked, its curve ends where the loss stopped
+    being finite) stands out next to the recipe.
+
+    >>> from descend.demo.compare import compare
+    >>> from descend.demo.whatif import WhatIf
+    >>> fig = whatif_curves(compare({"recipe": WhatIf(), "L2 1": WhatIf(l2=1.0)},
+    ...                             model="linear", epochs=3))
+    >>> [ax.get_title() for ax in fig.axes]
+    ['recipe', 'L2 1']
+    """
+    import numpy as np
+
+    from descend.viz._figure import colors, new_figure
+
+    if not results:
+        raise ValueError("whatif_curves: no results to draw")
+    fig = new_figure(4.2 * len(results) + 0.4, 3.8, what="whatif_curves")
+    axes = fig.subplots(1, len(results), sharey=True, squeeze=False)[0]
+    finite = []
+    for ax, (label, result) in zip(axes, results.items()):
+        for color, m in zip(colors(len(result.models)), result.models.values()):
+            for key, style, kind in (("loss", "-", "train"), ("val_loss", "--", "val")):
+                values = np.asarray(m.history.history[key], dtype=np.float64)
+                ok = np.isfinite(values) & (values < 1e12)
+                cut = int(np.argmin(ok)) if not ok.all() else len(values)
+                ax.plot(np.arange(1, cut + 1), values[:cut], style, color=color,
+                        label=f"{m.name} {kind}")
+                finite.extend(values[:cut])
+            test = m.scores["test"].mse
+            if not np.isfinite(test) or test > 1e12:
+                ax.text(0.5, 0.5, f"{m.name}:\nthe loss overflowed in epoch {cut + 1}",
+                        transform=ax.transAxes, ha="center", color=color, fontsize=10,
+                        fontweight="bold")
+            else:
+                ax.axhline(test, linestyle=":", color=color, linewidth=1.0,
+                           label=f"{m.name} test {test:.1f}")
+        ax.set_yscale("log")
+        ax.set_xlim(0, len(m.history.history["loss"]) + 1)
+        ax.set_title(label)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("MSE ($1000s²)")
+    if finite:
+        axes[0].set_ylim(max(min(finite) * 0.8, 1e-3), max(finite) * 1.25)
     return save(fig, path)

@@ -38,7 +38,10 @@ class Problem:
         lr: a learning rate that works for plain gradient descent (and momentum, NAG).
         adaptive_lr: a learning rate for Adagrad, RMSprop, Adam and the other adaptive methods.
         minimum: the minimising ``(a, b)``, where known.
-        min_loss: the smallest value of the loss.
+        local_minimum: a local minimum that is not global, where the problem has one.
+        min_loss: the smallest value of the loss (0 unless a problem says otherwise). A race
+            whose starting loss lies below it takes the loss to have no known lower bound and
+            judges divergence by how far the loss moved from its start.
         tol: a race counts a run as converged once ``loss - min_loss <= tol``.
         log_levels: whether contour levels should be spaced logarithmically (steep valleys).
         steps: how many steps a race takes by default.
@@ -62,6 +65,7 @@ class Problem:
     lr: float
     adaptive_lr: float
     minimum: tuple[float, float] | None = None
+    local_minimum: tuple[float, float] | None = None
     min_loss: float = 0.0
     tol: float = 1e-3
     log_levels: bool = False
@@ -89,6 +93,18 @@ class Problem:
         (a0, a1), (b0, b1) = self.bounds
         A, B = np.meshgrid(np.linspace(a0, a1, n), np.linspace(b0, b1, n))
         return A, B, self.grid(A, B)
+
+    def gradient(self, a: ArrayLike, b: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """``(∂L/∂a, ∂L/∂b)`` at each point of ``a`` and ``b`` (float64, by descend's autodiff).
+
+        >>> import descend as dc
+        >>> [g.item() for g in dc.lab.Quadratic(condition_number=10).gradient(1.0, 1.0)]
+        [1.0, 10.0]
+        """
+        a_t = Tensor(np.asarray(a, dtype=np.float64), dtype=np.float64, requires_grad=True)
+        b_t = Tensor(np.asarray(b, dtype=np.float64), dtype=np.float64, requires_grad=True)
+        self.loss(a_t, b_t).sum().backward()
+        return np.asarray(a_t.grad.data), np.asarray(b_t.grad.data)
 
     @property
     def data(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -340,8 +356,56 @@ class Saddle(Problem):
         return a * a + 0.25 * b**4 - 0.5 * (b * b)
 
 
+TILT = 0.5
+"""How much the double well leans: its left well is lower by about ``2 · TILT``."""
+
+_WELLS = np.sort(np.roots([4.0, 0.0, -4.0, TILT]).real)
+"""Where the double well's slope ``4w(w² − 1) + TILT`` is zero: two minima around a maximum."""
+
+
+def double_well(w: Tensor) -> Tensor:
+    """The 1-D double well ``(w² − 1)² + w/2``: a global minimum near −1.06, a local one near 0.93.
+
+    >>> import descend as dc
+    >>> [round(double_well(dc.tensor(w, dtype="float64")).item(), 3) for w in (-1.0575, 0.9304)]
+    [-0.515, 0.483]
+    """
+    return (w * w - 1.0) ** 2 + TILT * w
+
+
+class DoubleWell(Problem):
+    """Two valleys, one deeper: ``(x² − 1)² + x/2 + y²``, the 1-D double well along x.
+
+    The minimum ``≈ −0.515`` is at ``(−1.06, 0)``; the valley at ``(0.93, 0)``
+    (``local_minimum``, loss ``≈ 0.483``) is a local minimum that is not global. From the
+    start ``(1.9, 1)`` plain gradient descent rolls into the near, shallower valley and stays;
+    momentum (γ = 0.9) carries enough speed over the hump at ``x ≈ 0.13`` to reach the deeper
+    one. Random restarts (:func:`~descend.lab.random_restarts.restarts`) find it too.
+
+    >>> import descend as dc
+    >>> r = dc.lab.race("double_well", ["gd", "momentum"])
+    >>> [round(float(t.params[-1][0]), 2) for t in r.values()]
+    [0.93, -1.06]
+    """
+
+    name = "double_well"
+    bounds = ((-2.0, 2.0), (-1.5, 1.5))
+    start = (1.9, 1.0)
+    minimum = (float(_WELLS[0]), 0.0)
+    local_minimum = (float(_WELLS[2]), 0.0)
+    min_loss = float((_WELLS[0] ** 2 - 1.0) ** 2 + TILT * _WELLS[0])
+    lr = 0.02
+    adaptive_lr = 0.1
+    tol = 1e-2
+    steps = 150
+
+    def loss(self, a: Tensor, b: Tensor) -> Tensor:
+        return double_well(a) + b * b
+
+
 PROBLEMS: dict[str, type[Problem]] = {
-    cls.name: cls for cls in (SigmoidNeuron, LinearRegression, Quadratic, Rosenbrock, Beale, Saddle)
+    cls.name: cls for cls in (SigmoidNeuron, LinearRegression, Quadratic, Rosenbrock, Beale, Saddle,
+                              DoubleWell)
 }
 """Every toy problem by its short name (what ``descend lab <name>`` accepts)."""
 

@@ -3,7 +3,8 @@
 Each runner is a real ``dc.optim`` optimizer stepping two real parameters, so a race shows
 exactly what training with descend does. A :class:`Race` maps each runner's name to its
 :class:`Trajectory` (parameters and loss at every step, steps to reach the tolerance, whether it
-diverged).
+diverged). Beside the optimizers, ``"random"`` races random search with the same budget of loss
+evaluations, and a ``schedule`` decays every optimizer's learning rate as it goes.
 
 >>> import descend as dc
 >>> r = dc.lab.race("sigmoid", ["gd", "momentum"], steps=50)
@@ -14,12 +15,15 @@ diverged).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from descend.lab.problems import Problem, get_problem
+from descend.lab.schedules import ScheduleFactory, schedule_factory, step_schedule
+from descend.lab.search import LABEL as RANDOM_LABEL
+from descend.lab.search import random_search
+from descend.lab.trajectory import Trajectory, blew_up
 from descend.names import lookup
 from descend.tensor import Tensor
 
@@ -45,6 +49,9 @@ PRESETS: dict[str, tuple[str, str, dict[str, Any], bool]] = {
 ``gd``/``momentum``/``nag`` use the problem's ``lr``; the adaptive ones its ``adaptive_lr``
 (Adadelta keeps torch's default ``lr=1``); momentum and NAG use γ = 0.9.
 """
+
+RANDOM = "random"
+"""The preset name of random search (:func:`~descend.lab.search.random_search`), no optimizer."""
 
 DEFAULT_RACE = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adam")
 """The runners of a race when none are named."""
@@ -75,47 +82,6 @@ def preset(name: str, problem: Problem | str = "sigmoid", *, lr: float | None = 
     return lambda params: cls(params, **settings)
 
 
-@dataclass
-class Trajectory:
-    """One optimizer's run on a problem.
-
-    Attributes:
-        name: the runner's label (``"Momentum"``).
-        params: ``(steps + 1, 2)``, the parameters before the first step and after each step.
-        losses: ``(steps + 1,)``, the loss at each of those points.
-        diverged: whether the run blew up (loss not finite, or a million times its start);
-            it stops there, so ``params`` is shorter than asked.
-        tol: the tolerance ``steps_to_tol`` is measured against.
-        min_loss: the problem's smallest loss.
-        optimizer: the optimizer after the run, gradients of its last step kept (for
-            ``explain_step``).
-
-    >>> import descend as dc
-    >>> t = dc.lab.race("saddle", ["rmsprop"], steps=30)["RMSProp"]
-    >>> t.steps_to_tol, round(t.final_loss, 4)
-    (10, -0.25)
-    """
-
-    name: str
-    params: np.ndarray
-    losses: np.ndarray
-    diverged: bool
-    tol: float
-    min_loss: float
-    optimizer: Any = None
-
-    @property
-    def steps_to_tol(self) -> int | None:
-        """The first step after which ``loss - min_loss <= tol`` (``None`` if never)."""
-        hits = np.flatnonzero(self.losses - self.min_loss <= self.tol)
-        return int(hits[0]) if hits.size else None
-
-    @property
-    def final_loss(self) -> float:
-        """The loss at the last point reached."""
-        return float(self.losses[-1])
-
-
 class Race(dict[str, Trajectory]):
     """The trajectories of a race by runner name, with the problem they ran on.
 
@@ -133,6 +99,18 @@ class Race(dict[str, Trajectory]):
         super().__init__((t.name, t) for t in trajectories)
         self.problem = problem
         self.steps = steps
+
+    @property
+    def best(self) -> Trajectory:
+        """The runner that ended with the lowest loss (diverged runs last).
+
+        >>> import descend as dc
+        >>> dc.lab.race("sigmoid", ["gd", "momentum"], steps=50).best.name
+        'Momentum'
+        """
+        if not self:
+            raise ValueError("Race.best: the race has no runners")
+        return min(self.values(), key=lambda t: (t.diverged, t.final_loss))
 
     def summary(self) -> str:
         """A table: final loss, steps to the tolerance and divergence for every runner.
@@ -157,7 +135,8 @@ class Race(dict[str, Trajectory]):
 
 def run(problem: Problem | str, make_optimizer: OptimizerFactory, *, name: str = "run",
         steps: int | None = None, start: Sequence[float] | None = None,
-        tol: float | None = None) -> Trajectory:
+        tol: float | None = None, schedule: str | ScheduleFactory | None = None
+        ) -> Trajectory:
     """Run one optimizer on ``problem`` from ``start`` for ``steps`` steps.
 
     Args:
@@ -167,12 +146,19 @@ def run(problem: Problem | str, make_optimizer: OptimizerFactory, *, name: str =
         steps: how many optimizer steps (default: the problem's).
         start: the starting ``(a, b)`` (default: the problem's).
         tol: the tolerance for ``steps_to_tol`` (default: the problem's).
+        schedule: a learning-rate schedule stepped after every optimizer step: text such as
+            ``"exponential:0.95"`` (see :mod:`descend.lab.schedules`) or a factory building
+            any ``dc.optim.schedules`` schedule from the optimizer. The rates used are kept
+            in the trajectory's ``lrs``.
 
     >>> import descend as dc
     >>> from descend import optim
     >>> t = dc.lab.run("quadratic", lambda p: optim.SGD(p, lr=0.1), steps=3)
     >>> t.params.shape, t.losses.shape, t.diverged
     ((4, 2), (4,), False)
+    >>> dc.lab.run("quadratic", lambda p: optim.SGD(p, lr=0.1), steps=3,
+    ...            schedule="exponential:0.5").lrs.tolist()
+    [0.1, 0.05, 0.025]
     """
     problem = get_problem(problem)
     steps = problem.steps if steps is None else steps
@@ -184,28 +170,29 @@ def run(problem: Problem | str, make_optimizer: OptimizerFactory, *, name: str =
     a, b = (Tensor([float(v)], dtype=np.float64, requires_grad=True, name=n)
             for v, n in zip(start, problem.param_names))
     optimizer = make_optimizer([a, b])
-    params, losses = [], []
+    make_schedule = schedule_factory(schedule)
+    scheduler = None if make_schedule is None else make_schedule(optimizer)
+    params, losses, lrs = [], [], []
     diverged = False
     for _ in range(steps + 1):
         loss = problem.loss(a, b)
         params.append((a.item(), b.item()))
         losses.append(loss.item())
-        if _blew_up(losses, problem.min_loss):
+        if blew_up(losses, problem.min_loss):
             diverged = True
             break
         if len(losses) > steps:
             break
         optimizer.zero_grad()
         loss.backward()
+        lrs.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
+        if scheduler is not None:
+            step_schedule(scheduler, losses[-1])
     tol = problem.tol if tol is None else tol
     return Trajectory(name, np.asarray(params), np.asarray(losses), diverged, tol,
-                      problem.min_loss, optimizer)
-
-
-def _blew_up(losses: list[float], min_loss: float) -> bool:
-    last = losses[-1]
-    return not np.isfinite(last) or last - min_loss > 1e6 * (losses[0] - min_loss + 1e-12)
+                      problem.min_loss, optimizer,
+                      None if scheduler is None else np.asarray(lrs, dtype=np.float64))
 
 
 def race(
@@ -216,6 +203,8 @@ def race(
     start: Sequence[float] | None = None,
     tol: float | None = None,
     lr: float | None = None,
+    schedule: str | ScheduleFactory | None = None,
+    seed: int = 0,
 ) -> Race:
     """Run several optimizers on one problem from the same start.
 
@@ -229,9 +218,20 @@ def race(
         start: the common starting point (default: the problem's).
         tol: the tolerance for each trajectory's ``steps_to_tol``.
         lr: a learning rate for every preset runner instead of the problem's.
+        schedule: a learning-rate schedule for every optimizer (see :func:`run`); random
+            search has no learning rate and ignores it.
+        seed: the seed of random search's guesses.
 
     Returns:
         A :class:`Race`: label -> :class:`Trajectory`.
+
+    ``"random"`` runs :func:`~descend.lab.search.random_search`, evaluating the loss as many
+    times as gradient descent does:
+
+    >>> import descend as dc
+    >>> r = dc.lab.race("quadratic", ["gd", "random"], steps=20)
+    >>> [t.evaluations for t in r.values()], list(r)
+    ([21, 21], ['GD', 'Random search'])
 
     >>> import descend as dc
     >>> r = dc.lab.race("rosenbrock", {"Adam": "adam"}, steps=10)
@@ -247,11 +247,16 @@ def race(
         raise ValueError("race: give at least one optimizer")
     runs = []
     for label, spec in optimizers.items():
+        if isinstance(spec, str) and spec.strip().lower() == RANDOM:
+            runs.append(random_search(problem, steps=steps, start=start, tol=tol, seed=seed,
+                                      name=label))
+            continue
         factory = preset(spec, problem, lr=lr) if isinstance(spec, str) else spec
         if not callable(factory):
             raise TypeError(f"race: the optimizer for {label!r} must be a preset name or a "
                             f"callable taking the parameter list, got {type(spec).__name__}")
-        runs.append(run(problem, factory, name=label, steps=steps, start=start, tol=tol))
+        runs.append(run(problem, factory, name=label, steps=steps, start=start, tol=tol,
+                        schedule=schedule))
     return Race(problem, problem.steps if steps is None else steps, runs)
 
 
@@ -263,6 +268,8 @@ def _preset(name: str) -> tuple:
 
 
 def _label(name: str) -> str:
+    if isinstance(name, str) and name.strip().lower() == RANDOM:
+        return RANDOM_LABEL
     return _preset(name)[0]
 
 
@@ -273,6 +280,7 @@ def lr_sweep(
     optimizer: str = "gd",
     steps: int | None = None,
     start: Sequence[float] | None = None,
+    schedule: str | ScheduleFactory | None = None,
 ) -> Race:
     """Run one optimizer with several learning rates: too small, about right, too large.
 
@@ -286,6 +294,7 @@ def lr_sweep(
         optimizer: a preset name (see :data:`PRESETS`).
         steps: optimizer steps per run.
         start: the common starting point.
+        schedule: a learning-rate schedule for every run (see :func:`run`).
 
     >>> import descend as dc
     >>> sweep = dc.lab.lr_sweep("quadratic", [0.01, 0.18, 0.5], steps=30)
@@ -298,4 +307,4 @@ def lr_sweep(
     if not lrs or not all(isinstance(v, int | float) and v > 0 for v in lrs):
         raise ValueError(f"lr_sweep: lrs must be positive numbers, got {lrs!r}")
     return race(problem, {f"lr={v:.3g}": preset(optimizer, problem, lr=v) for v in lrs},
-                steps=steps, start=start)
+                steps=steps, start=start, schedule=schedule)

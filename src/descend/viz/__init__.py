@@ -13,6 +13,8 @@ True
 """
 
 from descend.viz.animate import animate_race, race_frames
+from descend.viz.calculus import plot_secant, plot_taylor
+from descend.viz.gradients import plot_gradients
 from descend.viz.graph import DotGraph, draw_graph, to_dot
 from descend.viz.history import plot_history, text_chart
 from descend.viz.lab_plots import plot_landscape, plot_lr_find, plot_momentum_lab
@@ -23,7 +25,8 @@ from descend.viz.trace import Trace, trace, trace_backward
 
 __all__ = [
     "DotGraph", "LivePlot", "TerminalChart", "Trace", "animate_race", "draw_graph",
-    "plot_contour", "plot_history", "plot_landscape", "plot_lr_find", "plot_momentum_lab",
-    "plot_race", "plot_race_grid", "plot_slope", "plot_surface_3d", "race_frames", "text_chart",
-    "to_dot", "trace", "trace_backward",
+    "plot_contour", "plot_gradients", "plot_history", "plot_landscape", "plot_lr_find",
+    "plot_momentum_lab", "plot_race", "plot_race_grid", "plot_secant", "plot_slope",
+    "plot_surface_3d", "plot_taylor", "race_frames", "text_chart", "to_dot", "trace",
+    "trace_backward",
 ]

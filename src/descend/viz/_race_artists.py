@@ -34,6 +34,9 @@ def contour_background(ax: Any, problem: Problem, *, n: int = 121, levels: int =
     if problem.minimum is not None:
         ax.plot(*problem.minimum, marker="*", color="gold", markersize=14,
                 markeredgecolor="black", zorder=5, linestyle="none")
+    if problem.local_minimum is not None:
+        ax.plot(*problem.local_minimum, marker="*", color="white", markersize=12,
+                markeredgecolor="black", zorder=5, linestyle="none")
     (a0, a1), (b0, b1) = problem.bounds
     ax.set_xlim(a0, a1)
     ax.set_ylim(b0, b1)
@@ -52,6 +55,27 @@ def loss_axes(ax: Any, race: Race) -> None:
     ax.set_ylim(bottom, top)
     ax.set_xlabel("step")
     ax.set_ylabel("loss" if problem.min_loss == 0 else "loss − min loss")
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def steps_axes(ax: Any, race: Race) -> None:
+    """Set up ``ax`` for each step's length ``‖Δθ‖`` and, dashed, the learning rate it used."""
+    lengths = [t.step_lengths[t.step_lengths > 0] for t in race.values()]
+    lengths = [v for v in lengths if v.size] or [np.ones(1)]
+    rates = [t.lrs for t in race.values() if t.lrs is not None and t.lrs.size]
+    values = np.concatenate(lengths + rates)
+    values = values[np.isfinite(values) & (values > 0)]
+    ax.set_yscale("log")
+    ax.set_xlim(0, max(race.steps, 1))
+    if values.size:
+        ax.set_ylim(values.min() / 3, values.max() * 3)
+    for color, t in zip(colors(len(race)), race.values()):
+        if t.lrs is not None:
+            ax.plot(np.arange(1, len(t.lrs) + 1), t.lrs, color=color, linestyle="--",
+                    linewidth=1.0, alpha=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("‖Δθ‖ (solid), lr (dashed)")
+    ax.set_title("step length and learning rate")
     ax.grid(True, which="major", alpha=0.3)
 
 
@@ -79,6 +103,7 @@ class RaceArtists:
     heads: list[Any] = field(default_factory=list)
     curves: list[Any] = field(default_factory=list)
     fits: list[Any] = field(default_factory=list)
+    step_curves: list[Any] = field(default_factory=list)
     legend: Any = None
     fit_grid: np.ndarray | None = None
     step_text: Any = None
@@ -96,6 +121,8 @@ class RaceArtists:
                 self.curves[i].set_data(np.arange(j + 1), gaps)
             if self.fits:
                 self.fits[i].set_ydata(problem.predict(*t.params[j], self.fit_grid))
+            if self.step_curves:
+                self.step_curves[i].set_data(np.arange(1, j + 1), t.step_lengths[:j])
             if self.legend is not None:
                 self.legend.get_texts()[i].set_text(_legend_text(t, j, final))
         if self.step_text is not None:
@@ -116,7 +143,8 @@ def race_figure(race: Race, *, losses: bool = True, fit: bool | None = None,
     """Lay out a race picture: surface with paths, loss curves and (model problems) the fit."""
     problem = race.problem
     fit = problem.data is not None if fit is None else fit
-    panels = 1 + int(losses) + int(fit)
+    scheduled = any(t.lrs is not None for t in race.values())
+    panels = 1 + int(losses) + int(fit) + int(scheduled)
     fig = new_figure(width or 4.4 * panels + 0.4, height, what="race pictures")
     axes = fig.subplots(1, panels, squeeze=False)[0]
     surface = axes[0]
@@ -142,6 +170,11 @@ def race_figure(race: Race, *, losses: bool = True, fit: bool | None = None,
                                                label=t.name)[0])
         artists.step_text = axes[1].text(0.98, 0.97, "", transform=axes[1].transAxes,
                                          ha="right", va="top", fontsize=10)
+    if scheduled:
+        steps_axes(axes[1 + int(losses)], race)
+        for color in palette:
+            artists.step_curves.append(axes[1 + int(losses)].plot(
+                [], [], color=color, linewidth=1.6, marker=".", markersize=3)[0])
     if fit:
         artists.fit_grid = fit_axes(axes[-1], problem)
         for color in palette:

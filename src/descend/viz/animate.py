@@ -45,6 +45,7 @@ def race_frames(race: Race, *, frames: int = 60, dpi: int = 64) -> list[np.ndarr
     for k in frame_steps(race.steps, frames):
         artists.show(k, final=k == race.steps)
         shots.append(rgb_frame(fig))
+        fig.set_layout_engine("none")        # the layout of the first frame holds for all
     return shots
 
 
