@@ -39,8 +39,8 @@ from descend.lab.problems import (
     get_problem,
 )
 from descend.lab.races import PRESETS, Race, lr_sweep, preset, race, run
-from descend.lab.recorder import TrajectoryRecorder
 from descend.lab.random_restarts import random_starts, restarts
+from descend.lab.recorder import TrajectoryRecorder
 from descend.lab.schedules import SCHEDULES, parse_schedule
 from descend.lab.search import random_search
 from descend.lab.step_explanation import StepExplanation, explain_step
