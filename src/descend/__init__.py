@@ -10,9 +10,9 @@ tensor([[3., 3.]])
 """
 
 from descend import autograd, callbacks, data, demo, lab, losses, metrics, nn, ops, optim, viz
+from descend.autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
-from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from descend.backend import get_default_dtype, seed, set_default_dtype
 from descend.creation import (
     arange,

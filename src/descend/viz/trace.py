@@ -35,7 +35,7 @@ from descend.tensor import Tensor
 SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 """Ops written as infix operators in formulas (``t1 = v * x``)."""
 
-_FUNCTION_FIELDS = {"inputs", "needs_input_grad", "created_at"}
+_FUNCTION_FIELDS = {"inputs", "needs_input_grad", "created_at", "sequence", "saved_versions"}
 
 
 @dataclass
@@ -291,7 +291,7 @@ def trace_backward(output: Tensor, *, where: str = "trace") -> Trace:
         )
     seed = Tensor._wrap(np.ones_like(output.data))
     with record_backward() as records:
-        run_backward(output, seed, retain_graph=True, create_graph=False, wanted=[])
+        run_backward(output, seed, retain_graph=True)
     locals_ = {id(r.output): _local_derivatives(r) for r in records}
     result = Trace()
     result.build(records, locals_)
