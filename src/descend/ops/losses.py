@@ -6,10 +6,8 @@ row of the last (class) axis. They compute in log space, so logits of ±1000 giv
 and gradients where exp(x) / Σ exp(x) followed by log would give NaN. ``dc.losses`` validates
 the arguments and applies the reduction; use those functions rather than these classes.
 
-The backward pass reuses the log-probabilities of the forward pass (the sparse one subtracts
-its one-hot in place, about 1.5× faster than log_softmax composed with a gather at 1000
-classes). When the backward itself is being recorded (``create_graph=True``, Hessians) it
-recomputes them with differentiable ops instead, so second derivatives are exact too.
+The backward pass computes the probabilities from the logits with differentiable ops, so
+second derivatives (``create_graph=True``, Hessians) are exact too.
 
 >>> import descend as dc
 >>> from descend.ops.losses import SoftmaxCrossEntropy

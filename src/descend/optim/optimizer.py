@@ -189,29 +189,20 @@ class Optimizer:
                                f"the optimizer ({name}(model.parameters(), ...)) or call "
                                "optimizer.bind(params) (model.compile does this)")
         init, update = self.rule
-        states = self.state
-        groups = self.param_groups  # one group is the usual case: 0.05 against 0.2 µs
-        position = (len(groups[0]["params"]) if len(groups) == 1
-                    else sum([len(group["params"]) for group in groups]))
-        # Last to first: a model's first layers, which the next forward pass reads first, are
-        # then the ones freshest in the cache (each update is independent of the others).
-        for group in reversed(groups):
-            for param in reversed(group["params"]):
-                position -= 1
-                grad = param.grad
-                if grad is None:
-                    continue
-                data, grad_data = param.data, grad.data
-                if grad_data.shape != data.shape:
-                    raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
-                                     f"shape {data.shape} but its grad has shape "
-                                     f"{grad_data.shape}")
-                if not data.ndim:  # 0-d results come back as NumPy scalars: use 1-d views
-                    data, grad_data = data[None], grad_data[None]  # half reshape's cost
-                state = states.get(position)
-                if state is None:
-                    state = states[position] = init(data, group)
-                update(grad_data, state, data, group)
+        params = [(group, param) for group in self.param_groups for param in group["params"]]
+        for position, (group, param) in enumerate(params):
+            if param.grad is None:
+                continue
+            if param.grad.shape != param.shape:
+                raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
+                                 f"shape {param.shape} but its grad has shape "
+                                 f"{param.grad.shape}")
+            # 1-d views of 0-d parameters: NumPy's arithmetic on them gives scalars, not arrays
+            data, grad = np.atleast_1d(param.data, param.grad.data)
+            if position not in self.state:
+                self.state[position] = init(data, group)
+            update(grad, self.state[position], data, group)
+            param.bump_version()  # changed in place: a graph that saved it can no longer backward
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
