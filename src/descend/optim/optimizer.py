@@ -292,16 +292,7 @@ class Optimizer:
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the saved state has {len(groups)} "
                              f"parameter group(s), this optimizer has {len(self.param_groups)}")
-        owner: dict[int, tuple[int, Tensor]] = {}
-        position = 0
-        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{name}.load_state_dict: group {i} was saved with "
-                                 f"{len(saved['params'])} parameter(s), this optimizer's has "
-                                 f"{len(group['params'])}")
-            for index, param in zip(saved["params"], group["params"]):
-                owner[int(index)] = (position, param)
-                position += 1
+        owner = self._owners(groups)
         state = {}
         for key, entries in saved_state.items():
             if int(key) not in owner:
@@ -318,6 +309,20 @@ class Optimizer:
                     value = tuple(value) if isinstance(value, list) else value
                     group[key] = check_hyperparameter(name, key, value)
         self.state = state
+
+    def _owners(self, groups: list[Mapping[str, Any]]) -> dict[int, tuple[int, Tensor]]:
+        """For each saved parameter index: its position here and the parameter itself."""
+        owner: dict[int, tuple[int, Tensor]] = {}
+        position = 0
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: group {i} was saved "
+                                 f"with {len(saved['params'])} parameter(s), this optimizer's "
+                                 f"has {len(group['params'])}")
+            for index, param in zip(saved["params"], group["params"]):
+                owner[int(index)] = (position, param)
+                position += 1
+        return owner
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
