@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import descend as dc
+from descend.autograd import engine
 from descend.autograd.engine import record_backward
 from descend.autograd.function import Function
 from descend.ops.elementwise import Mul
@@ -93,7 +94,8 @@ def graph_of(root: dc.Tensor) -> list:
 
 
 @pytest.mark.parametrize("retain", [False, True])
-def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain):
+def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain, monkeypatch):
+    monkeypatch.setattr(engine, "PICTURE_VALUES", 0)  # as large a graph as a model's step
     x = dc.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
     w = dc.ones((3, 4), requires_grad=True)
     logits = dc.linear(x, w, dc.zeros(4), activation="relu").sigmoid() * 2.0
@@ -107,6 +109,26 @@ def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain):
         assert held == [retain, *(retain for _ in fn.saved_arrays)], fn.name
         if fn.save_output and retain:  # the output is only referenced weakly: no memory held
             assert isinstance(vars(fn)["_output_ref"], weakref.ref), fn.name
+
+
+def test_a_small_graph_keeps_its_values_after_backward_but_refuses_a_second_one():
+    x = dc.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    loss = (x.exp() * 2.0).sum()
+    ops = graph_of(loss)
+    loss.backward()
+    assert all(fn.inputs is not None and fn.released for fn in ops)
+    with pytest.raises(RuntimeError, match="already freed by an earlier backward"):
+        loss.backward()
+
+
+def test_a_graph_over_the_picture_limits_is_freed(monkeypatch):
+    x = dc.ones(50, requires_grad=True)
+    monkeypatch.setattr(engine, "PICTURE_VALUES", 99)
+    small = (x * 2.0).sum()  # 51 values
+    large = (x * 2.0 + 1.0).sum()  # 101 values
+    small.backward()
+    large.backward()
+    assert small.grad_fn.inputs is not None and large.grad_fn.inputs is None
 
 
 def test_retain_graph_allows_a_second_backward():

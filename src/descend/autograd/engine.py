@@ -34,21 +34,30 @@ BackwardHook = Callable[[Function, Tensor, Tensor, Gradients], None]
 """``hook(fn, output, grad_output, grad_inputs)``, called after each op's backward."""
 
 
+PICTURE_OPS = 1000
+PICTURE_VALUES = 100_000
+"""A graph of at most this many ops and values (in its ops' outputs) keeps them after backward,
+so ``draw_graph`` can still picture it; a larger one frees them as its backward goes."""
+
+
 def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
-                 create_graph: bool = False, keep: Collection[Tensor] = ()
-                 ) -> dict[Tensor, Tensor]:
+                 create_graph: bool = False, keep: Collection[Tensor] = (),
+                 again: bool = False) -> dict[Tensor, Tensor]:
     """d root / d tensor for every leaf reached, every tensor in ``keep`` and every tensor
     that ``retain_grad()``, given ``seed`` = d(something) / d root.
 
     With ``create_graph`` the backward pass is itself recorded (grad mode on), so the
-    gradients can be differentiated again. Without ``retain_graph`` each op frees what it
-    holds once its backward has run.
+    gradients can be differentiated again. Without ``retain_graph`` each op is released once
+    its backward has run: a second backward through it raises (unless ``again``, which
+    pictures of a small graph use) and a large graph's memory is freed.
     """
     kept_ids = {id(t) for t in keep}
     grads = {root: seed}
     kept = {}
+    order = ops_newest_first(root, again=again)
+    small = len(order) <= PICTURE_OPS and sum(t.size for t in order) <= PICTURE_VALUES
     with set_grad_enabled(create_graph):
-        for output in ops_newest_first(root):
+        for output in order:
             fn = output._ctx
             gy = grads.pop(output, None)
             if gy is not None:
@@ -59,12 +68,15 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
                         gx = gx if gx.dtype == x.dtype else gx.astype(x.dtype)
                         grads[x] = grads[x] + gx if x in grads else gx
             if not retain_graph:
-                fn.release()
+                fn.release(keep_values=small)
     return grads | kept
 
 
-def ops_newest_first(root: Tensor) -> list[Tensor]:
-    """The computed tensors below ``root`` that require grad, most recently computed first."""
+def ops_newest_first(root: Tensor, *, again: bool = False) -> list[Tensor]:
+    """The computed tensors below ``root`` that require grad, most recently computed first.
+
+    An op that backward has gone through raises, unless ``again`` and it kept its inputs.
+    """
     found: dict[int, Tensor] = {}
     stack = [root]
     while stack:
@@ -72,7 +84,7 @@ def ops_newest_first(root: Tensor) -> list[Tensor]:
         fn = tensor._ctx
         if fn is None or id(tensor) in found:
             continue
-        if fn.inputs is None:
+        if fn.released and not (again and fn.inputs is not None):
             raise RuntimeError(
                 f"backward: the graph through '{fn.name}' was already freed by an earlier "
                 "backward; pass retain_graph=True to the first backward() to go back twice"

@@ -66,6 +66,7 @@ class Function:
     sequence: int = 0
     saved_versions: tuple[int, ...] = ()
     created_at: str = ""
+    released: bool = False
     _output_ref: weakref.ref[Tensor] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -129,11 +130,16 @@ class Function:
                 f"when saved); make the change after backward, or on a copy (x = x - y)"
             )
 
-    def release(self) -> None:
-        """Free what the op holds for backward: its inputs, output and ``saved_arrays``.
+    def release(self, *, keep_values: bool = False) -> None:
+        """Mark the op as gone through by backward, and free what it holds for it: its inputs,
+        output and ``saved_arrays`` (all kept with ``keep_values``: a small graph that
+        ``draw_graph`` can still picture).
 
         Settings (an exponent, an axis) stay, so a freed graph can still be described.
         """
+        self.released = True
+        if keep_values:
+            return
         saved = self.__dict__
         saved["inputs"] = None
         saved.pop("_output_ref", None)
