@@ -33,7 +33,7 @@ from descend.tensor import Tensor
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     """log softmax(z) along the last axis (the probabilities are exp of it, made in backward)."""
     shifted = _shifted(z, -1)
-    shifted -= np.log(np.add.reduce(np.exp(shifted), axis=-1, keepdims=True))
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted
 
 
