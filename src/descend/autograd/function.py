@@ -88,21 +88,20 @@ class Function:
         requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
         fn = cls(**settings)
         out = Tensor._wrap(np.asarray(fn.forward(*[x.data for x in inputs])))
-        if state.grad_enabled and any(x.requires_grad for x in inputs):
-            fn._record(inputs, out)
-        else:
-            fn.release()
+        needs = tuple([x.requires_grad for x in inputs])
+        if state.grad_enabled and True in needs:
+            fn._record(inputs, needs, out)
         for hook in forward_hooks:
             hook(fn, out)
         return out
 
-    def _record(self, inputs: tuple[Tensor, ...], out: Tensor) -> None:
+    def _record(self, inputs: tuple[Tensor, ...], needs: tuple[bool, ...], out: Tensor) -> None:
         """Link ``out`` to this op and this op to its inputs."""
         self.inputs = inputs
-        self.needs_input_grad = tuple(x.requires_grad for x in inputs)
+        self.needs_input_grad = needs
         self.sequence = next(_sequence)
         if self.reads_inputs:
-            self.saved_versions = tuple(x.version for x in inputs)
+            self.saved_versions = tuple([x.version for x in inputs])
         if self.save_output:
             self._output_ref = weakref.ref(out)  # weak: the output's memory is not kept
         out.requires_grad = True
