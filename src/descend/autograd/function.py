@@ -88,9 +88,10 @@ class Function:
         requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
         fn = cls(**settings)
         out = Tensor._wrap(np.asarray(fn.forward(*[x.data for x in inputs])))
-        needs = tuple([x.requires_grad for x in inputs])
-        if state.grad_enabled and True in needs:
-            fn._record(inputs, needs, out)
+        if state.grad_enabled:
+            needs = tuple([x.requires_grad for x in inputs])
+            if True in needs:
+                fn._record(inputs, needs, out)
         for hook in forward_hooks:
             hook(fn, out)
         return out
@@ -117,17 +118,18 @@ class Function:
 
     def check_versions(self, output: Tensor) -> None:
         """Raise if a tensor that backward reads was changed in place since it was saved."""
-        saved = zip(self.inputs or (), self.saved_versions)
-        changed = [(x, was) for x, was in saved if x.version != was]
+        for x, was in zip(self.inputs, self.saved_versions):
+            if x.version != was:
+                raise self._changed(x, was)
         if self.save_output and output.version != 0:
-            changed.append((output, 0))
-        if changed:
-            tensor, was = changed[0]
-            raise RuntimeError(
-                f"backward: {describe(tensor)}, which '{self.name}' saved for its gradient, "
-                f"was changed in place since (its version is {tensor.version}, it was {was} "
-                f"when saved); make the change after backward, or on a copy (x = x - y)"
-            )
+            raise self._changed(output, 0)
+
+    def _changed(self, tensor: Tensor, was: int) -> RuntimeError:
+        return RuntimeError(
+            f"backward: {describe(tensor)}, which '{self.name}' saved for its gradient, was "
+            f"changed in place since (its version is {tensor.version}, it was {was} when "
+            f"saved); make the change after backward, or on a copy (x = x - y)"
+        )
 
     def release(self, *, keep_values: bool = False) -> None:
         """Mark the op as gone through by backward, and free what it holds for it: its inputs,
