@@ -43,8 +43,13 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 
 
 def spread(gy: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
-    """Broadcast a reduction's output gradient back over the reduced ``axes`` of ``shape``."""
-    return broadcast_to(reshape(gy, kept_shape(shape, axes)), shape)
+    """Broadcast a reduction's output gradient back over the reduced ``axes`` of ``shape``.
+
+    A total's gradient (0-d) broadcasts as it is; otherwise the reduced axes are put back
+    with size 1 first.
+    """
+    kept = gy if gy.ndim == 0 else reshape(gy, kept_shape(shape, axes))
+    return broadcast_to(kept, shape)
 
 
 class _Reduction(Function):
