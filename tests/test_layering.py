@@ -51,20 +51,7 @@ LAYERS: list[tuple[str, ...]] = [
 """The packages (and top-level modules) of ``descend``, one tuple per layer, lowest first."""
 
 ALLOWED: dict[tuple[str, str], str] = {
-    # Known edges that break the layers today; the list must only shrink. Each is fixed by the
-    # core rework of issue 19 (Tensor, Function and the engine read top-down):
-    ("descend.tensor", "descend.autograd.engine"):
-        "tensor.py calls the engine from Tensor.backward; moves with the core rework",
-    ("descend.tensor", "descend.autograd.function"):
-        "tensor.py patches Function (function.Tensor = Tensor); moves with the core rework",
-    ("descend.tensor", "descend.autograd.mode"):
-        "tensor.py reads the grad mode; moves with the core rework",
-    ("descend.tensor", "descend._tensor_methods"):
-        "tensor.py ends by attaching the ops as methods (the tensor <-> ops cycle)",
-    ("descend.lab.explanation", "descend.viz.trace"):
-        "the graph recorder is autograd, not plotting: viz/trace.py moves into autograd/",
-    ("descend.lab.step_explanation", "descend.viz.trace"):
-        "format_value lives with the graph recorder in viz/trace.py, which moves to autograd/",
+    # Known edges that break the layers; the list must only shrink (it is empty: keep it so).
 }
 """Upward or cyclic edges tolerated for now: (importer, imported) -> why, and who fixes it."""
 

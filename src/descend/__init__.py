@@ -20,9 +20,9 @@ import importlib
 from typing import Any
 
 from descend import autograd, callbacks, data, losses, metrics, models, nn, ops, optim, train
+from descend.autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
-from descend.autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from descend.backend import get_default_dtype, seed, set_default_dtype
 from descend.config import register_configurable
 from descend.creation import (

@@ -15,15 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-# names used on hot paths are imported: NumPy's module __getattr__ keeps CPython 3.11
-# from caching np.<name>, a dictionary lookup per call (~15 ns)
 import numpy as np
-from numpy import add, asarray, divide, empty, multiply, ndarray, subtract
 
 from descend import backend
-from descend.autograd import engine
-from descend.autograd import function as function_module
-from descend.autograd.mode import state
 
 if TYPE_CHECKING:
     from descend.autograd.function import Function
@@ -31,8 +25,6 @@ if TYPE_CHECKING:
 ArrayLike = Any
 """Anything :func:`descend.tensor` accepts: a Tensor, a NumPy array, a number or nested lists."""
 
-# Type unions for isinstance, built once: a union written inside the call is built anew each
-# time (0.1 µs, which every op with a number operand would pay)
 NUMBER = bool | int | float
 INTEGER = int | np.integer
 TEXT = str | bytes
@@ -84,13 +76,17 @@ class Tensor:
     (dtype('int64'), (3,))
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_retains_grad", "data", "grad", "name", "requires_grad")
+    __slots__ = ("__weakref__", "_ctx", "_retains_grad", "data", "grad", "name", "requires_grad",
+                 "version")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
 
     data: np.ndarray
     grad: Tensor | None
     requires_grad: bool
     name: str | None
+    version: int
+    """How many times the values were changed in place (``+=``, ``x[i] = ...``, an optimizer
+    step); backward checks it on the tensors an op saved."""
     _ctx: Function | None
     _retains_grad: bool
 
@@ -108,6 +104,7 @@ class Tensor:
         self._retains_grad = False
         self.name = name
         self.requires_grad = False
+        self.version = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -121,6 +118,7 @@ class Tensor:
         t._ctx = None
         t._retains_grad = False
         t.name = None
+        t.version = 0
         return t
 
     # ----------------------------------------------------------------- properties
@@ -261,61 +259,18 @@ class Tensor:
         Gradients are added to ``.grad`` of the leaves (they accumulate across calls; zero
         them between steps).
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward: this tensor does not require grad, so there is no graph to go back "
-                "through; create the inputs with requires_grad=True and do not compute it "
-                "under no_grad()"
-            )
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward: a gradient can be implied only for a single-value output (a "
-                    f"loss); this tensor has shape {self.shape}, so pass gradient= of that "
-                    "shape, or reduce it first (.sum() or .mean())"
-                )
-            seed = empty(self.data.shape, self.data.dtype)
-            seed.fill(1)  # np.ones, without its Python wrapper
-            if create_graph:
-                seed = Tensor._wrap(seed)
-        else:
-            seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
-                to_array(gradient, self.dtype, where="backward"))
-            if seed.shape != self.shape:
-                raise ValueError(
-                    f"backward: gradient has shape {seed.shape} but the tensor has shape "
-                    f"{self.shape}; they must be equal"
-                )
-        engine.run_backward(self, seed, retain_graph=retain_graph or create_graph,
-                            create_graph=create_graph)
+        # imported here: the engine lies above Tensor (it walks the ops that make Tensors)
+        from descend.autograd.engine import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (sets ``.grad`` to ``None``)."""
         self.grad = None
 
-    # ----------------------------------------------------------------- in place
-    def _inplace(self, op: Any, other: ArrayLike, symbol: str) -> Tensor:
-        if state.grad_enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
-            raise RuntimeError(
-                f"in-place '{symbol}=' on a tensor that takes part in the graph would break its "
-                "gradients; update parameters inside `with dc.no_grad():` or write "
-                f"`x = x {symbol} y`"
-            )
-        other_data = other.data if isinstance(other, Tensor) else other
-        op(self.data, other_data, out=self.data)  # casting="same_kind", ufuncs' default
-        return self
-
-    def __iadd__(self, other: ArrayLike) -> Tensor:
-        return self._inplace(add, other, "+")
-
-    def __isub__(self, other: ArrayLike) -> Tensor:
-        return self._inplace(subtract, other, "-")
-
-    def __imul__(self, other: ArrayLike) -> Tensor:
-        return self._inplace(multiply, other, "*")
-
-    def __itruediv__(self, other: ArrayLike) -> Tensor:
-        return self._inplace(divide, other, "/")
+    def bump_version(self) -> None:
+        """Note that the values were changed in place (ops that do it call this)."""
+        self.version += 1
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, op: Any, other: ArrayLike) -> Tensor:
@@ -360,8 +315,6 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
     """Turn an op's operand into a Tensor; Python numbers take ``like``'s dtype (NumPy rules)."""
     if isinstance(value, Tensor):
         return value
-    if type(value) is ndarray and value.dtype.kind in "fiub":  # the usual case, first
-        return Tensor._wrap(value)
     if isinstance(value, NUMPY_VALUE):
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")
@@ -369,9 +322,9 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
     if isinstance(value, NUMBER):
         kind = like.data.dtype.kind
         if kind == "f":  # a Python number never changes a float tensor's dtype (NumPy's rule)
-            return Tensor._wrap(asarray(value, dtype=like.data.dtype))
+            return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
         dtype = np.result_type(like.data, value) if kind in "iu" else None
-        return Tensor._wrap(asarray(value, dtype=dtype))
+        return Tensor._wrap(np.asarray(value, dtype=dtype))
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
         return Tensor._wrap(to_array(value, where=op))
     raise TypeError(
@@ -388,10 +341,3 @@ def ensure_tensor(value: ArrayLike, op: str) -> Tensor:
             f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
         )
     return Tensor._wrap(to_array(value, where=op))
-
-
-function_module.Tensor = Tensor  # Function.apply builds Tensors without importing per call
-
-from descend import _tensor_methods  # noqa: E402  (attaches the ops as Tensor methods)
-
-del _tensor_methods

@@ -11,12 +11,10 @@ import numpy as np
 import pytest
 
 import descend as dc
+from descend.autograd import engine
 from descend.autograd.engine import record_backward
 from descend.autograd.function import Function
-from descend.ops.activation import Sigmoid
 from descend.ops.elementwise import Mul
-from descend.ops.linalg import MatMul
-from descend.ops.reduce import Sum
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -96,7 +94,8 @@ def graph_of(root: dc.Tensor) -> list:
 
 
 @pytest.mark.parametrize("retain", [False, True])
-def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain):
+def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain, monkeypatch):
+    monkeypatch.setattr(engine, "PICTURE_VALUES", 0)  # as large a graph as a model's step
     x = dc.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
     w = dc.ones((3, 4), requires_grad=True)
     logits = dc.linear(x, w, dc.zeros(4), activation="relu").sigmoid() * 2.0
@@ -108,8 +107,28 @@ def test_backward_frees_what_each_op_kept_unless_the_graph_is_retained(retain):
     for fn in ops:  # inputs and saved arrays: all gone, or all kept
         held = [fn.inputs is not None, *(name in vars(fn) for name in fn.saved_arrays)]
         assert held == [retain, *(retain for _ in fn.saved_arrays)], fn.name
-        if fn.save_output:  # the output is only ever referenced weakly: it holds no memory
+        if fn.save_output and retain:  # the output is only referenced weakly: no memory held
             assert isinstance(vars(fn)["_output_ref"], weakref.ref), fn.name
+
+
+def test_a_small_graph_keeps_its_values_after_backward_but_refuses_a_second_one():
+    x = dc.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    loss = (x.exp() * 2.0).sum()
+    ops = graph_of(loss)
+    loss.backward()
+    assert all(fn.inputs is not None and fn.released for fn in ops)
+    with pytest.raises(RuntimeError, match="already freed by an earlier backward"):
+        loss.backward()
+
+
+def test_a_graph_over_the_picture_limits_is_freed(monkeypatch):
+    x = dc.ones(50, requires_grad=True)
+    monkeypatch.setattr(engine, "PICTURE_VALUES", 99)
+    small = (x * 2.0).sum()  # 51 values
+    large = (x * 2.0 + 1.0).sum()  # 101 values
+    small.backward()
+    large.backward()
+    assert small.grad_fn.inputs is not None and large.grad_fn.inputs is None
 
 
 def test_retain_graph_allows_a_second_backward():
@@ -251,9 +270,11 @@ def test_a_correct_user_defined_op_passes_the_checks():
     np.testing.assert_array_equal(b.grad.numpy(), [3.0, 3.0])
 
 
-def test_only_ops_defined_outside_descend_have_their_gradients_checked():
-    assert _Broadcast.checks_gradients
-    assert not any(op.checks_gradients for op in (Mul, Sigmoid, Sum, MatMul))
+def test_descend_s_own_ops_have_their_gradients_checked_by_the_same_rule(monkeypatch):
+    monkeypatch.setattr(Mul, "backward", lambda self, gy: (gy, gy.sum()))
+    x = dc.ones((3, 2), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"mul: backward gave a gradient of shape \(\) for"):
+        (x * x).sum().backward()
 
 
 MEMORY_PROBE = """

@@ -8,8 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import descend as dc
-from descend.ops.conv import _per_filter, conv2d
-from descend.ops.fused import through_activation
+from descend.ops.conv import conv2d
 from descend.ops.pooling import avg_pool2d, max_pool2d
 from descend.ops.window import same_padding
 from opcheck import check_op
@@ -197,24 +196,6 @@ def test_conv2d_with_a_fused_activation(activation):
     check_op(lambda x, k, b: conv2d(x, k, b, padding="same", activation=activation),
              lambda x, k, b: torch_act(F.conv2d(x, k, b, padding=1)),
              [(2, 2, 5, 5), (3, 2, 3, 3), (3,)], name=f"conv2d+{activation}", seed=5)
-
-
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
-def test_the_gradient_through_a_fused_activation_is_laid_out_per_filter(activation):
-    # the output is a transposed view of the (filters, N·H·W) product; the gradient behind
-    # the activation takes the same layout, so the kernel and input gradients read it per
-    # filter without copying it
-    x = dc.tensor(np.random.default_rng(0).standard_normal((4, 2, 6, 6)).astype(np.float32))
-    kernel = dc.ones((3, 2, 3, 3), requires_grad=True)
-    y = conv2d(x, kernel, dc.zeros(3, requires_grad=True), padding="same",
-               activation=activation)
-    gy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
-    g = through_activation(y.grad_fn, gy)
-    assert g.strides == y.data.strides
-    assert np.shares_memory(_per_filter(g), g)
-    derivative = {"relu": lambda t: (t > 0).astype(np.float32), "tanh": lambda t: 1 - t * t,
-                  "sigmoid": lambda t: t * (1 - t)}[activation](y.numpy())
-    np.testing.assert_allclose(g, gy * derivative, rtol=1e-6)
 
 
 def test_conv2d_refuses_an_activation_it_cannot_fuse():

@@ -68,7 +68,6 @@ def test_linear_with_a_fused_activation(activation):
 
 @pytest.mark.parametrize("rows", [1, 32, 128, 129])
 def test_linear_input_gradient_with_a_large_kernel_matches_torch(rows):
-    # kernels of 65,536 elements and more, at up to 128 rows, take the (kernel @ g.T).T layout
     rng = np.random.default_rng(rows)
     x, w = rng.standard_normal((rows, 300)), rng.standard_normal((300, 256))
     b, g = rng.standard_normal(256), rng.standard_normal((rows, 256))
@@ -79,8 +78,6 @@ def test_linear_input_gradient_with_a_large_kernel_matches_torch(rows):
     w32, b32, g32 = (torch.tensor(a, dtype=torch.float32) for a in (w, b, g))
     torch.relu(theirs @ w32 + b32).backward(g32)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-4)
-    if rows > 1:  # which layout computed it (one row is both C- and F-contiguous)
-        assert ours.grad.numpy().flags.c_contiguous == (rows > 128)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])

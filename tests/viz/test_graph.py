@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import descend as dc
+from descend.autograd import engine
+from descend.autograd.trace import format_value
 from descend.viz import draw_graph, trace, trace_backward
 from descend.viz import graph as graph_module
-from descend.viz.trace import format_value
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot program is not installed")
@@ -113,11 +114,31 @@ def test_dot_files_are_written_without_graphviz(tmp_path, monkeypatch):
     assert (tmp_path / "g.dot").read_text() == drawn
 
 
-def test_errors_say_what_to_do():
+def test_a_small_graph_is_drawn_after_backward_as_micrograd_draws_it():
+    _, _, _, loss = _lecture()
+    before = draw_graph(loss)
+    loss.backward()
+    assert draw_graph(loss) == before  # every op with its value, every edge with its gradient
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()  # kept for pictures only: a second backward still needs retain_graph
+
+
+@needs_dot
+def test_a_picture_is_rendered_after_backward(tmp_path):
+    _, _, _, loss = _lecture()
+    loss.backward()
+    drawn = draw_graph(loss, tmp_path / "after_backward.png")
+    assert drawn.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "grad -20" in drawn
+
+
+def test_errors_say_what_to_do(monkeypatch):
     w = dc.tensor(1.0, requires_grad=True)
     loss = w * 2
+    monkeypatch.setattr(engine, "PICTURE_VALUES", 0)  # freed, as a large graph is
     loss.backward()
-    with pytest.raises(ValueError, match=r"graph was freed by backward.*dc.viz.trace"):
+    with pytest.raises(ValueError, match=r"graph was freed by backward.*not kept for pictures"
+                                         r".*dc.viz.trace"):
         draw_graph(loss)
     with pytest.raises(ValueError, match="not computed from tensors with requires_grad"):
         draw_graph(dc.tensor(1.0) * 2)

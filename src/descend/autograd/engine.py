@@ -1,11 +1,13 @@
 """Reverse-mode differentiation: walk the graph backwards from an output, applying the chain rule.
 
-:func:`run_backward` seeds the output's gradient and calls each op's ``backward`` once, after
-every op that uses its output has contributed (ops are visited newest first); gradients reaching
-the same tensor along several paths are summed. Leaves (tensors made by the user with
-``requires_grad=True``) accumulate into ``.grad`` across calls; :func:`grad` returns gradients
-for chosen inputs instead. :func:`record_backward` lets tools (``dc.explain``, graph drawings)
-see the gradient on every edge.
+:func:`run_backward` orders the ops below the output newest first (every op is numbered when it
+is recorded, so an op comes after every op that used its output), calls each op's ``backward``
+once with the gradient of its output, and sums the gradients that reach a tensor along several
+paths. :func:`backward` (``Tensor.backward``) then adds them into the leaves' ``.grad``.
+
+Each op's backward runs through :func:`call_backward`, which checks that the tensors it reads
+were not changed in place and passes what it returned to the :data:`backward_hooks`: the check
+that gradients fit their inputs, anomaly mode's check for NaN/inf, and :func:`record_backward`.
 
 >>> import descend as dc
 >>> x = dc.tensor(3.0, requires_grad=True)
@@ -18,22 +20,170 @@ see the gradient on every edge.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any
 
-# names used on hot paths are imported: NumPy's module __getattr__ keeps CPython 3.11
-# from caching np.<name>, a dictionary lookup per call (~15 ns)
 import numpy as np
-from numpy import asarray, ndarray
 
-from descend.autograd import function
-from descend.autograd.function import Function, check_finite
-from descend.autograd.mode import state
+from descend.autograd.function import Function
+from descend.autograd.mode import set_grad_enabled
+from descend.tensor import ArrayLike, Tensor, to_array
 
-if TYPE_CHECKING:
-    from descend.tensor import Tensor
+Gradients = tuple[Tensor | None, ...]
+BackwardHook = Callable[[Function, Tensor, Tensor, Gradients], None]
+"""``hook(fn, output, grad_output, grad_inputs)``, called after each op's backward."""
+
+
+PICTURE_OPS = 1000
+PICTURE_VALUES = 100_000
+"""A graph of at most this many ops and values (in its ops' outputs) keeps them after backward,
+so ``draw_graph`` can still picture it; a larger one frees them as its backward goes."""
+
+
+def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
+                 create_graph: bool = False, keep: Collection[Tensor] = (),
+                 again: bool = False) -> dict[Tensor, Tensor]:
+    """d root / d tensor for every leaf reached, every tensor in ``keep`` and every tensor
+    that ``retain_grad()``, given ``seed`` = d(something) / d root.
+
+    With ``create_graph`` the backward pass is itself recorded (grad mode on), so the
+    gradients can be differentiated again. Without ``retain_graph`` each op is released once
+    its backward has run: a second backward through it raises (unless ``again``, which
+    pictures of a small graph use) and a large graph's memory is freed.
+    """
+    kept_ids = {id(t) for t in keep}
+    grads = {root: seed}
+    kept = {}
+    order = ops_newest_first(root, again=again)
+    small = len(order) <= PICTURE_OPS and sum(t.size for t in order) <= PICTURE_VALUES
+    with set_grad_enabled(create_graph):
+        for output in order:
+            fn = output._ctx
+            gy = grads.pop(output, None)
+            if gy is not None:
+                if output._retains_grad or id(output) in kept_ids:
+                    kept[output] = gy
+                for x, gx in zip(fn.inputs, call_backward(fn, output, gy)):
+                    if gx is not None and x.requires_grad:
+                        gx = gx if gx.dtype == x.dtype else gx.astype(x.dtype)
+                        grads[x] = grads[x] + gx if x in grads else gx
+            if not retain_graph:
+                fn.release(keep_values=small)
+    return grads | kept
+
+
+def ops_newest_first(root: Tensor, *, again: bool = False) -> list[Tensor]:
+    """The computed tensors below ``root`` that require grad, most recently computed first.
+
+    An op that backward has gone through raises, unless ``again`` and it kept its inputs.
+    """
+    found: dict[int, Tensor] = {}
+    stack = [root]
+    while stack:
+        tensor = stack.pop()
+        fn = tensor._ctx
+        if fn is None or id(tensor) in found:
+            continue
+        if fn.released and not (again and fn.inputs is not None):
+            raise RuntimeError(
+                f"backward: the graph through '{fn.name}' was already freed by an earlier "
+                "backward; pass retain_graph=True to the first backward() to go back twice"
+            )
+        found[id(tensor)] = tensor
+        stack.extend(x for x in fn.inputs if x.requires_grad)
+    return sorted(found.values(), key=lambda t: t._ctx.sequence, reverse=True)
+
+
+def call_backward(fn: Function, output: Tensor, gy: Tensor) -> Gradients:
+    """``fn.backward(gy)`` as a tuple, one gradient per input, seen by every backward hook."""
+    fn.check_versions(output)
+    result = fn.backward(gy)
+    gxs = result if isinstance(result, tuple) else (result,)
+    for hook in backward_hooks:
+        hook(fn, output, gy, gxs)
+    return gxs
+
+
+def check_gradients(fn: Function, output: Tensor, gy: Tensor, gxs: Gradients) -> None:
+    """Raise, naming the op, unless its backward gave one gradient per input of its shape."""
+    if len(gxs) != len(fn.inputs):
+        raise RuntimeError(
+            f"{fn.name}: backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs; "
+            "return one per input (None for an input without one)"
+        )
+    for x, gx in zip(fn.inputs, gxs):
+        if gx is not None and gx.shape != x.shape:
+            raise RuntimeError(
+                f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input of shape "
+                f"{x.shape}; a gradient has its input's shape (sum it over the axes that "
+                "broadcasting added)"
+            )
+
+
+backward_hooks: list[BackwardHook] = [check_gradients]
+"""Run after every op's backward, in order; anomaly mode and :func:`record_backward` add theirs."""
+
+
+def backward(root: Tensor, gradient: ArrayLike | None = None, *, retain_graph: bool = False,
+             create_graph: bool = False) -> None:
+    """``root.backward(...)``: add d root / d leaf into the ``.grad`` of every leaf reached."""
+    seed = initial_gradient(root, gradient)
+    grads = run_backward(root, seed, retain_graph=retain_graph or create_graph,
+                         create_graph=create_graph)
+    handed_out: set[int] = set()
+    with set_grad_enabled(create_graph):
+        for tensor, grad in grads.items():
+            if tensor._ctx is None or tensor._retains_grad:
+                accumulate(tensor, grad, handed_out)
+
+
+def initial_gradient(root: Tensor, gradient: ArrayLike | None) -> Tensor:
+    """d root / d root: ones for a single value, else ``gradient`` (which must fit ``root``)."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad, so there is no graph to go back "
+            "through; create the inputs with requires_grad=True and do not compute it "
+            "under no_grad()"
+        )
+    if gradient is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"backward: a gradient can be implied only for a single-value output (a "
+                f"loss); this tensor has shape {root.shape}, so pass gradient= of that shape, "
+                "or reduce it first (.sum() or .mean())"
+            )
+        return Tensor._wrap(np.ones_like(root.data))
+    seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
+        to_array(gradient, root.dtype, where="backward"))
+    if seed.shape != root.shape:
+        raise ValueError(f"backward: gradient has shape {seed.shape} but the tensor has shape "
+                         f"{root.shape}; they must be equal")
+    return seed
+
+
+def accumulate(tensor: Tensor, gradient: Tensor, handed_out: set[int]) -> None:
+    """Add ``gradient`` into ``tensor.grad``; every ``.grad`` gets an array of its own.
+
+    A ``.grad`` that owns its array takes the sum in place (torch's rule in a plain pass), so
+    accumulating over micro-batches reuses one buffer. In a recorded pass the sum is an op.
+    """
+    if tensor.grad is None:
+        data = gradient.data
+        if data.base is not None or id(data) in handed_out or not data.flags.writeable:
+            gradient = Tensor._wrap(data.copy())  # shared with another tensor: copy it
+        handed_out.add(id(gradient.data))
+        tensor.grad = gradient
+    elif gradient.requires_grad or tensor.grad.requires_grad or not _owns(tensor.grad, gradient):
+        tensor.grad = tensor.grad + gradient
+    else:
+        np.add(tensor.grad.data, gradient.data, out=tensor.grad.data)
+
+
+def _owns(grad: Tensor, gradient: Tensor) -> bool:
+    """Whether ``grad`` can take ``gradient`` in place: its own writable array, same shape."""
+    data = grad.data
+    return (data.base is None and data.flags.writeable and data.shape == gradient.shape
+            and data.dtype == gradient.dtype)
 
 
 @dataclass(frozen=True)
@@ -44,10 +194,7 @@ class EdgeRecord:
     output: Tensor
     grad_output: Tensor
     inputs: tuple[Tensor, ...]
-    grad_inputs: tuple[Tensor | None, ...]
-
-
-_recorders: list[list[EdgeRecord]] = []
+    grad_inputs: Gradients
 
 
 @contextlib.contextmanager
@@ -63,184 +210,20 @@ def record_backward() -> Iterator[list[EdgeRecord]]:
     [('mul', 3.0)]
     """
     records: list[EdgeRecord] = []
-    _recorders.append(records)
-    try:
+
+    def record(fn: Function, output: Tensor, gy: Tensor, gxs: Gradients) -> None:
+        passed = tuple(g if needed else None for g, needed in zip(gxs, fn.needs_input_grad))
+        records.append(EdgeRecord(fn, output, gy, fn.inputs, passed))
+
+    with added(backward_hooks, record):
         yield records
-    finally:
-        _recorders.remove(records)
 
 
-def run_backward(
-    root: Tensor,
-    seed: Any,
-    *,
-    retain_graph: bool,
-    create_graph: bool,
-    wanted: Sequence[Tensor] | None = None,
-) -> dict[int, Tensor]:
-    """Propagate ``seed`` (d output / d root) back through the graph below ``root``.
-
-    ``seed`` is a Tensor, or an array for a plain pass.
-
-    Ops are visited from the most recently created to the oldest (every op gets a sequence
-    number when it is recorded), so an op runs its backward only after every op that used its
-    output has passed its gradient back. A plain pass (``create_graph=False``) moves NumPy arrays
-    from op to op; a recorded pass moves Tensors, so that the gradients have a graph themselves.
-
-    With ``wanted`` given, return their gradients keyed by ``id`` and leave ``.grad`` alone;
-    otherwise accumulate into the ``.grad`` of leaves (and of tensors that ``retain_grad()``).
-    """
-    wanted_ids = None if wanted is None else {id(t) for t in wanted}
-    # Gradients are keyed by the tensor itself: Tensor hashes by identity, and a dict only
-    # compares keys whose hashes are equal, which for identity hashes means the same object.
-    grads: dict[Tensor, Any] = {root: seed.data if isinstance(seed, function.Tensor)
-                                and not create_graph else seed}
-    leaves: list[Tensor] = []
-    found: dict[int, Tensor] = {}
-    # Tensors whose op waits for its turn, a heap keyed newest first. When an op leaves just
-    # one waiting (a chain, as most of a loss is), that one goes next without the heap: an op
-    # that used its output and has not run yet would be waiting too, or lie below one that is.
-    pending: list[tuple[int, Tensor]] = []
-    tensor: Tensor | None = root
-    if root._ctx is None:
-        leaves.append(root)
-        tensor = None
-    anomaly = state.anomaly
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph
+@contextlib.contextmanager
+def added(hooks: list, hook: Callable) -> Iterator[None]:
+    """``hook`` appended to ``hooks`` inside the ``with`` block."""
+    hooks.append(hook)
     try:
-        while tensor is not None:
-            gy = grads.pop(tensor)
-            fn = tensor._ctx
-            inputs = fn.inputs
-            if inputs is None:
-                raise RuntimeError(
-                    f"backward: the graph through '{fn.name}' was already freed by an earlier "
-                    "backward; pass retain_graph=True to the first backward() to go back twice"
-                )
-            if wanted_ids is not None:
-                if id(tensor) in wanted_ids:
-                    found[id(tensor)] = as_tensor(gy)
-            elif tensor._retains_grad:
-                _accumulate(tensor, gy, set())
-            result = _call_backward(fn, gy) if anomaly else fn.backward(gy)
-            gxs = result if type(result) is tuple else (result,)
-            check = fn.checks_gradients
-            if check and len(gxs) != len(inputs):
-                raise RuntimeError(
-                    f"{fn.name}: backward returned {len(gxs)} gradients for {len(inputs)} "
-                    "inputs; return one per input (None for an input without one)"
-                )
-            following = None
-            needs = fn.needs_input_grad
-            position = -1  # indexing by hand: a zip and its three iterators cost ~1.7k instructions
-            for x in inputs:
-                position += 1
-                gx = gxs[position]
-                if gx is None or not needs[position]:
-                    continue
-                if type(gx) is not ndarray:
-                    gx = _checked_type(gx)
-                data = x.data
-                if gx.dtype is not data.dtype and gx.dtype != data.dtype:
-                    gx = gx.astype(data.dtype)
-                if check and gx.shape != data.shape:
-                    raise RuntimeError(
-                        f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input "
-                        f"of shape {data.shape}; a gradient has its input's shape (sum it over "
-                        "the axes that broadcasting added)"
-                    )
-                if anomaly:
-                    check_finite(as_tensor(gx).data,
-                                 f"the gradient that '{fn.name}' passes back", fn)
-                previous = grads.get(x)
-                if previous is not None:
-                    grads[x] = previous + gx
-                    continue
-                grads[x] = gx
-                ctx = x._ctx
-                if ctx is None:
-                    leaves.append(x)
-                elif following is None:
-                    following = x
-                else:
-                    heappush(pending, (-ctx._seq, x))
-            if _recorders:
-                _record(fn, tensor, gy, gxs)
-            if not retain_graph:
-                if fn.keeps_arrays:
-                    fn.release()
-                else:
-                    fn.inputs = None
-            if pending:
-                if following is not None:
-                    heappush(pending, (-following._ctx._seq, following))
-                following = heappop(pending)[1]
-            tensor = following
-        handed_out: set[int] = set()
-        for leaf in leaves:
-            if wanted_ids is not None:
-                if id(leaf) in wanted_ids:
-                    found[id(leaf)] = as_tensor(grads[leaf])
-            else:
-                _accumulate(leaf, grads[leaf], handed_out)
+        yield
     finally:
-        state.grad_enabled = previous_mode
-    return found
-
-
-def as_tensor(gradient: Any) -> Tensor:
-    """A gradient (an array in a plain pass, a Tensor in a recorded one) as a Tensor."""
-    if isinstance(gradient, function.Tensor):
-        return gradient
-    return function.Tensor._wrap(gradient)
-
-
-def _checked_type(gradient: Any) -> Any:
-    """A gradient that is not an ndarray: a Tensor (recorded pass) as is, a NumPy scalar (what
-    NumPy gives for 0-d results) as a 0-d array."""
-    return gradient if isinstance(gradient, function.Tensor) else asarray(gradient)
-
-
-def _call_backward(fn: Function, gy: Any) -> Any:
-    """``fn.backward(gy)`` in anomaly mode: the gradients it passes back are checked, not the
-    ops inside it."""
-    state.anomaly = False
-    try:
-        return fn.backward(gy)
-    finally:
-        state.anomaly = True
-
-
-def _record(fn: Function, output: Tensor, gy: Any, gxs: tuple[Any, ...]) -> None:
-    """Give every :func:`record_backward` listener what ``fn``'s backward received and passed."""
-    passed = tuple(None if g is None or not needed else as_tensor(np.asarray(g).astype(
-        x.dtype, copy=False) if not isinstance(g, function.Tensor) else g)
-        for x, g, needed in zip(fn.inputs, gxs, fn.needs_input_grad))
-    record = EdgeRecord(fn, output, as_tensor(gy), fn.inputs, passed)
-    for records in _recorders:
-        records.append(record)
-
-
-def _accumulate(tensor: Tensor, gy: Any, handed_out: set[int]) -> None:
-    """Add ``gy`` into ``tensor.grad``, making sure every ``.grad`` owns its own array.
-
-    An existing ``.grad`` that owns its array takes the sum in place (torch's rule in a plain
-    pass): accumulating over micro-batches, or after ``zero_grad(set_to_none=False)``, reuses
-    the same buffer instead of allocating a new one each time.
-    """
-    if isinstance(gy, function.Tensor):  # a recorded pass: keep the gradient's graph
-        tensor.grad = gy if tensor.grad is None else tensor.grad + gy
-        return
-    if tensor.grad is not None:
-        buffer = tensor.grad.data
-        if (buffer.base is None and buffer.flags.writeable and buffer.shape == gy.shape
-                and buffer.dtype == gy.dtype):
-            np.add(buffer, gy, out=buffer)  # in place, as torch accumulates: no new array
-        else:
-            tensor.grad = function.Tensor._wrap(buffer + gy)
-        return
-    if gy.base is not None or id(gy) in handed_out or not gy.flags.writeable:
-        gy = np.array(gy)
-    handed_out.add(id(gy))
-    tensor.grad = function.Tensor._wrap(gy)
+        hooks.remove(hook)

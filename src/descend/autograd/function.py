@@ -1,17 +1,12 @@
 """``Function``: the base of every op, with ``forward`` on arrays and ``backward`` beside it.
 
-An op subclasses :class:`Function`, computes its result from NumPy arrays in ``forward`` and
-returns the gradient for each input in ``backward``. One ``backward`` serves two passes:
-
-* a plain ``backward()`` calls it with NumPy arrays (``gy`` is an ndarray): the gradient is
-  computed directly, with no graph and no Tensor objects, which is fast;
-* ``backward(create_graph=True)`` (and Hessians) calls it with Tensors, so the backward pass is
-  itself recorded and can be differentiated again.
-
-``backward`` therefore gets its inputs with :meth:`Function.operands` (arrays or Tensors, the
-same kind as ``gy``) and uses operators and descend's functions, which accept both kinds.
-``apply`` runs the op on Tensors and, when grad mode is on and an input requires grad, records
-it in the graph; given only arrays it just computes the value.
+An op subclasses :class:`Function`: ``forward`` computes its value from the inputs' NumPy
+arrays, and ``backward`` returns the gradient for each input given the output's gradient
+``gy``. ``backward`` works on Tensors only: ``gy`` is a Tensor, the inputs are
+``self.inputs`` and the op's own output is ``self.output``, and it builds the gradients with
+descend's ops. A plain ``backward()`` runs it with grad mode off, so nothing is recorded;
+``backward(create_graph=True)`` runs it with grad mode on, so the gradients get a graph of
+their own and can be differentiated again.
 
 >>> import numpy as np, descend as dc
 >>> from descend.autograd.function import Function
@@ -19,7 +14,7 @@ it in the graph; given only arrays it just computes the value.
 ...     def forward(self, x):
 ...         return x ** 3
 ...     def backward(self, gy):
-...         (x,) = self.operands(gy)
+...         (x,) = self.inputs
 ...         return gy * 3 * x * x
 >>> x = dc.tensor([2.0], requires_grad=True)
 >>> Cube.apply(x).sum().backward()
@@ -32,97 +27,86 @@ array([12.], dtype=float32)
 from __future__ import annotations
 
 import itertools
-import os
-import traceback
 import weakref
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-# names used on hot paths are imported: NumPy's module __getattr__ keeps CPython 3.11
-# from caching np.<name>, a dictionary lookup per call (~15 ns)
 import numpy as np
-from numpy import asarray, ndarray
 
 from descend.autograd.mode import state
+from descend.tensor import Tensor
 
-if TYPE_CHECKING:
-    from descend.tensor import Tensor
-else:
-    Tensor = None  # bound by descend.tensor once the class exists (it imports this module)
-
-_new_tensor = object.__new__
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_sequence = itertools.count()
+"""Numbers recorded ops in creation order: an op always comes after the ops of its inputs."""
 
 
 class Function:
     """One node of the graph: an op applied to input Tensors, giving one output Tensor.
 
     Attributes set by :meth:`apply` when the op is recorded:
-        inputs: the input Tensors (``None`` once the graph has been freed by ``backward``).
+        inputs: the input Tensors (``None`` once ``backward`` has freed the graph).
         needs_input_grad: for each input, whether it requires grad; ``backward`` may return
             ``None`` for the others and skip their work.
+        sequence: the op's place in creation order (the engine's topological order).
+        saved_versions: the inputs' versions when the op was recorded (ops whose backward
+            reads their inputs' values), checked before ``backward`` runs.
     """
 
     name: ClassVar[str] = ""
     """What graphs, ``explain`` and error messages print; defaults to the lowercase class name."""
     save_output: ClassVar[bool] = False
     """Set by ops whose backward uses their own output (exp, tanh, softmax, ...)."""
+    reads_inputs: ClassVar[bool] = True
+    """Whether backward reads the inputs' values. Ops that only pass the gradient on (add,
+    reshape, sum, ...) clear it: changing their inputs in place afterwards is then harmless."""
     saved_arrays: ClassVar[tuple[str, ...]] = ()
     """Attributes holding arrays kept for backward (beyond the inputs): released after it."""
 
     inputs: tuple[Tensor, ...] | None = None
     needs_input_grad: tuple[bool, ...] = ()
-    _seq: int = 0
-    _output_ref: weakref.ref[Tensor] | None = None
+    sequence: int = 0
+    saved_versions: tuple[int, ...] = ()
     created_at: str = ""
-
-    keeps_arrays: ClassVar[bool] = False
-    """Whether the op holds arrays for backward beyond its inputs (``saved_arrays``, or what
-    its own :meth:`release` frees): then freeing the graph calls :meth:`release`, otherwise
-    dropping the inputs is enough. Its output (``save_output``) does not count: it is held by
-    a weak reference, which keeps no memory alive. Set for each subclass."""
-
-    checks_gradients: ClassVar[bool] = True
-    """Whether backward checks what this op's backward returns (one gradient per input, each of
-    its input's shape) so that a mistake names the op. True for ops defined outside descend.
-    descend's own ops skip it (two array attribute reads per edge, 2 % of a tiny model's step):
-    the test suite checks their gradients shape by shape, against finite differences and
-    PyTorch over broadcast shapes drawn by hypothesis, and ``Optimizer.step`` still checks
-    each parameter's gradient. Set for each subclass."""
+    released: bool = False
+    _output_ref: weakref.ref[Tensor] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
-        cls.keeps_arrays = bool(cls.saved_arrays) or cls.release is not Function.release
-        cls.checks_gradients = not cls.__module__.startswith("descend.")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         """Compute the op's value from the inputs' arrays."""
         raise NotImplementedError
 
-    def backward(self, gy: Any) -> Any:
-        """Return the gradient for each input (or ``None``), given the output's gradient.
-
-        ``gy`` is an ndarray in a plain backward pass and a Tensor when the pass is recorded
-        (``create_graph=True``); return the same kind.
-        """
+    def backward(self, gy: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
+        """Return the gradient for each input (``None`` for an input without one)."""
         raise NotImplementedError(f"{self.name}: this op has no gradient")
 
-    def operands(self, gy: Any) -> tuple[Any, ...]:
-        """The inputs, as arrays when ``gy`` is an array and as Tensors when it is a Tensor."""
-        inputs = self.inputs
-        if isinstance(gy, Tensor):
-            return inputs
-        if len(inputs) == 2:
-            return inputs[0].data, inputs[1].data
-        if len(inputs) == 1:
-            return (inputs[0].data,)
-        return tuple([t.data for t in inputs])
+    @classmethod
+    def apply(cls, *inputs: Tensor, **settings: Any) -> Tensor:
+        """Run the op on Tensors; record it in the graph when grad mode is on and an input
+        requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
+        fn = cls(**settings)
+        out = Tensor._wrap(np.asarray(fn.forward(*[x.data for x in inputs])))
+        if state.grad_enabled:
+            needs = tuple([x.requires_grad for x in inputs])
+            if True in needs:
+                fn._record(inputs, needs, out)
+        for hook in forward_hooks:
+            hook(fn, out)
+        return out
 
-    def result(self, gy: Any) -> Any:
-        """The output (ops with ``save_output = True``), the same kind as ``gy``."""
-        return self.output if isinstance(gy, Tensor) else self.output.data
+    def _record(self, inputs: tuple[Tensor, ...], needs: tuple[bool, ...], out: Tensor) -> None:
+        """Link ``out`` to this op and this op to its inputs."""
+        self.inputs = inputs
+        self.needs_input_grad = needs
+        self.sequence = next(_sequence)
+        if self.reads_inputs:
+            self.saved_versions = tuple([x.version for x in inputs])
+        if self.save_output:
+            self._output_ref = weakref.ref(out)  # weak: the output's memory is not kept
+        out.requires_grad = True
+        out._ctx = self
 
     @property
     def output(self) -> Tensor:
@@ -132,63 +116,31 @@ class Function:
             raise RuntimeError(f"{self.name}: its output is no longer alive; cannot backward")
         return out
 
-    @classmethod
-    def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
-        """Run the op on Tensors and record it in the graph when a gradient is needed.
+    def check_versions(self, output: Tensor) -> None:
+        """Raise if a tensor that backward reads was changed in place since it was saved."""
+        for x, was in zip(self.inputs, self.saved_versions):
+            if x.version != was:
+                raise self._changed(x, was)
+        if self.save_output and output.version != 0:
+            raise self._changed(output, 0)
 
-        Called with arrays only (as ``backward`` does in a plain backward pass), it returns
-        the array value and records nothing.
-        """
-        fn = cls(**kwargs) if kwargs else cls()
-        first = inputs[0]
-        if not isinstance(first, Tensor):
-            if len(inputs) == 1 or not any(isinstance(t, Tensor) for t in inputs):
-                data = fn.forward(*inputs)
-                if cls.saved_arrays:
-                    fn.release()
-                return data if type(data) is np.ndarray else np.asarray(data)
-            inputs = tuple(t if isinstance(t, Tensor) else Tensor._wrap(np.asarray(t))
-                           for t in inputs)
-            first = inputs[0]
-        # One and two inputs are spelled out: this runs for every op, and the generic
-        # comprehensions cost more than the NumPy work of an op on small arrays.
-        if len(inputs) == 2:
-            second = inputs[1]
-            data = fn.forward(first.data, second.data)
-            needs: tuple[bool, ...] = (first.requires_grad, second.requires_grad)
-        elif len(inputs) == 1:
-            data = fn.forward(first.data)
-            needs = (first.requires_grad,)
-        else:
-            data = fn.forward(*[t.data for t in inputs])
-            needs = tuple([t.requires_grad for t in inputs])
-        if type(data) is not ndarray:
-            data = asarray(data)
-        out = _new_tensor(Tensor)  # Tensor._wrap's fields, set here without the extra call
-        out.data = data
-        out.grad = None
-        out.name = None
-        out._retains_grad = False
-        if state.grad_enabled and True in needs:
-            fn.inputs = inputs
-            fn.needs_input_grad = needs
-            fn._seq = next(_sequence)
-            out.requires_grad = True
-            out._ctx = fn
-            if cls.save_output:
-                fn._output_ref = weakref.ref(out)
-        else:
-            out.requires_grad = False
-            out._ctx = None
-            if cls.saved_arrays:
-                fn.release()  # not recorded: what it kept for backward can go (or be reused) now
-        return _checked(fn, data, out) if state.anomaly else out
+    def _changed(self, tensor: Tensor, was: int) -> RuntimeError:
+        return RuntimeError(
+            f"backward: {describe(tensor)}, which '{self.name}' saved for its gradient, was "
+            f"changed in place since (its version is {tensor.version}, it was {was} when "
+            f"saved); make the change after backward, or on a copy (x = x - y)"
+        )
 
-    def release(self) -> None:
-        """Free what the op holds for backward: its inputs, output and ``saved_arrays``.
+    def release(self, *, keep_values: bool = False) -> None:
+        """Mark the op as gone through by backward, and free what it holds for it: its inputs,
+        output and ``saved_arrays`` (all kept with ``keep_values``: a small graph that
+        ``draw_graph`` can still picture).
 
         Settings (an exponent, an axis) stay, so a freed graph can still be described.
         """
+        self.released = True
+        if keep_values:
+            return
         saved = self.__dict__
         saved["inputs"] = None
         saved.pop("_output_ref", None)
@@ -199,30 +151,11 @@ class Function:
         return f"<{self.name}>"
 
 
-def _checked(fn: Function, data: np.ndarray, out: Tensor) -> Tensor:
-    """Anomaly mode: note where ``fn`` was created and check its value is finite."""
-    fn.created_at = user_frame()
-    check_finite(data, f"the forward value of '{fn.name}'", fn)
-    return out
+def describe(tensor: Tensor) -> str:
+    """How error messages name a tensor: its name when it has one, and its shape."""
+    label = f"the tensor '{tensor.name}'" if tensor.name else "a tensor"
+    return f"{label} of shape {tensor.shape}"
 
 
-_sequence = itertools.count()
-"""Numbers recorded ops in creation order: an op always comes after the ops of its inputs."""
-
-def user_frame() -> str:
-    """``file:line in function`` of the innermost stack frame outside the descend package."""
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
-    return "<unknown>"
-
-
-def check_finite(data: np.ndarray, what: str, fn: Function) -> None:
-    """Raise ``FloatingPointError`` naming ``what`` and where ``fn`` was created, if NaN/inf."""
-    if data.dtype.kind != "f" or np.isfinite(data).all():
-        return
-    bad = int(data.size - np.count_nonzero(np.isfinite(data)))
-    raise FloatingPointError(
-        f"anomaly: {what} is not finite ({bad} of {data.size} values are NaN/inf)\n"
-        f"  the op '{fn.name}' was created at {fn.created_at or '<unknown>'}"
-    )
+forward_hooks: list[Any] = []
+"""Callables ``hook(fn, out)`` run after every op's forward (anomaly mode adds one)."""

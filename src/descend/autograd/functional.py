@@ -72,9 +72,8 @@ def gradients(output: Tensor, inputs: Sequence[Tensor], seed: Tensor | None = No
     if not output.requires_grad:
         return [Tensor._wrap(np.zeros_like(x.data)) for x in inputs]
     found = run_backward(output, seed, retain_graph=retain_graph or create_graph,
-                         create_graph=create_graph, wanted=inputs)
-    return [found[id(x)] if id(x) in found else Tensor._wrap(np.zeros_like(x.data))
-            for x in inputs]
+                         create_graph=create_graph, keep=inputs)
+    return [found[x] if x in found else Tensor._wrap(np.zeros_like(x.data)) for x in inputs]
 
 
 def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., Any]:

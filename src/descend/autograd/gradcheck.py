@@ -79,10 +79,10 @@ def _check_projection(f: Callable[..., Tensor], xs: list[Tensor], weights: np.nd
     analytic = [np.zeros_like(x.data) for x in xs]
     if out.requires_grad:
         seed = Tensor._wrap(weights.astype(out.dtype))
-        found = run_backward(out, seed, retain_graph=False, create_graph=False, wanted=xs)
+        found = run_backward(out, seed, keep=xs)
         for i, x in enumerate(xs):
-            if id(x) in found:
-                analytic[i] = found[id(x)].data
+            if x in found:
+                analytic[i] = found[x].data
     with no_grad():
         for i, x in enumerate(xs):
             flat = x.data.reshape(-1)

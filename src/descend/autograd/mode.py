@@ -1,6 +1,4 @@
-"""Switches that change how ops record the graph: grad mode and anomaly detection.
-
-Both work as context managers and as decorators.
+"""Grad mode: whether ops record the graph. Its switches work as context managers and decorators.
 
 >>> import descend as dc
 >>> x = dc.tensor([1.0], requires_grad=True)
@@ -21,13 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    """The two process-wide switches (grad recording and anomaly detection)."""
+    """The process-wide switch: whether ops record the graph."""
 
-    __slots__ = ("anomaly", "grad_enabled")
+    __slots__ = ("grad_enabled",)
 
     def __init__(self) -> None:
         self.grad_enabled = True
-        self.anomaly = False
 
 
 state = _State()
@@ -43,29 +40,18 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
-def is_anomaly_enabled() -> bool:
-    """Whether :class:`detect_anomaly` is active.
-
-    >>> import descend as dc
-    >>> dc.autograd.is_anomaly_enabled()
-    False
-    """
-    return state.anomaly
-
-
 class _Switch(contextlib.ContextDecorator):
-    """Set one attribute of ``state`` inside a ``with`` block or a decorated function."""
+    """Set grad mode inside a ``with`` block or a decorated function."""
 
-    _attribute = ""
     _value = True
 
     def __enter__(self) -> _Switch:
-        self._previous = getattr(state, self._attribute)
-        setattr(state, self._attribute, self._value)
+        self._previous = state.grad_enabled
+        state.grad_enabled = self._value
         return self
 
     def __exit__(self, *exc: object) -> None:
-        setattr(state, self._attribute, self._previous)
+        state.grad_enabled = self._previous
 
     def __call__(self, func: F) -> F:  # type: ignore[override]
         @functools.wraps(func)
@@ -87,7 +73,6 @@ class no_grad(_Switch):  # noqa: N801 - named like torch.no_grad, which users kn
     False
     """
 
-    _attribute = "grad_enabled"
     _value = False
 
 
@@ -103,24 +88,27 @@ class enable_grad(_Switch):  # noqa: N801
     True
     """
 
-    _attribute = "grad_enabled"
     _value = True
 
 
-class detect_anomaly(_Switch):  # noqa: N801
-    """Check every op's output and gradient for NaN/inf and name the first op that made one.
-
-    Slower (each op records where it was created and checks its arrays); use it to debug.
+class set_grad_enabled(_Switch):  # noqa: N801
+    """Record the graph (``True``) or not (``False``) inside the block, as torch's.
 
     >>> import descend as dc
-    >>> x = dc.tensor([0.0], requires_grad=True)
-    >>> with dc.detect_anomaly():
-    ...     try:
-    ...         (x.log() * 0).sum().backward()
-    ...     except FloatingPointError as err:
-    ...         print(str(err).splitlines()[0])
-    anomaly: the forward value of 'log' is not finite (1 of 1 values are NaN/inf)
+    >>> x = dc.tensor([1.0], requires_grad=True)
+    >>> with dc.autograd.set_grad_enabled(False):
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
     """
 
-    _attribute = "anomaly"
-    _value = True
+    def __init__(self, mode: bool) -> None:
+        self._value = bool(mode)
+
+    def __call__(self, func: F) -> F:  # type: ignore[override]
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(self._value):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from descend.autograd.trace import Trace, format_value, trace_backward
 from descend.lab.expression import evaluate, variables
 from descend.tensor import ArrayLike, Tensor
-from descend.viz.trace import Trace, format_value, trace_backward
 
 
 def variable_value(name: str, value: ArrayLike) -> np.ndarray:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.viz.trace import format_value
+from descend.autograd.trace import format_value
 
 ROWS: dict[str, str] = {
     "grad": "gradient dL/dθ (param.grad)",

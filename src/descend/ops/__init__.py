@@ -1,6 +1,5 @@
 """The differentiable ops, one module per family; each op's forward sits beside its backward."""
 
-import descend.tensor  # noqa: F401  (Tensor must exist before the op modules import it)
 from descend.ops.activation import elu, gelu, leaky_relu, relu, sigmoid, softplus, tanh
 from descend.ops.elementwise import (
     add,
@@ -20,6 +19,7 @@ from descend.ops.elementwise import (
 from descend.ops.index import getitem
 from descend.ops.join import concat, pad, split, stack
 from descend.ops.linalg import linear, matmul
+from descend.ops.methods import bind_tensor_methods
 from descend.ops.nn import log_softmax, softmax
 from descend.ops.piecewise import abs, clip, maximum, minimum
 from descend.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
@@ -34,6 +34,8 @@ from descend.ops.shape import (
     unsqueeze,
 )
 from descend.ops.special import erf
+
+bind_tensor_methods()  # x + y, x.sum(), ...: Tensor's operators and methods are these ops
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "astype", "broadcast_to", "clip", "concat", "cos", "div",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops import workspace
 from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.window import Padding, Pair, Window, make_window
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
@@ -54,22 +53,15 @@ class Conv2d(Function):
         filters = kernel.shape[0]
         y = kernel.reshape(filters, -1) @ self.cols
         if bias:
-            b = bias[0].reshape(filters, 1)
-            y = y + b if y.dtype != np.result_type(y, b) else np.add(y, b, out=y)
+            y = y + bias[0].reshape(filters, 1)
         if self.activation is not None:
             y = activate_(y, self.activation)
         return y.reshape(filters, x.shape[0], *self.window.out_hw).transpose(1, 0, 2, 3)
 
-    def release(self) -> None:
-        cols = self.__dict__.get("cols")
-        super().release()
-        if cols is not None:
-            workspace.give_back(cols)  # only this op held it: the next step's forward reuses it
-
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
         if self.activation is not None:
             gy = through_activation(self, gy)
-        x, kernel = self.operands(gy)[:2]
+        x, kernel = self.inputs[:2]
         need = self.needs_input_grad
         gx = ConvInputGrad.apply(gy, kernel, window=self.window) if need[0] else None
         gk = ConvKernelGrad.apply(x, gy, window=self.window, cols=self.cols) if need[1] else None
@@ -98,18 +90,13 @@ class ConvInputGrad(Function):
     def forward(self, gy: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         n, filters, oh, ow = gy.shape
         c, kh, kw = kernel.shape[1:]
-        dtype = np.result_type(gy, kernel)
-        # the gradient of every window as columns (C·kh·kw, N·out_h·out_w), in one product
-        # (faster than a small product per kernel offset), then col2im: each offset's rows
-        # added onto the slice of the image that offset read
-        cols = workspace.take((c * kh * kw, n * oh * ow), dtype)
-        np.matmul(kernel.reshape(filters, -1).T, _per_filter(gy), out=cols)
-        image = self.window.col2im(cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2))
-        workspace.give_back(cols)
-        return image
+        # the gradient of every window as columns (C·kh·kw, N·out_h·out_w), in one product,
+        # then col2im: each offset's rows added onto the slice of the image that offset read
+        cols = kernel.reshape(filters, -1).T @ _per_filter(gy)
+        return self.window.col2im(cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2))
 
     def backward(self, ggx: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        gy, kernel = self.operands(ggx)
+        gy, kernel = self.inputs
         need_gy, need_k = self.needs_input_grad
         return (Conv2d.apply(ggx, kernel, window=self.window) if need_gy else None,
                 ConvKernelGrad.apply(ggx, gy, window=self.window) if need_k else None)
@@ -132,23 +119,13 @@ class ConvKernelGrad(Function):
         self.window, self.cols = window, cols
 
     def forward(self, x: np.ndarray, gy: np.ndarray) -> np.ndarray:
-        cols, self.cols = self.cols, None
-        if cols is not None:  # the forward's matrix, which the convolution gives back itself
-            return self._product(gy, cols, x.shape[1])
-        cols = self.window.im2col(x)
-        grad = self._product(gy, cols, x.shape[1])
-        workspace.give_back(cols)
-        return grad
-
-    def _product(self, gy: np.ndarray, cols: np.ndarray, channels: int) -> np.ndarray:
-        # (cols · gyᵀ)ᵀ rather than gy · colsᵀ: the same product of two long, thin matrices,
-        # which OpenBLAS computes faster in this layout (1 thread, batch 64 of 28×28: 8
-        # filters on 1 channel 439 → 382 µs; 16 filters on 8 channels at 14×14 640 → 433)
-        product = np.matmul(cols, _per_filter(gy).T).T
-        return np.ascontiguousarray(product.reshape(gy.shape[1], channels, *self.window.size))
+        # the forward's matrix of windows when the convolution passes it on, else anew
+        cols = self.window.im2col(x) if self.cols is None else self.cols
+        product = _per_filter(gy) @ cols.T
+        return product.reshape(gy.shape[1], x.shape[1], *self.window.size)
 
     def backward(self, ggk: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, gy = self.operands(ggk)
+        x, gy = self.inputs
         need_x, need_gy = self.needs_input_grad
         return (ConvInputGrad.apply(gy, ggk, window=self.window) if need_x else None,
                 Conv2d.apply(x, ggk, window=self.window) if need_gy else None)

@@ -17,45 +17,32 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.activation import (
-    relu,
-    sigmoid,
-    sigmoid_array,
-    sigmoid_grad_factors,
-    tanh,
-    tanh_grad_factors,
-)
+from descend.ops.activation import relu, sigmoid, sigmoid_array, tanh
+from descend.tensor import Tensor
 
 FUSED = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}
 """The activations an op can apply itself, by name (and the functions they stand for)."""
 
 
 def activate_(z: np.ndarray, activation: str) -> np.ndarray:
-    """``activation(z)``, computed in ``z``'s own buffer where NumPy can."""
+    """``activation(z)``, written into ``z``'s own buffer."""
     if activation == "relu":
         return np.maximum(z, 0, out=z)
     if activation == "tanh":
         return np.tanh(z, out=z)
-    return sigmoid_array(z, out=z)
+    z[...] = sigmoid_array(z)
+    return z
 
 
-def through_activation(fn: Function, gy: Any) -> Any:
-    """The gradient at the pre-activation of op ``fn`` (``save_output = True``, ``activation``).
-
-    In a plain pass (``gy`` an array) the result is laid out in memory as the op's output is.
-    A convolution's output is a transposed view of its ``(filters, N·H·W)`` product and its
-    backward reads the gradient per filter, so this multiply does the transposition that would
-    otherwise take a copy for the kernel gradient and another for the input gradient.
-    """
-    output = fn.output.data
+def through_activation(fn: Function, gy: Tensor) -> Tensor:
+    """The gradient at the pre-activation of op ``fn`` (``save_output = True``, ``activation``),
+    from the op's output ``y``: relu's mask ``y > 0``, tanh's ``1 − y²``, sigmoid's ``y(1 − y)``."""
+    y = fn.output
     if fn.activation == "relu":
-        derivative = output > 0
-    else:
-        factors = tanh_grad_factors if fn.activation == "tanh" else sigmoid_grad_factors
-        gy, derivative = factors(gy, fn.result(gy))
-    if type(gy) is not np.ndarray or output.flags.c_contiguous:
-        return gy * derivative
-    return np.multiply(gy, derivative, out=np.empty_like(output, dtype=gy.dtype))
+        return gy * (y.data > 0)
+    if fn.activation == "tanh":
+        return gy * (1 - y * y)
+    return gy * y * (1 - y)
 
 
 def fused_name(activation: Any) -> str | None:

@@ -43,6 +43,8 @@ def _may_repeat(index: Index) -> bool:
 class GetItem(Function):
     """The values at an index (basic or advanced)."""
 
+    reads_inputs = False
+
     name = "getitem"
 
     def __init__(self, index: Index) -> None:
@@ -57,6 +59,8 @@ class GetItem(Function):
 
 class Scatter(Function):
     """Zeros of ``shape`` with the input added at ``index`` (the backward of indexing)."""
+
+    reads_inputs = False
 
     def __init__(self, index: Index, shape: tuple[int, ...]) -> None:
         self.index, self.shape = index, shape

@@ -31,6 +31,8 @@ def _along(axis: int, piece: slice | int) -> tuple:
 class Concat(Function):
     """Tensors joined end to end along an existing axis."""
 
+    reads_inputs = False
+
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
@@ -50,6 +52,8 @@ class Concat(Function):
 class Stack(Function):
     """Tensors of one shape joined along a new axis."""
 
+    reads_inputs = False
+
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
@@ -65,6 +69,8 @@ class Stack(Function):
 
 class Pad(Function):
     """A tensor surrounded by a constant border; backward cuts the border off again."""
+
+    reads_inputs = False
 
     def __init__(self, widths: tuple[tuple[int, int], ...], value: float) -> None:
         self.widths, self.value = widths, value

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from descend.autograd.function import Function
@@ -20,37 +18,7 @@ from descend.ops.shape import sum_to
 from descend.tensor import ArrayLike, Tensor, as_operand, ensure_tensor
 
 
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b``; an outer product of matrices (contracted length 1) goes through ``np.dot``,
-    which NumPy's ``matmul`` computes several times slower (a batch-1 weight gradient)."""
-    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1:
-        return np.dot(a, b)
-    return np.matmul(a, b)
-
-
-def _mm(a: Any, b: Any) -> Any:
-    """A matrix product inside backward: directly on arrays, through the op on Tensors."""
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return MatMul.apply(a, b)
-    return _product(a, b)
-
-
-def _times_transpose(g: Any, kernel: Any) -> Any:
-    """``g @ kernel.T`` inside backward (the input gradient of ``x @ kernel``).
-
-    For a large kernel and a small batch, OpenBLAS computes the same product much faster laid
-    out as ``(kernel @ g.T).T`` (1 thread, 2-core Xeon, µs for the two layouts): 256×256 kernel,
-    32 rows 53 → 36; 784×256, 8 rows 97 → 52, 32 rows 161 → 104, 128 rows 363 → 318. For
-    kernels of 64×128 and smaller, or 256 rows and more, the plain layout is as fast or faster.
-    The result is then a transposed (Fortran-ordered) view; the ops after it accept any layout.
-    """
-    if (type(g) is np.ndarray and type(kernel) is np.ndarray and g.ndim == 2
-            and g.shape[0] <= 128 and kernel.ndim == 2 and kernel.size >= 65536):
-        return np.matmul(kernel, g.T).T
-    return _mm(g, kernel.T)
-
-
-def _swap_last(t: Any) -> Any:
+def _swap_last(t: Tensor) -> Tensor:
     """Transpose the last two axes (the matrix transpose of a batch of matrices)."""
     if t.ndim == 2:
         return t.T
@@ -63,10 +31,14 @@ class MatMul(Function):
     """a @ b: the matrix product, broadcasting over leading batch axes."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _product(a, b)
+        if a.ndim == b.ndim == 2 and a.shape[1] == 1:
+            # an outer product (the weight gradient at batch 1): np.matmul has no BLAS path
+            # for a contracted length of 1 and loops several times slower than np.dot
+            return np.dot(a, b)
+        return np.matmul(a, b)
 
-    def backward(self, gy: Any) -> tuple[Any, Any]:
-        a, b = self.operands(gy)
+    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:
             return (gy * b if need_a else None, gy * a if need_b else None)
@@ -79,9 +51,9 @@ class MatMul(Function):
             g2 = g2.reshape(*g2.shape, 1)
         ga = gb = None
         if need_a:
-            ga = sum_to(_mm(g2, _swap_last(b2)), a2.shape).reshape(a.shape)
+            ga = sum_to(g2 @ _swap_last(b2), a2.shape).reshape(a.shape)
         if need_b:
-            gb = sum_to(_mm(_swap_last(a2), g2), b2.shape).reshape(b.shape)
+            gb = sum_to(_swap_last(a2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb
 
 
@@ -98,27 +70,18 @@ class Linear(Function):
         self.activation = activation
 
     def forward(self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        y = _product(x, kernel)
-        if y.dtype == bias.dtype:
-            y += bias
-        else:
-            y = y + bias
+        y = x @ kernel + bias
         return y if self.activation is None else activate_(y, self.activation)
 
-    def backward(self, gy: Any) -> tuple[Any, Any, Any]:
+    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         if self.activation is not None:
             gy = through_activation(self, gy)
-        x, kernel, _ = self.operands(gy)
+        x, kernel, _ = self.inputs
         need_x, need_k, need_b = self.needs_input_grad
-        gx = _times_transpose(gy, kernel) if need_x else None
-        gk = gb = None
-        if need_k or need_b:
-            g2 = gy if gy.ndim == 2 else gy.reshape(-1, gy.shape[-1])
-            if need_k:
-                x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-                gk = _mm(x2.T, g2)
-            if need_b:  # np.add.reduce on arrays: ndarray.sum's Python wrapper costs ~1 µs
-                gb = g2.sum(axis=0) if isinstance(g2, Tensor) else np.add.reduce(g2, axis=0)
+        g2 = gy.reshape(-1, gy.shape[-1])  # leading axes are all batch axes
+        gx = gy @ kernel.T if need_x else None
+        gk = x.reshape(-1, x.shape[-1]).T @ g2 if need_k else None
+        gb = g2.sum(axis=0) if need_b else None
         return gx, gk, gb
 
 

@@ -8,24 +8,17 @@ array([[0.5, 0.5]], dtype=float32)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.ops.elementwise import Exp
 from descend.ops.shape import normalize_axis
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
     """x minus its maximum along ``axis`` (so exp never overflows)."""
-    # the ufunc reductions directly: ndarray.max and .all add a Python wrapper each; a finite
-    # sum of the maxima means every one of them is finite (an overflowing sum only sends
-    # finite maxima through the branch below, which leaves them as they are)
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)
-    if not math.isfinite(np.add.reduce(m, axis=None)):
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    m = x.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)  # all -inf: no shift
     return x - m
 
 
@@ -33,6 +26,7 @@ class Softmax(Function):
     """exp(x) / Σ exp(x) along an axis; backward y · (g − Σ g·y)."""
 
     save_output = True
+    reads_inputs = False
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -43,7 +37,7 @@ class Softmax(Function):
         return e
 
     def backward(self, gy: Tensor) -> Tensor:
-        y = self.result(gy)
+        y = self.output
         return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
 
 
@@ -52,6 +46,7 @@ class LogSoftmax(Function):
 
     name = "log_softmax"
     save_output = True
+    reads_inputs = False
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -62,7 +57,7 @@ class LogSoftmax(Function):
         return z
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy - Exp.apply(self.result(gy)) * gy.sum(axis=self.axis, keepdims=True)
+        return gy - self.output.exp() * gy.sum(axis=self.axis, keepdims=True)
 
 
 def softmax(x: ArrayLike, axis: int = -1) -> Tensor:

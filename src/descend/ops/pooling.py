@@ -15,7 +15,6 @@ array([[[[ 5.,  7.],
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -41,7 +40,7 @@ class MaxPool2d(Function):
             out = part.copy() if out is None else np.maximum(out, part, out=out)
         return out
 
-    def backward(self, gy: Any) -> Any:
+    def backward(self, gy: Tensor) -> Tensor:
         padded = self.window.padded(self.inputs[0].data, -np.inf)
         best = self.output.data
         taken = np.zeros(best.shape, dtype=bool)
@@ -76,7 +75,7 @@ class PoolScatter(Function):
                 out[:, :, rows, columns] += g * hit
         return self.window.crop(out)
 
-    def backward(self, gg: Any) -> Any:
+    def backward(self, gg: Tensor) -> Tensor:
         return PoolGather.apply(gg, window=self.window, hits=self.hits)
 
 
@@ -96,7 +95,7 @@ class PoolGather(Function):
             out += padded[:, :, rows, columns] * hit
         return out
 
-    def backward(self, gy: Any) -> Any:
+    def backward(self, gy: Tensor) -> Tensor:
         return PoolScatter.apply(gy, window=self.window, hits=self.hits)
 
 

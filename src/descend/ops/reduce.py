@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
-# names used on hot paths are imported: NumPy's module __getattr__ keeps CPython 3.11
-# from caching np.<name>, a dictionary lookup per call (~15 ns)
 import numpy as np
-from numpy import add, empty, ndarray
 
 from descend.autograd.function import Function
-from descend.ops.elementwise import Exp
+from descend.ops.elementwise import Exp, where
 from descend.ops.shape import broadcast_to, normalize_axis, reshape
 from descend.tensor import INTEGER, Tensor
 
@@ -46,28 +42,19 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-_SMALL = 4096
-"""Gradients this small are spread by copying rather than as a broadcast view."""
+def spread(gy: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
+    """Broadcast a reduction's output gradient back over the reduced ``axes`` of ``shape``.
 
-
-def spread(gy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
-    """Broadcast a reduction's output gradient (an array or a Tensor) back to ``shape``."""
-    small = math.prod(shape) <= _SMALL  # copying is cheaper than np.broadcast_to's own checks
-    if small and type(gy) is ndarray and gy.size == 1:  # the usual case: a total's gradient
-        out = empty(shape, dtype=gy.dtype)
-        out.fill(gy.reshape(()) if gy.ndim else gy)
-        return out
-    kept = gy.reshape(kept_shape(shape, axes))
-    if type(kept) is not ndarray:
-        return broadcast_to(kept, shape)
-    if small:
-        out = empty(shape, dtype=kept.dtype)
-        out[...] = kept
-        return out
-    return np.broadcast_to(kept, shape)
+    A total's gradient (0-d) broadcasts as it is; otherwise the reduced axes are put back
+    with size 1 first.
+    """
+    kept = gy if gy.ndim == 0 else reshape(gy, kept_shape(shape, axes))
+    return broadcast_to(kept, shape)
 
 
 class _Reduction(Function):
+    reads_inputs = False
+
     def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
 
@@ -76,7 +63,7 @@ class Sum(_Reduction):
     """Σ over the axes; the gradient is the output gradient copied to every summed element."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return add.reduce(x, axis=self.axes, keepdims=self.keepdims)  # x.sum, unwrapped
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
         return spread(gy, self.inputs[0].shape, self.axes)
@@ -98,6 +85,7 @@ class _Extreme(_Reduction):
     """max or min; tied elements share the gradient equally (like torch's amax/amin)."""
 
     reduce = staticmethod(np.max)
+    reads_inputs = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return type(self).reduce(x, axis=self.axes, keepdims=self.keepdims)
@@ -126,6 +114,7 @@ class LogSumExp(_Reduction):
     """log Σ exp(x), computed as m + log Σ exp(x − m) with m the maximum (no overflow)."""
 
     save_output = True
+    reads_inputs = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         m = x.max(axis=self.axes, keepdims=True)
@@ -134,10 +123,26 @@ class LogSumExp(_Reduction):
         return out if self.keepdims else np.squeeze(out, axis=self.axes)
 
     def backward(self, gy: Tensor) -> Tensor:
-        (x,) = self.operands(gy)
+        (x,) = self.inputs
         kept = kept_shape(x.shape, self.axes)
-        softmax = Exp.apply(x - reshape(self.result(gy), kept))
+        softmax = Exp.apply(x - reshape(self.output, kept))
         return spread(gy, x.shape, self.axes) * softmax
+
+
+class Std(Function):
+    """√var from the variance; its gradient is 0 where the variance is 0 (equal values: torch's
+    convention, where 1 / (2√var) would give NaN)."""
+
+    save_output = True
+    reads_inputs = False
+
+    def forward(self, variance: np.ndarray) -> np.ndarray:
+        return np.sqrt(variance)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        y = self.output
+        flat = y.data == 0
+        return where(flat, 0.0, gy / where(flat, 1.0, y * 2.0))
 
 
 def _reduce(cls: type[_Reduction], x: Tensor, axis: Axis, keepdims: bool) -> Tensor:
@@ -211,7 +216,7 @@ def std(x: Tensor, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> 
     >>> dc.tensor([1.0, 3.0]).std().item()
     1.0
     """
-    return var(x, axis, ddof=ddof, keepdims=keepdims).sqrt()
+    return Std.apply(var(x, axis, ddof=ddof, keepdims=keepdims))
 
 
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:

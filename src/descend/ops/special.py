@@ -92,7 +92,7 @@ class Erf(Function):
         return erf_array(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        (x,) = self.operands(gy)
+        (x,) = self.inputs
         return gy * Exp.apply(-(x * x)) * _TWO_OVER_SQRT_PI
 
 

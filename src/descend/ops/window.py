@@ -19,8 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from descend.ops import workspace
-
 Pair = int | tuple[int, int]
 Padding = str | int | tuple[int, int]
 
@@ -70,34 +68,10 @@ class Window:
         return self.view(self.padded(x))
 
     def im2col(self, x: np.ndarray) -> np.ndarray:
-        """The windows as columns: shape ``(C·kh·kw, N·out_h·out_w)`` (one copy).
-
-        This layout copies along the input's contiguous width axis, which is several times
-        faster than one window per row. The matrix (and the bordered input it is read from)
-        comes from :mod:`descend.ops.workspace`: give it back once it is no longer needed.
-        """
-        n, c = x.shape[:2]
-        padded = self._padded_scratch(x)
-        windows = self.view(padded).transpose(1, 4, 5, 0, 2, 3)
-        cols = workspace.take((c * math.prod(self.size), n * math.prod(self.out_hw)), x.dtype)
-        np.copyto(cols.reshape(windows.shape), windows)
-        if padded is not x:
-            workspace.give_back(padded)
-        return cols
-
-    def _padded_scratch(self, x: np.ndarray) -> np.ndarray:
-        """``x`` with a zero border, in a workspace array (``x`` itself without a border)."""
-        (top, bottom), (left, right) = self.pads
-        if not (top or bottom or left or right):
-            return x
-        n, c, h, w = x.shape
-        out = workspace.take((n, c, h + top + bottom, w + left + right), x.dtype)
-        out[:, :, :top] = 0
-        out[:, :, top + h:] = 0
-        out[:, :, top:top + h, :left] = 0
-        out[:, :, top:top + h, left + w:] = 0
-        out[:, :, top:top + h, left:left + w] = x
-        return out
+        """The windows as columns: shape ``(C·kh·kw, N·out_h·out_w)`` (one copy)."""
+        c = x.shape[1]
+        windows = self.windows(x).transpose(1, 4, 5, 0, 2, 3)
+        return np.ascontiguousarray(windows).reshape(c * math.prod(self.size), -1)
 
     def col2im(self, cols: np.ndarray) -> np.ndarray:
         """Add windows ``(N, C, out_h, out_w, kh, kw)`` back onto an ``(N, C, H, W)`` image."""

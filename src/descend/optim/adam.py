@@ -99,7 +99,8 @@ class Adam(Optimizer):
 
     rule = UpdateRule(adam_init, adam_update)
 
-    def __init__(self, params: Params | None = None, lr: float = 1e-3,
+    def __init__(  # noqa: PLR0913 - torch.optim.Adam's arguments, in its order
+            self, params: Params | None = None, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:

@@ -42,7 +42,7 @@ def lion_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     scratch = np.multiply(g, 1.0 - beta1)
     interpolated = np.multiply(exp_avg, beta1)
     interpolated += scratch
-    np.sign(interpolated, out=scratch)  # not in place: NumPy's in-place sign is 5x slower
+    np.sign(interpolated, out=scratch)
     scratch *= lr
     decay_weights_(param, lr, hparams["weight_decay"])
     param -= scratch

@@ -100,7 +100,8 @@ class Nadam(Optimizer):
 
     rule = UpdateRule(nadam_init, nadam_update)
 
-    def __init__(self, params: Params | None = None, lr: float = 2e-3,
+    def __init__(  # noqa: PLR0913 - torch.optim.NAdam's arguments, in its order
+            self, params: Params | None = None, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:

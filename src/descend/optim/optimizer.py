@@ -211,29 +211,20 @@ class Optimizer:
         for hook in list(self._step_pre_hooks):
             hook(self)
         init, update = self.rule
-        states = self.state
-        groups = self.param_groups  # one group is the usual case: 0.05 against 0.2 µs
-        position = (len(groups[0]["params"]) if len(groups) == 1
-                    else sum([len(group["params"]) for group in groups]))
-        # Last to first: a model's first layers, which the next forward pass reads first, are
-        # then the ones freshest in the cache (each update is independent of the others).
-        for group in reversed(groups):
-            for param in reversed(group["params"]):
-                position -= 1
-                grad = param.grad
-                if grad is None:
-                    continue
-                data, grad_data = param.data, grad.data
-                if grad_data.shape != data.shape:
-                    raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
-                                     f"shape {data.shape} but its grad has shape "
-                                     f"{grad_data.shape}")
-                if not data.ndim:  # 0-d results come back as NumPy scalars: use 1-d views
-                    data, grad_data = data[None], grad_data[None]  # half reshape's cost
-                state = states.get(position)
-                if state is None:
-                    state = states[position] = init(data, group)
-                update(grad_data, state, data, group)
+        params = [(group, param) for group in self.param_groups for param in group["params"]]
+        for position, (group, param) in enumerate(params):
+            if param.grad is None:
+                continue
+            if param.grad.shape != param.shape:
+                raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
+                                 f"shape {param.shape} but its grad has shape "
+                                 f"{param.grad.shape}")
+            # 1-d views of 0-d parameters: NumPy's arithmetic on them gives scalars, not arrays
+            data, grad = np.atleast_1d(param.data, param.grad.data)
+            if position not in self.state:
+                self.state[position] = init(data, group)
+            update(grad, self.state[position], data, group)
+            param.bump_version()  # changed in place: a graph that saved it can no longer backward
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -323,16 +314,7 @@ class Optimizer:
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the saved state has {len(groups)} "
                              f"parameter group(s), this optimizer has {len(self.param_groups)}")
-        owner: dict[int, tuple[int, Tensor]] = {}
-        position = 0
-        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{name}.load_state_dict: group {i} was saved with "
-                                 f"{len(saved['params'])} parameter(s), this optimizer's has "
-                                 f"{len(group['params'])}")
-            for index, param in zip(saved["params"], group["params"]):
-                owner[int(index)] = (position, param)
-                position += 1
+        owner = self._owners(groups)
         state = {}
         for key, entries in saved_state.items():
             if int(key) not in owner:
@@ -349,6 +331,20 @@ class Optimizer:
                     value = tuple(value) if isinstance(value, list) else value
                     group[key] = check_hyperparameter(name, key, value)
         self.state = state
+
+    def _owners(self, groups: list[Mapping[str, Any]]) -> dict[int, tuple[int, Tensor]]:
+        """For each saved parameter index: its position here and the parameter itself."""
+        owner: dict[int, tuple[int, Tensor]] = {}
+        position = 0
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: group {i} was saved "
+                                 f"with {len(saved['params'])} parameter(s), this optimizer's "
+                                 f"has {len(group['params'])}")
+            for index, param in zip(saved["params"], group["params"]):
+                owner[int(index)] = (position, param)
+                position += 1
+        return owner
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:

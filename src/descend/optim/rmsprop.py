@@ -105,7 +105,8 @@ class RMSprop(Optimizer):
 
     rule = UpdateRule(rmsprop_init, rmsprop_update)
 
-    def __init__(self, params: Params | None = None, lr: float = 1e-2, alpha: float = 0.99,
+    def __init__(  # noqa: PLR0913 - torch.optim.RMSprop's arguments, in its order
+            self, params: Params | None = None, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps,

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._blas import axpy_
 from descend.optim._kernels import coupled_grad
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
@@ -60,7 +59,8 @@ def sgd_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
             direction += g
         else:
             direction = buf
-    return axpy_(param, -hparams["lr"], direction)
+    param -= direction * param.dtype.type(hparams["lr"])  # lr in param's dtype (torch's alpha)
+    return param
 
 
 class SGD(Optimizer):

@@ -12,6 +12,7 @@ matplotlib is imported only when a picture is made (``pip install "descend[viz]"
 True
 """
 
+from descend.autograd.trace import Trace, trace, trace_backward
 from descend.viz.animate import animate_race, race_frames
 from descend.viz.calculus import plot_secant, plot_taylor
 from descend.viz.gradients import plot_gradients
@@ -21,7 +22,6 @@ from descend.viz.lab_plots import plot_landscape, plot_lr_find, plot_momentum_la
 from descend.viz.live import LivePlot, TerminalChart
 from descend.viz.slope import plot_slope
 from descend.viz.surface import plot_contour, plot_race, plot_race_grid, plot_surface_3d
-from descend.viz.trace import Trace, trace, trace_backward
 
 __all__ = [
     "DotGraph", "LivePlot", "TerminalChart", "Trace", "animate_race", "draw_graph",

@@ -20,10 +20,10 @@ import subprocess
 import warnings
 from pathlib import Path
 
+from descend.autograd.trace import Node, Trace, format_value, trace_backward
 from descend.paths import output_file
 from descend.tensor import Tensor
 from descend.viz._figure import PathLike
-from descend.viz.trace import Node, Trace, format_value, trace_backward
 
 INSTALL_DOT = (
     "install Graphviz, which provides it (Debian/Ubuntu: sudo apt-get install graphviz; "
@@ -60,7 +60,8 @@ class DotGraph(str):
 def draw_graph(loss: Tensor | Trace, path: PathLike | None = None) -> DotGraph:
     """Draw the graph below ``loss`` with forward values on nodes and gradients on edges.
 
-    Pass either the loss itself while its graph is alive (before ``loss.backward()``, or after
+    Pass either the loss itself — before ``loss.backward()``, or after it while the graph is
+    small enough to be kept (hundreds of ops, small arrays, as a learner draws; any graph after
     ``loss.backward(retain_graph=True)``) — ``draw_graph`` then runs its own backward pass and
     leaves ``.grad`` alone — or, to draw the backward you already ran, the trace recorded around
     it::
@@ -70,7 +71,7 @@ def draw_graph(loss: Tensor | Trace, path: PathLike | None = None) -> DotGraph:
         dc.viz.draw_graph(graph, "graph.svg")
 
     Args:
-        loss: a one-element tensor with a live graph, or a :class:`~descend.viz.trace.Trace`.
+        loss: a one-element tensor with a live graph, or a :class:`~descend.autograd.trace.Trace`.
         path: where to save: ``.svg``, ``.png`` or ``.pdf`` (rendered by Graphviz's ``dot``),
             or ``.dot`` for the text. Without ``dot`` installed a warning says how to install it
             and only the text is returned.

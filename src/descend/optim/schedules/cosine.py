@@ -106,6 +106,17 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [_cosine(base, self.eta_min, self.T_cur, self.T_i) for base in self.base_lrs]
 
 
+def _total_steps(name: str, total_steps: int | None, epochs: int | None,
+                 steps_per_epoch: int | None) -> int:
+    """``total_steps``, or ``epochs · steps_per_epoch`` when it is not given."""
+    if total_steps is not None:
+        return positive_int(name, "total_steps", total_steps)
+    if epochs is None or steps_per_epoch is None:
+        raise ValueError(f"{name}: give total_steps, or both epochs and steps_per_epoch")
+    return positive_int(name, "epochs", epochs) * positive_int(name, "steps_per_epoch",
+                                                                steps_per_epoch)
+
+
 class OneCycleLR(LRScheduler):
     r"""The one-cycle policy: warm up to ``max_lr``, then anneal far below the start.
 
@@ -123,7 +134,8 @@ class OneCycleLR(LRScheduler):
     (0.04, 0.95)
     """
 
-    def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
+    def __init__(  # noqa: PLR0913 - torch OneCycleLR's arguments, in its order
+            self, optimizer: Optimizer, max_lr: float | list[float],
                  total_steps: int | None = None, epochs: int | None = None,
                  steps_per_epoch: int | None = None, pct_start: float = 0.3,
                  anneal_strategy: Literal["cos", "linear"] = "cos", cycle_momentum: bool = True,
@@ -135,13 +147,7 @@ class OneCycleLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: expected a descend optimizer, got "
                             f"{type(optimizer).__name__}")
-        if total_steps is not None:
-            self.total_steps = positive_int(name, "total_steps", total_steps)
-        elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = (positive_int(name, "epochs", epochs)
-                                * positive_int(name, "steps_per_epoch", steps_per_epoch))
-        else:
-            raise ValueError(f"{name}: give total_steps, or both epochs and steps_per_epoch")
+        self.total_steps = _total_steps(name, total_steps, epochs, steps_per_epoch)
         if isinstance(pct_start, bool) or not isinstance(pct_start, int | float) \
                 or not 0 <= pct_start <= 1:
             raise ValueError(f"{name}: pct_start must be a fraction in [0, 1], got {pct_start!r}")

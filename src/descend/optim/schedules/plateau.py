@@ -46,7 +46,8 @@ class ReduceLROnPlateau(LRScheduler):
     0.01
     """
 
-    def __init__(self, optimizer: Optimizer, mode: Literal["min", "max"] = "min",
+    def __init__(  # noqa: PLR0913 - torch ReduceLROnPlateau's arguments, in its order
+            self, optimizer: Optimizer, mode: Literal["min", "max"] = "min",
                  factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
                  threshold_mode: Literal["rel", "abs"] = "rel", cooldown: int = 0,
                  min_lr: float | list[float] = 0.0, eps: float = 1e-8) -> None:

@@ -1,13 +1,25 @@
-"""Attach the ops to ``Tensor`` as operators and methods (``x + y``, ``x.sum()``, ``x.T``).
+"""Give ``Tensor`` its operators and methods (``x + y``, ``x += y``, ``x.sum()``): the ops.
 
-Kept apart from ``tensor.py`` so the class stays small and the ops can import ``Tensor``.
+``tensor.py`` defines the data container and sits below the ops, so it cannot import them;
+:func:`bind_tensor_methods` (called once by ``descend.ops``) attaches them here, in one place
+that lists every operator and method, as DeZero's ``setup_variable`` does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from descend.ops import activation, elementwise, index, linalg, nn, piecewise, reduce, shape
+from descend.ops import (
+    activation,
+    elementwise,
+    index,
+    inplace,
+    linalg,
+    nn,
+    piecewise,
+    reduce,
+    shape,
+)
 from descend.ops.special import erf
 from descend.tensor import Tensor
 
@@ -36,6 +48,11 @@ _OPERATORS = {
     "__neg__": elementwise.neg,
     "__abs__": piecewise.abs,
     "__getitem__": index.getitem,
+    "__setitem__": inplace.setitem,
+    "__iadd__": inplace.iadd,
+    "__isub__": inplace.isub,
+    "__imul__": inplace.imul,
+    "__itruediv__": inplace.itruediv,
 }
 
 _METHODS = {
@@ -77,5 +94,9 @@ _METHODS = {
     "log_softmax": nn.log_softmax,
 }
 
-for _name, _function in {**_OPERATORS, **_METHODS}.items():
-    setattr(Tensor, _name, _function)
+
+
+def bind_tensor_methods() -> None:
+    """Attach every operator and method above to ``Tensor``."""
+    for name, function in {**_OPERATORS, **_METHODS}.items():
+        setattr(Tensor, name, function)

@@ -1,12 +1,14 @@
 """A record of one backward pass: every value computed forward and every gradient sent back.
 
-A :class:`Trace` is what ``draw_graph`` draws and ``dc.explain`` prints. Get one either
+A :class:`Trace` is what ``draw_graph`` draws and ``dc.explain`` prints (``descend.viz`` and
+``descend.lab`` re-export it: recording the graph is autograd's work, drawing is theirs). Get one
 
-* from a loss whose graph is still alive (before ``backward()``, or after
-  ``backward(retain_graph=True)``) with :func:`trace_backward`, which runs its own backward pass
-  and leaves every ``.grad`` untouched; or
-* by wrapping your own ``loss.backward()`` in ``with dc.viz.trace() as graph:``; the graph is
-  freed by that backward, but the trace has kept what it needs.
+* from a loss with :func:`trace_backward`, which runs its own backward pass and leaves every
+  ``.grad`` untouched: before ``loss.backward()``, or after it while the graph is small enough
+  to be kept (``engine.PICTURE_OPS`` ops and ``engine.PICTURE_VALUES`` values; a larger graph
+  is freed unless ``backward(retain_graph=True)``); or
+* by wrapping your own ``loss.backward()`` in ``with dc.viz.trace() as graph:``, which records
+  that backward as it runs, for a graph of any size.
 
 >>> import descend as dc
 >>> w = dc.tensor(3.0, requires_grad=True, name="w")
@@ -27,7 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from descend.autograd.engine import EdgeRecord, record_backward, run_backward
+from descend.autograd.engine import (
+    PICTURE_OPS,
+    PICTURE_VALUES,
+    EdgeRecord,
+    record_backward,
+    run_backward,
+)
 from descend.autograd.function import Function
 from descend.autograd.mode import no_grad
 from descend.tensor import Tensor
@@ -35,7 +43,8 @@ from descend.tensor import Tensor
 SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 """Ops written as infix operators in formulas (``t1 = v * x``)."""
 
-_FUNCTION_FIELDS = {"inputs", "needs_input_grad", "created_at"}
+_FUNCTION_FIELDS = {"inputs", "needs_input_grad", "created_at", "sequence", "saved_versions",
+                    "released"}
 
 
 @dataclass
@@ -147,14 +156,17 @@ class Trace:
             self.nodes[key].formula = formula(record.fn, [self.nodes[i].label for i in
                                                           self.nodes[key].inputs])
         for key, record in ops.items():
-            locals_ = functions.get(key, ())
-            for pos, (x, gx) in enumerate(zip(record.inputs, record.grad_inputs)):
-                local = locals_[pos] if pos < len(locals_) else None
-                grad = None if gx is None else np.array(gx.data)
-                self.edges.append(Edge(id(x), key, grad, local))
-                source = self.nodes[id(x)]
-                if source.kind == "leaf" and grad is not None:
-                    source.grad = grad if source.grad is None else source.grad + grad
+            self._add_edges(key, record, functions.get(key, ()))
+
+    def _add_edges(self, key: int, record: EdgeRecord, locals_: tuple) -> None:
+        """The edges into op ``key``, each with its gradient; leaves sum what reaches them."""
+        for pos, (x, gx) in enumerate(zip(record.inputs, record.grad_inputs)):
+            local = locals_[pos] if pos < len(locals_) else None
+            grad = None if gx is None else np.array(gx.data)
+            self.edges.append(Edge(id(x), key, grad, local))
+            source = self.nodes[id(x)]
+            if source.kind == "leaf" and grad is not None:
+                source.grad = grad if source.grad is None else source.grad + grad
 
 
 def _leaf_node(x: Tensor, nodes: dict[int, Node]) -> Node:
@@ -253,10 +265,11 @@ def trace() -> Iterator[Trace]:
 
 
 def trace_backward(output: Tensor, *, where: str = "trace") -> Trace:
-    """Run backward from ``output`` on its live graph and return the :class:`Trace`.
+    """Run backward from ``output`` on its graph and return the :class:`Trace`.
 
-    No ``.grad`` changes and the graph stays alive, so ``output.backward()`` can still follow.
-    One-element ops also get their local derivatives (``Edge.local``).
+    No ``.grad`` changes and the graph stays as it was. It works before ``output.backward()``
+    and after it while the graph is small (it was kept for pictures like this one), as
+    micrograd's ``draw_dot``. One-element ops also get their local derivatives (``Edge.local``).
 
     Args:
         output: a one-element tensor (a loss) whose graph has not been freed.
@@ -269,6 +282,11 @@ def trace_backward(output: Tensor, *, where: str = "trace") -> Trace:
     [('t2 ** 2', -10.0), ('t1 - 5', 1.0), ('v * 2', 2.0)]
     >>> v.grad is None
     True
+    >>> loss = (v * 2.0 - 5.0) ** 2
+    >>> loss.backward()                         # a small graph is kept: it can still be traced
+    >>> t = trace_backward(loss)
+    >>> [(t.nodes[e.target].formula, e.grad.item()) for e in t.edges if e.grad is not None]
+    [('t2 ** 2', -10.0), ('t1 - 5', -10.0), ('v * 2', -20.0)]
     """
     if not isinstance(output, Tensor):
         raise TypeError(
@@ -285,13 +303,14 @@ def trace_backward(output: Tensor, *, where: str = "trace") -> Trace:
         )
     if output.grad_fn.inputs is None:
         raise ValueError(
-            f"{where}: the graph was freed by backward(); call this before loss.backward(), use "
-            "loss.backward(retain_graph=True), or record the backward you run with "
-            "`with dc.viz.trace() as graph: loss.backward()`"
+            f"{where}: the graph was freed by backward() (a graph of more than {PICTURE_OPS} ops "
+            f"or {PICTURE_VALUES:,} values is not kept for pictures); call this before "
+            "loss.backward(), use loss.backward(retain_graph=True), or record the backward you "
+            "run with `with dc.viz.trace() as graph: loss.backward()`"
         )
     seed = Tensor._wrap(np.ones_like(output.data))
     with record_backward() as records:
-        run_backward(output, seed, retain_graph=True, create_graph=False, wanted=[])
+        run_backward(output, seed, retain_graph=True, again=True)
     locals_ = {id(r.output): _local_derivatives(r) for r in records}
     result = Trace()
     result.build(records, locals_)

@@ -1,0 +1,119 @@
+"""In-place safety, as torch: a tensor that backward reads and that changed in place since an op
+saved it makes backward raise, naming the op and the tensor, instead of a wrong gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import descend as dc
+
+
+def test_every_in_place_change_bumps_the_version():
+    x = dc.tensor([1.0, 2.0, 3.0])
+    assert x.version == 0
+    x += 1
+    x -= 1
+    x *= 2
+    x /= 2
+    x[0] = 7.0
+    assert x.version == 5 and x.tolist() == [7.0, 2.0, 3.0]
+
+
+def test_an_optimizer_step_bumps_the_version_of_the_parameters_it_updates():
+    w, idle = dc.ones(2, requires_grad=True), dc.ones(2, requires_grad=True)
+    (w * w).sum().backward()
+    dc.optim.SGD([w, idle], lr=0.1).step()
+    assert (w.version, idle.version) == (1, 0)  # idle has no gradient: not updated
+
+
+def test_a_weight_changed_under_no_grad_before_backward_is_named():
+    w = dc.tensor([1.0, 2.0], requires_grad=True, name="w")
+    loss = (w * dc.tensor([3.0, 4.0])).sum()
+    with dc.no_grad():
+        w -= 1
+    with pytest.raises(RuntimeError) as info:
+        loss.backward()
+    message = str(info.value)
+    assert "'mul'" in message and "'w'" in message and "shape (2,)" in message
+    assert "version is 1, it was 0" in message
+
+
+def test_a_constant_the_graph_saved_and_changed_in_place_is_caught():
+    a = dc.tensor([1.0, 2.0])
+    w = dc.ones(2, requires_grad=True)
+    loss = (w * a).sum()
+    a += 10
+    with pytest.raises(RuntimeError, match=r"a tensor of shape \(2,\), which 'mul' saved"):
+        loss.backward()
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_caught():
+    w = dc.tensor([1.0, 2.0], requires_grad=True, name="kernel")
+    opt = dc.optim.SGD([w], lr=0.1)
+    w.grad = dc.ones(2)
+    loss = (w * w).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match=r"'kernel'.*'mul' saved.*version is 1, it was 0"):
+        loss.backward()
+
+
+def test_setting_items_of_a_saved_tensor_is_caught():
+    x = dc.tensor([1.0, 2.0])
+    w = dc.ones(2, requires_grad=True)
+    loss = (w / x).sum()
+    x[1] = 0.5
+    with pytest.raises(RuntimeError, match="'div' saved"):
+        loss.backward()
+
+
+def test_an_op_s_saved_output_changed_in_place_is_caught():
+    w = dc.tensor([0.0, 1.0], requires_grad=True)
+    y = w.exp()
+    loss = y.sum()  # sum does not read y's values
+    with dc.no_grad():
+        y *= 2
+    with pytest.raises(RuntimeError, match="'exp' saved"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("op", [
+    lambda w, a: w + a, lambda w, a: w - a, lambda w, a: -a + w,
+    lambda w, a: w + a.reshape(2, 1).T.reshape(2), lambda w, a: w + a.sum(),
+], ids=["add", "sub", "neg", "reshape and transpose", "sum"])
+def test_ops_whose_backward_does_not_read_an_input_do_not_raise_for_it(op):
+    # torch does not either: these backwards need only shapes
+    a = dc.tensor([1.0, 2.0], requires_grad=True)
+    w = dc.tensor([3.0, 4.0], requires_grad=True)
+    loss = op(w, a).sum()
+    with dc.no_grad():
+        a += 10
+        w -= 1
+    loss.backward()
+    torch_a = torch.tensor([1.0, 2.0], requires_grad=True)
+    torch_w = torch.tensor([3.0, 4.0], requires_grad=True)
+    op(torch_w, torch_a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), torch_a.grad.numpy())
+    np.testing.assert_array_equal(w.grad.numpy(), torch_w.grad.numpy())
+
+
+def test_a_change_after_backward_is_harmless():
+    w = dc.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with dc.no_grad():
+        w -= 1
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+
+
+@pytest.mark.parametrize("reduce", ["std", "var"])
+@pytest.mark.parametrize("axis", [None, 1])
+def test_the_spread_of_equal_values_has_gradient_zero_as_in_torch(reduce, axis):
+    values = np.full((2, 3), 1.5)
+    ours = dc.tensor(values, dtype="float64", requires_grad=True)
+    getattr(ours, reduce)(axis=axis).sum().backward()
+    theirs = torch.tensor(values, requires_grad=True)
+    torch_dim = None if axis is None else axis
+    getattr(theirs, reduce)(dim=torch_dim, correction=0).sum().backward()
+    assert not np.isnan(ours.grad.numpy()).any()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
