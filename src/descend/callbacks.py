@@ -5,6 +5,8 @@
 5
 """
 
+from typing import Any
+
 from descend.lab.recorder import TrajectoryRecorder
 from descend.train.callbacks import (
     Callback,
@@ -31,3 +33,12 @@ __all__ = [
     "ProgressBar", "ReduceLROnPlateau", "TensorBoard", "TerminalChart", "TerminateOnNaN",
     "TrajectoryRecorder",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Dashboard`` lives with the web server (``descend.serve``), imported when first used."""
+    if name == "Dashboard":
+        from descend.serve.dashboard import Dashboard
+
+        return Dashboard
+    raise AttributeError(f"module 'descend.callbacks' has no attribute {name!r}")
