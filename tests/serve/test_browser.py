@@ -48,7 +48,10 @@ def test_boston_trains_live_and_ends_with_the_demos_numbers(page, server, tmp_pa
     assert page.locator("#weights tbody tr").count() == 13
     assert "neg" in page.get_attribute("#weights tbody tr:first-child td.num", "class")
     page.click("#train-mlp1")
+    page.click("#train-mlp2")
     page.wait_for_selector("#mlp1-test", timeout=30_000)
+    page.wait_for_selector("#mlp2-test", timeout=30_000)
+    assert page.inner_text("#mlp2-test") == "17.26"  # descend demo boston's MLP 50-50 row
     shoot(page, tmp_path, "serve_boston")
 
 

@@ -181,6 +181,10 @@ async def _refused(request: Request, err: Exception) -> Response:
     return JSONResponse({"error": str(err)}, status_code=getattr(err, "status", 400))
 
 
+async def _failed(request: Request, err: Exception) -> Response:
+    return JSONResponse({"error": f"the server could not do that: {err}"}, status_code=500)
+
+
 async def _no_icon(request: Request) -> Response:
     return Response(status_code=204)
 
@@ -222,7 +226,8 @@ def create_app(manager: RunManager | None = None, *, allowed_hosts: Iterable[str
         await asyncio.get_running_loop().run_in_executor(None, server.close)
 
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={RequestError: _refused, BusyError: _refused})
+                    exception_handlers={RequestError: _refused, BusyError: _refused,
+                                        RuntimeError: _failed})
     app.state.server = server
     return HostCheck(app, [*LOOPBACK, *allowed_hosts])
 

@@ -3,8 +3,9 @@
 The callback starts the local server on its first use (or reuses the one this process
 started) and prints the page's address. It sends, at most ``rate`` times a second, the
 running loss and metrics, the learning rate and every layer's gradient norm; after every
-epoch, the epoch's logs (``val_*`` included), gradient norms and a histogram of each layer's
-weights. The page's Stop button sets ``model.stop_training``.
+epoch, the epoch's logs (``val_*`` included) and learning rate, with every layer's gradient
+norm and a histogram of its weights at most 4 times a second (and at the end). The page's
+Stop button sets ``model.stop_training``.
 
 >>> import numpy as np, descend as dc
 >>> from descend.serve.dashboard import Dashboard
@@ -27,6 +28,9 @@ from typing import Any
 import numpy as np
 
 from descend.train.callbacks import Callback
+
+HISTOGRAM_INTERVAL = 0.25
+"""Seconds between two epochs' weight histograms and gradient norms (the last epoch always)."""
 
 
 class Dashboard(Callback):
@@ -54,7 +58,7 @@ class Dashboard(Callback):
         self.open_browser, self.quiet = open_browser, quiet
         self.run: Any = None
         self.url: str | None = None
-        self._last = 0.0
+        self._last = self._drawn = 0.0
         self._epoch = 0
         self._step = 0
 
@@ -69,7 +73,7 @@ class Dashboard(Callback):
                            if isinstance(v, int | float | str | list)}}
         self.run = server.manager.register("fit", title, info)
         self.url = f"{server.url}dashboard?run={self.run.id}"
-        self._last, self._step = 0.0, 0
+        self._last, self._drawn, self._step = 0.0, 0.0, 0
         if not self.quiet:
             print(f"Dashboard: {self.url}", flush=True)
         if self.open_browser:
@@ -91,12 +95,18 @@ class Dashboard(Callback):
                        "grad_norms": grad_norms(self.model)})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.run.emit({"type": "epoch", "epoch": epoch + 1, "step": self._step,
-                       "logs": _numbers(logs), "lr": self._lr(),
-                       "grad_norms": grad_norms(self.model),
-                       "histograms": histograms(self.model, self.bins)})
+        event = {"type": "epoch", "epoch": epoch + 1, "step": self._step,
+                 "logs": _numbers(logs), "lr": self._lr()}
+        now = time.perf_counter()
+        if now - self._drawn >= HISTOGRAM_INTERVAL:  # the costly part, a few times a second
+            self._drawn = now
+            event["grad_norms"] = grad_norms(self.model)
+            event["histograms"] = histograms(self.model, self.bins)
+        self.run.emit(event)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.run.emit({"type": "weights", "step": self._step,
+                       "histograms": histograms(self.model, self.bins)})
         self.run.finish("stopped" if self.run.stop_requested.is_set() else "done")
 
     def _lr(self) -> float | None:

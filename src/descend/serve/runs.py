@@ -33,7 +33,8 @@ from typing import Any
 from descend.serve.validation import BusyError, RequestError
 
 MAX_EVENTS = 20_000
-"""Events one run keeps; past it, batch events are dropped (epoch and end events are kept)."""
+"""Events one run keeps; past it, batch events are dropped, and past twice as many, epoch
+events too (the end event is always kept)."""
 
 
 def clean(value: Any) -> Any:
@@ -86,7 +87,9 @@ class Run:
     def emit(self, event: dict[str, Any]) -> None:
         """Append one event (a dict with a ``type``); ``seq`` numbers them from 0."""
         with self._lock:
-            if len(self._events) >= MAX_EVENTS and event.get("type") == "batch":
+            kind, count = event.get("type"), len(self._events)
+            if (count >= MAX_EVENTS and kind == "batch") or (count >= 2 * MAX_EVENTS
+                                                               and kind != "end"):
                 return
             event = clean(event)
             event["seq"] = len(self._events)

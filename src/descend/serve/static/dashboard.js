@@ -92,12 +92,14 @@ function onEvents(events) {
         addPoint(chartFor(metricName(k)), k.startsWith("val_") ? 2 : 1, e.step, v);
       }
       if (e.lr !== null) addPoint(current.charts.lr, 0, e.step, e.lr);
-      for (const [layer, v] of Object.entries(e.grad_norms)) {
+      for (const [layer, v] of Object.entries(e.grad_norms || {})) {
         lineFor(current.charts.grad, `layer ${layer}`).data.push({ x: e.step, y: v });
       }
-      histograms(e.histograms);
+      if (e.histograms) histograms(e.histograms);
       $("run-status").textContent = `Epoch ${e.epoch} completed`;
       $("run-status").dataset.epochs = e.epoch;
+    } else if (e.type === "weights") {
+      histograms(e.histograms);
     } else if (e.type === "end") {
       $("run-status").textContent = e.status === "stopped" ? "Stopped (model.stop_training)" :
         `Finished (${e.status})`;

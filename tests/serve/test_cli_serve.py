@@ -1,0 +1,46 @@
+"""``descend serve``: its options, the warning for a non-local host, and the app it runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from descend import cli
+
+
+@pytest.fixture
+def started(monkeypatch):
+    calls = {}
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(app=app, **options))
+    monkeypatch.setattr("webbrowser.open", lambda url: calls.update(opened=url))
+    return calls
+
+
+def test_serve_binds_loopback_by_default(started, capsys):
+    assert cli.main(["serve", "--port", "8123"]) == 0
+    assert started["host"] == "127.0.0.1" and started["port"] == 8123
+    out, err = capsys.readouterr()
+    assert "http://127.0.0.1:8123/" in out and err == ""
+
+
+def test_another_host_prints_a_warning(started, capsys):
+    assert cli.main(["serve", "--host", "0.0.0.0"]) == 0
+    assert started["host"] == "0.0.0.0"
+    assert "warning: listening on 0.0.0.0, so other machines can reach" in capsys.readouterr().err
+
+
+def test_open_opens_the_browser(started):
+    import time
+
+    cli.main(["serve", "--open", "--port", "8124"])
+    deadline = time.monotonic() + 5
+    while "opened" not in started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started["opened"] == "http://127.0.0.1:8124/"
+
+
+def test_bad_port_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--port", "zero"])
+    assert "expected a positive whole number" in capsys.readouterr().err
