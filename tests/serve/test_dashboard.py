@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
+import pytest
 
 import descend as dc
 from descend.serve import dashboard, runs
@@ -98,3 +101,59 @@ def test_histograms_and_gradient_norms_skip_what_is_not_there():
     net.fit(*data(), epochs=1, batch_size=64, verbose=0)
     norms = dashboard.grad_norms(net)
     assert set(norms) == {"0", "1"} and all(v > 0 for v in norms.values())
+
+
+@pytest.fixture
+def other_server():
+    """A second server on a free port, as a `descend serve` in another process would be."""
+    import uvicorn
+
+    from descend.serve.app import create_app
+    from descend.serve.local import _socket
+
+    manager = runs.RunManager()
+    sock = _socket("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(create_app(manager), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield sock.getsockname()[1], manager
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_running_descend_serve_is_used_and_its_stop_comes_back(other_server):
+    port, manager = other_server
+    ensure_server(port=0)  # this process's own server exists too, on another port
+
+    class PressStop(dc.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                manager.runs("fit")[0].stop()  # what the page's Stop button does
+            time.sleep(0.15)  # let the next post bring the stop back
+
+    board = dc.callbacks.Dashboard("elsewhere", port=port, quiet=True)
+    history = model().fit(*data(), epochs=50, batch_size=16, verbose=0,
+                          callbacks=[board, PressStop()])
+    assert board.url == f"http://127.0.0.1:{port}/dashboard?run={board.run.id}"
+    assert len(history.history["loss"]) < 50
+    run = manager.get(board.run.id)
+    assert run.status == "stopped" and run.title == "elsewhere"
+    kinds = [e["type"] for e in run.since(0)]
+    assert kinds[0] in ("batch", "epoch") and kinds[-2:] == ["weights", "end"]
+
+
+def test_the_fits_endpoints_refuse_what_is_not_a_remote_fit(client):
+    opened = client.post("/api/fits", json={"title": "x", "info": {}}).json()["run"]
+    bad = client.post(f"/api/fits/{opened}/events", json={"events": [{"type": "end"}]})
+    assert bad.status_code == 400 and "events must be a list" in bad.json()["error"]
+    assert client.post("/api/fits", json={"title": ""}).status_code == 400
+    assert client.post("/api/fits", json={"title": "x", "info": [1]}).status_code == 400
+    ended = client.post(f"/api/fits/{opened}/events", json={"events": [], "end": "done"})
+    assert ended.json() == {"stop": False}
+    again = client.post(f"/api/fits/{opened}/events", json={"events": []})
+    assert again.status_code == 400 and "does not take events" in again.json()["error"]
+    boston = client.post("/api/boston/train", json={"epochs": 1}).json()["run"]
+    refused = client.post(f"/api/fits/{boston}/events", json={"events": []})
+    assert refused.status_code == 400

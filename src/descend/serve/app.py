@@ -105,6 +105,36 @@ class Server:
         run = self.manager.start("boston", title, settings, info=settings)
         return JSONResponse({"run": run.id, "settings": settings})
 
+    async def fit_open(self, request: Request) -> Response:
+        """A Dashboard in another process opens a run: ``{"title": ..., "info": {...}}``."""
+        form = Form(await _json(request, limit=1_000_000), known=("title", "info"))
+        title, info = form.values.get("title"), form.values.get("info", {})
+        if not isinstance(title, str) or not 0 < len(title) <= 200:
+            raise RequestError("title must be a name of 1 to 200 characters.")
+        if not isinstance(info, dict):
+            raise RequestError("info must be a JSON object.")
+        run = self.manager.register("fit", title, info)
+        run.remote = True
+        return JSONResponse({"run": run.id})
+
+    async def fit_events(self, request: Request) -> Response:
+        """Events from a Dashboard in another process: ``{"events": [...], "end": status}``;
+        the answer says whether the page asked it to stop."""
+        run = self.manager.get(request.path_params["run_id"])
+        form = Form(await _json(request, limit=5_000_000), known=("events", "end"))
+        events = form.values.get("events", [])
+        if not getattr(run, "remote", False) or run.finished:
+            raise RequestError(f"run {run.id} does not take events from outside.")
+        if not isinstance(events, list) or not all(
+                isinstance(e, dict) and e.get("type") in ("batch", "epoch", "weights")
+                for e in events):
+            raise RequestError("events must be a list of batch, epoch or weights events.")
+        for event in events:
+            run.emit(event)
+        if "end" in form.values:
+            run.finish(form.choice("end", "done", ("done", "stopped")))
+        return JSONResponse({"stop": run.stop_requested.is_set()})
+
     async def runs(self, request: Request) -> Response:
         form = Form(dict(request.query_params), known=("kind",))
         kind = form.choice("kind", "fit", ("fit", "boston")) if "kind" in form.values else None
@@ -167,10 +197,10 @@ class Server:
         return JSONResponse(await self.compute("race", spec))
 
 
-async def _json(request: Request) -> Any:
+async def _json(request: Request, limit: int = 100_000) -> Any:
     body = await request.body()
-    if len(body) > 100_000:
-        raise RequestError("the request is too large (at most 100 kB of settings).")
+    if len(body) > limit:
+        raise RequestError(f"the request is too large (at most {limit // 1000:,} kB).")
     try:
         return json.loads(body or b"{}")
     except ValueError:
@@ -210,6 +240,8 @@ def create_app(manager: RunManager | None = None, *, allowed_hosts: Iterable[str
         Route("/favicon.ico", _no_icon),
         Route("/api/boston", server.boston_info),
         Route("/api/boston/train", server.boston_train, methods=["POST"]),
+        Route("/api/fits", server.fit_open, methods=["POST"]),
+        Route("/api/fits/{run_id}/events", server.fit_events, methods=["POST"]),
         Route("/api/runs", server.runs),
         Route("/api/runs/{run_id}", server.run),
         Route("/api/runs/{run_id}/events", server.events),

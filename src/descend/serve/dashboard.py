@@ -36,6 +36,9 @@ HISTOGRAM_INTERVAL = 0.25
 class Dashboard(Callback):
     """Show this fit on the dashboard page (``http://127.0.0.1:8000/dashboard``).
 
+    A ``descend serve`` already listening on ``port`` shows it (the events are posted to it);
+    otherwise this process starts its own server, once, and every later fit reuses it.
+
     Args:
         title: the run's name on the page (default: the model's class and parameter count).
         port: the port to serve on when no server runs yet (a free one if it is taken).
@@ -63,16 +66,25 @@ class Dashboard(Callback):
         self._step = 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        from descend.serve.local import ensure_server
+        from descend.serve import local, remote
 
-        server = ensure_server(port=self.port, keep=self.keep)
         count = sum(p.data.size for p in self.model.parameters())
         title = self.title or f"{type(self.model).__name__} ({count:,} parameters)"
         info = {"summary": self.model.summary(print_fn=None),
                 "params": {k: v for k, v in self.params.items()
                            if isinstance(v, int | float | str | list)}}
-        self.run = server.manager.register("fit", title, info)
-        self.url = f"{server.url}dashboard?run={self.run.id}"
+        ours = local.running()
+        other = None
+        if self.port and (ours is None or ours.port != self.port):
+            other = remote.probe(self.port)  # a `descend serve` already listening there
+        if other is not None:
+            self.run = remote.RemoteRun(self.port, title, info)
+            base = other
+        else:
+            server = local.ensure_server(port=self.port, keep=self.keep)
+            self.run = server.manager.register("fit", title, info)
+            base = server.url
+        self.url = f"{base}dashboard?run={self.run.id}"
         self._last, self._drawn, self._step = 0.0, 0.0, 0
         if not self.quiet:
             print(f"Dashboard: {self.url}", flush=True)

@@ -24,6 +24,11 @@ class LocalServer:
     manager: RunManager
     thread: threading.Thread
 
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self.url.rstrip("/").rsplit(":", 1)[1])
+
 
 _server: LocalServer | None = None
 _lock = threading.Lock()

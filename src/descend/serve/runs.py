@@ -69,6 +69,8 @@ class Run:
     """
 
     _ids = itertools.count(1)
+    remote = False
+    """Whether a Dashboard in another process feeds it (through ``/api/fits``)."""
 
     def __init__(self, kind: str, title: str, info: dict[str, Any] | None = None) -> None:
         self.id = f"{kind}-{next(self._ids)}"
