@@ -105,7 +105,7 @@ def measure(rounds: int) -> list[dict]:
             report = compare([
                 Variant("fit", lambda fit=fit: lambda: fit([])),
                 Variant("fit + Dashboard",
-                        lambda fit=fit: lambda: fit([dc.callbacks.Dashboard(quiet=True)])),
+                        lambda fit=fit: lambda: fit([dc.callbacks.Dashboard(port=0, quiet=True)])),
             ], rounds=rounds, min_time=0.0, warmup=1)
             with_board = report["fit + Dashboard"]
             results.append({"workload": label, "note": note,

@@ -87,7 +87,7 @@ def test_dashboard_shows_a_fit_live_and_stop_ends_it(page, server, tmp_path):
     y = (x @ rng.normal(size=(8, 1)) + 0.1 * rng.normal(size=(2000, 1))).astype(np.float32)
     model = dc.Sequential([dc.nn.Dense(32, activation="relu", input_dim=8), dc.nn.Dense(1)])
     model.compile(optimizer=dc.optim.Adam(lr=1e-3), loss="mse", metrics=["mae"])
-    board = dc.callbacks.Dashboard("test fit", quiet=True)
+    board = dc.callbacks.Dashboard("test fit", port=0, quiet=True)
     result = {}
     fit = threading.Thread(target=lambda: result.update(history=model.fit(
         x, y, epochs=400, batch_size=32, validation_split=0.2, verbose=0, callbacks=[board])))

@@ -28,6 +28,15 @@ def test_another_host_prints_a_warning(started, capsys):
     assert cli.main(["serve", "--host", "0.0.0.0"]) == 0
     assert started["host"] == "0.0.0.0"
     assert "warning: listening on 0.0.0.0, so other machines can reach" in capsys.readouterr().err
+    import socket
+
+    from starlette.testclient import TestClient
+
+    name = socket.gethostname()
+    with TestClient(started["app"], base_url=f"http://{name}:8000") as client:
+        assert client.get("/api/runs").status_code == 200  # the machine's own name is accepted
+    with TestClient(started["app"], base_url="http://elsewhere.example:8000") as client:
+        assert client.get("/api/runs").status_code == 403
 
 
 def test_open_opens_the_browser(started):

@@ -55,7 +55,7 @@ def test_dashboard_records_epochs_with_val_metrics_and_ends_the_run(capsys):
 
 
 def test_batch_updates_are_throttled():
-    board = dc.callbacks.Dashboard(quiet=True, rate=1e-3)  # at most one batch event in 1000 s
+    board = dc.callbacks.Dashboard(port=0, quiet=True, rate=1e-3)  # one batch event in 1000 s
     model().fit(*data(256), epochs=2, batch_size=8, verbose=0, callbacks=[board])
     batches = [e for e in board.run.since(0) if e["type"] == "batch"]
     assert len(batches) == 1 and batches[0]["step"] == 1
@@ -67,7 +67,7 @@ def test_stop_from_the_page_sets_stop_training():
             if epoch == 1:
                 board.run.stop()
 
-    board = dc.callbacks.Dashboard(quiet=True)
+    board = dc.callbacks.Dashboard(port=0, quiet=True)
     history = model().fit(*data(), epochs=50, batch_size=16, verbose=0,
                           callbacks=[board, PressStop()])
     assert len(history.history["loss"]) == 3  # stopped after the first batch of epoch 3
@@ -75,7 +75,7 @@ def test_stop_from_the_page_sets_stop_training():
 
 
 def test_several_fits_get_their_own_runs_and_only_the_last_n_are_kept():
-    boards = [dc.callbacks.Dashboard(f"fit {i}", quiet=True, keep=3) for i in range(5)]
+    boards = [dc.callbacks.Dashboard(f"fit {i}", port=0, quiet=True, keep=3) for i in range(5)]
     for board in boards:
         model().fit(*data(), epochs=1, batch_size=32, verbose=0, callbacks=[board])
     kept = [r.title for r in ensure_server().manager.runs("fit")][:3]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import sys
 import threading
 import webbrowser
@@ -276,9 +277,25 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
         print(f"descend serve: warning: listening on {host}, so other machines can reach "
               f"these pages and start trainings here; use --host 127.0.0.1 to keep it local.",
               file=sys.stderr)
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    wildcard = host in ("0.0.0.0", "::")
+    url = f"http://{'127.0.0.1' if wildcard else host}:{port}/"
     print(f"descend serve: {url} (Boston Housing {url}boston, dashboard {url}dashboard, "
           f"playground {url}playground); Ctrl+C stops")
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(allowed_hosts=[host]), host=host, port=port, log_level="warning")
+    allowed = [host, *(machine_names() if wildcard else [])]
+    uvicorn.run(create_app(allowed_hosts=allowed), host=host, port=port, log_level="warning")
+
+
+def machine_names() -> list[str]:
+    """This machine's host name and addresses: what other machines call it when the server
+    listens on every interface (``--host 0.0.0.0``).
+
+    >>> "127.0.0.1" in machine_names() or len(machine_names()) >= 1
+    True
+    """
+    name = socket.gethostname()
+    names = {name, socket.getfqdn()}
+    with contextlib.suppress(OSError):
+        names.update(info[4][0] for info in socket.getaddrinfo(name, None))
+    return sorted(names)

@@ -35,6 +35,14 @@ function fmt(value, digits = 2) {
   return value.toFixed(digits);
 }
 
+// A short axis label: 0.001, 12.5, 3e+8.
+function tick(value) {
+  const abs = Math.abs(value);
+  if (abs === 0) return "0";
+  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(0);
+  return String(Number(value.toPrecision(3)));
+}
+
 // A Chart.js chart with numeric x (steps, epochs) and no animation.
 function chart(canvas, { type = "line", datasets = [], xTitle = "", yTitle = "", logY = false,
                          legend = true, extra = {} } = {}) {
@@ -48,7 +56,8 @@ function chart(canvas, { type = "line", datasets = [], xTitle = "", yTitle = "",
       elements: { point: { radius: 0 }, line: { borderWidth: 2 } },
       scales: {
         x: { type: "linear", title: { display: !!xTitle, text: xTitle } },
-        y: { type: logY ? "logarithmic" : "linear", title: { display: !!yTitle, text: yTitle } },
+        y: { type: logY ? "logarithmic" : "linear", title: { display: !!yTitle, text: yTitle },
+             ticks: { callback: tick } },
       },
       ...extra,
     },
