@@ -157,3 +157,13 @@ def test_the_fits_endpoints_refuse_what_is_not_a_remote_fit(client):
     boston = client.post("/api/boston/train", json={"epochs": 1}).json()["run"]
     refused = client.post(f"/api/fits/{boston}/events", json={"events": []})
     assert refused.status_code == 400
+
+
+def test_a_remote_run_that_falls_silent_is_given_up(monkeypatch):
+    manager = runs.RunManager()
+    run = manager.register("fit", "from elsewhere")
+    run.remote = True
+    assert manager.runs()[0].status == "running"
+    monkeypatch.setattr(runs, "SILENCE", 0.0)
+    assert manager.runs()[0].status == "error"
+    assert "sent nothing for 0 s" in run.since(0)[-1]["message"]

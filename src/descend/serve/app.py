@@ -20,6 +20,7 @@ import json
 import socket
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -130,6 +131,7 @@ class Server:
                 isinstance(e, dict) and e.get("type") in ("batch", "epoch", "weights")
                 for e in events):
             raise RequestError("events must be a list of batch, epoch or weights events.")
+        run.last_seen = time.monotonic()
         for event in events:
             run.emit(event)
         if "end" in form.values:

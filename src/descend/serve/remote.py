@@ -15,12 +15,17 @@ import contextlib
 import http.client
 import json
 import threading
+import time
 from typing import Any
 
 from descend.serve.runs import clean
 
 POST_INTERVAL = 0.1
 """Seconds between two posts of buffered events."""
+
+HEARTBEAT = 2.0
+"""Seconds after which a post is sent even without events, so the server knows the fit lives
+(it gives a run up after :data:`descend.serve.runs.SILENCE` seconds without one)."""
 
 
 def _request(port: int, method: str, path: str, body: Any = None,
@@ -61,6 +66,7 @@ class RemoteRun:
         self._buffer: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._done = threading.Event()
+        self._posted = time.monotonic()
         self._thread = threading.Thread(target=self._post_loop, daemon=True,
                                         name=f"descend-dashboard-{self.id}")
         self._thread.start()
@@ -83,8 +89,9 @@ class RemoteRun:
     def _post(self, end: str | None = None) -> None:
         with self._lock:
             events, self._buffer = self._buffer, []
-        if not events and end is None:
+        if not events and end is None and time.monotonic() - self._posted < HEARTBEAT:
             return
+        self._posted = time.monotonic()
         answer = _request(self.port, "POST", f"/api/fits/{self.id}/events",
                           {"events": events, **({"end": end} if end else {})})
         if answer.get("stop"):

@@ -37,6 +37,10 @@ MAX_EVENTS = 20_000
 events too (the end event is always kept)."""
 
 
+SILENCE = 30.0
+"""Seconds without news after which a run fed from another process is given up as lost."""
+
+
 def clean(value: Any) -> Any:
     """``value`` made JSON-safe: NaN and infinities become None, NumPy scalars plain numbers.
 
@@ -78,6 +82,7 @@ class Run:
         self.status = "running"
         self.created = time.time()
         self.stop_requested = threading.Event()
+        self.last_seen = time.monotonic()
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
@@ -97,8 +102,15 @@ class Run:
             event["seq"] = len(self._events)
             self._events.append(event)
 
+    def check_alive(self) -> None:
+        """End a remote run whose process has sent nothing for :data:`SILENCE` seconds."""
+        if self.remote and not self.finished and time.monotonic() - self.last_seen > SILENCE:
+            self.finish("error", message=f"the training process sent nothing for "
+                                         f"{SILENCE:g} s; it has probably ended")
+
     def since(self, index: int) -> list[dict[str, Any]]:
-        """The events from number ``index`` on."""
+        """The events from number ``index`` on (a silent remote run is ended first)."""
+        self.check_alive()
         with self._lock:
             return self._events[index:]
 
@@ -155,6 +167,8 @@ class RunManager:
 
     def runs(self, kind: str | None = None) -> list[Run]:
         """The runs remembered, newest first (only those of ``kind`` when given)."""
+        for run in list(self._runs.values()):
+            run.check_alive()
         return [r for r in reversed(self._runs.values()) if kind in (None, r.kind)]
 
     @property
