@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from conftest import check_screenshot
+from webtools import check_screenshot, needs_web
 
 import descend as dc
 from descend.demo import boston as demo
+
+pytestmark = needs_web
 
 
 def shoot(page, tmp_path: Path, name: str) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from webtools import needs_web
 
 from descend import cli
+
+pytestmark = needs_web
 
 
 @pytest.fixture

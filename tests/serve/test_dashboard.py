@@ -9,10 +9,13 @@ import time
 
 import numpy as np
 import pytest
+from webtools import needs_web
 
 import descend as dc
 from descend.serve import dashboard, runs
 from descend.serve.local import ensure_server
+
+pytestmark = needs_web
 
 
 def data(rows: int = 64):

@@ -6,8 +6,11 @@ import json
 import time
 
 import pytest
+from webtools import needs_web
 
 from descend.demo import boston as demo
+
+pytestmark = needs_web
 
 
 def events_of(client, run_id: str, **query) -> list[dict]:
