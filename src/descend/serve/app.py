@@ -80,7 +80,7 @@ class HostCheck:
 
 
 class Server:
-    """The state behind one app: its runs and its process pool."""
+    """The state behind one app: its runs and its compute workers; the endpoints."""
 
     def __init__(self, manager: RunManager) -> None:
         self.manager = manager

@@ -211,17 +211,21 @@ class RunManager:
                 del self._runs[old.id]
 
     def _pump(self, run: Run, process: Any) -> None:
-        """Move the worker's events into ``run`` until it ends."""
+        """Move the worker's events into ``run`` until it ends (lines that are not events,
+        such as something a library printed, are passed over)."""
         try:
             for line in process.stdout:
-                event = json.loads(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(event, dict):
+                    continue
                 if event.get("type") == "end":
                     run.finish(event.pop("status"), **{k: v for k, v in event.items()
                                                         if k != "type"})
                     break
                 run.emit(event)
-        except ValueError:
-            pass
         finally:
             run.finish("error", message="the training process ended without finishing")
             with contextlib.suppress(OSError):
