@@ -89,16 +89,19 @@ def test_dashboard_shows_a_fit_live_and_stop_ends_it(page, server, tmp_path):
     y = (x @ rng.normal(size=(8, 1)) + 0.1 * rng.normal(size=(2000, 1))).astype(np.float32)
     model = dc.Sequential([dc.nn.Dense(32, activation="relu", input_dim=8), dc.nn.Dense(1)])
     model.compile(optimizer=dc.optim.Adam(lr=1e-3), loss="mse", metrics=["mae"])
+    earlier = dc.callbacks.Dashboard("an earlier fit", port=0, quiet=True)
+    model.fit(x[:64], y[:64], epochs=1, verbose=0, callbacks=[earlier])  # shown first
     board = dc.callbacks.Dashboard("test fit", port=0, quiet=True)
     result = {}
     fit = threading.Thread(target=lambda: result.update(history=model.fit(
         x, y, epochs=400, batch_size=32, validation_split=0.2, verbose=0, callbacks=[board])))
     page.goto(f"{server.url}dashboard")
+    page.wait_for_function(f"current && current.id === '{earlier.run.id}'")
     fit.start()
     try:
         page.wait_for_function("document.getElementById('run-status').dataset.epochs >= 2",
                                timeout=30_000)
-        assert board.run.id in page.inner_text("#run-select")
+        assert page.evaluate("current.id") == board.run.id  # the page followed the new fit
         grow = ("current.charts['metric-loss'].data.datasets[0].data.length + "
                 "current.charts['metric-loss'].data.datasets[1].data.length")
         before = page.evaluate(grow)

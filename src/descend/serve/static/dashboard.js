@@ -5,6 +5,9 @@ navigation("/dashboard");
 const $ = (id) => document.getElementById(id);
 let current = null;   // { id, source, charts: {...} }
 let known = [];
+// A run named in the URL or picked from the list stays shown; otherwise the page follows the
+// newest run, switching to a fit as soon as it starts.
+let pinned = new URLSearchParams(location.search).has("run");
 
 function metricName(key) { return key.startsWith("val_") ? key.slice(4) : key; }
 
@@ -15,6 +18,8 @@ function resetView() {
   }
   $("metric-charts").innerHTML = "";
   $("histograms").innerHTML = "";
+  delete $("run-status").dataset.epochs;
+  delete $("run-status").dataset.status;
   current = null;
 }
 
@@ -133,7 +138,8 @@ async function refresh() {
   const ids = runs.map((r) => r.id).join();
   if (ids !== known.map((r) => r.id).join() || runs.some((r, i) => r.status !== known[i].status)) {
     known = runs;
-    const wanted = current ? current.id : new URLSearchParams(location.search).get("run");
+    const wanted = pinned ? (current ? current.id : new URLSearchParams(location.search).get("run"))
+                          : (runs[0] && runs[0].id);
     $("run-select").innerHTML = runs.length ? runs.map((r) =>
       `<option value="${r.id}">${r.title} · ${r.id} · ${r.status}</option>`).join("") :
       `<option value="">no run yet</option>`;
@@ -143,7 +149,7 @@ async function refresh() {
   }
 }
 
-$("run-select").addEventListener("change", () => show($("run-select").value));
+$("run-select").addEventListener("change", () => { pinned = true; show($("run-select").value); });
 $("stop").addEventListener("click", async () => {
   if (!current) return;
   await api(`/api/runs/${encodeURIComponent(current.id)}/stop`, { method: "POST" });
