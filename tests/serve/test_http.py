@@ -94,6 +94,7 @@ def test_a_page_that_goes_away_stops_its_training(client):
 
 
 def test_more_trainings_than_slots_is_busy(client):
+    wait_idle(client)  # the earlier tests' processes are collected
     slow = {"model": "mlp2", "epochs": 1000, "batch_size": 1}
     runs = [client.post("/api/boston/train", json=slow).json()["run"] for _ in range(2)]
     refused = client.post("/api/boston/train", json=slow)

@@ -35,11 +35,11 @@ function fmt(value, digits = 2) {
   return value.toFixed(digits);
 }
 
-// A short axis label: 0.001, 12.5, 3e+8.
+// A short axis label: 0.001, 12.5, 1.02e-4, 3e+8.
 function tick(value) {
   const abs = Math.abs(value);
   if (abs === 0) return "0";
-  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(0);
+  if (abs >= 1e5 || abs < 1e-3) return Number(value.toPrecision(3)).toExponential();
   return String(Number(value.toPrecision(3)));
 }
 
