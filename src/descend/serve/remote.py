@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any
 
-from descend.serve.runs import clean
+from descend.serve.jsonsafe import clean
 
 POST_INTERVAL = 0.1
 """Seconds between two posts of buffered events."""

@@ -23,13 +23,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import math
 import subprocess
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
 
+from descend.serve import worker
+from descend.serve.jsonsafe import clean
 from descend.serve.validation import BusyError, RequestError
 
 MAX_EVENTS = 20_000
@@ -39,24 +40,6 @@ events too (the end event is always kept)."""
 
 SILENCE = 30.0
 """Seconds without news after which a run fed from another process is given up as lost."""
-
-
-def clean(value: Any) -> Any:
-    """``value`` made JSON-safe: NaN and infinities become None, NumPy scalars plain numbers.
-
-    >>> import numpy as np
-    >>> clean({"a": [np.float32(1.5), float("inf")], "b": (np.int64(2),)})
-    {'a': [1.5, None], 'b': [2]}
-    """
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return value
 
 
 class Run:
@@ -184,8 +167,6 @@ class RunManager:
         Raises:
             BusyError: when ``max_active`` trainings are already running.
         """
-        from descend.serve import worker
-
         with self._lock:
             if len(self._active) >= self.max_active:
                 raise BusyError(f"busy: {self.max_active} trainings are already running; wait for "

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from descend.serve.runs import clean
+from descend.serve.jsonsafe import clean
 from descend.serve.validation import RequestError
 
 
