@@ -325,6 +325,9 @@ def add_serve_parser(subcommands: Any) -> None:
 
 
 def _serve(host: str, port: int, open_browser: bool) -> int:
+    from descend.serve.local import web_stack
+
+    web_stack()
     from descend.serve import serve
 
     serve(host, port, open_browser=open_browser)

@@ -56,3 +56,16 @@ def test_bad_port_is_refused(capsys):
     with pytest.raises(SystemExit):
         cli.main(["serve", "--port", "zero"])
     assert "expected a positive whole number" in capsys.readouterr().err
+
+
+def test_without_the_web_extra_the_error_says_how_to_install_it():
+    import subprocess
+    import sys
+
+    code = ("import sys, importlib.util; real = importlib.util.find_spec; "
+            "importlib.util.find_spec = lambda n, *a: None if n == 'uvicorn' else real(n, *a); "
+            "from descend import cli; sys.exit(cli.main(['serve']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("descend: error: descend serve and dc.callbacks.Dashboard need "
+                                   "the web extra (uvicorn missing): pip install 'descend[web]'")

@@ -34,6 +34,19 @@ _server: LocalServer | None = None
 _lock = threading.Lock()
 
 
+def web_stack() -> None:
+    """Check that the ``web`` extra is installed; an ImportError says how to install it.
+
+    >>> web_stack()  # Starlette and uvicorn are here
+    """
+    import importlib.util
+
+    missing = [name for name in ("starlette", "uvicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ImportError(f"descend serve and dc.callbacks.Dashboard need the web extra "
+                          f"({' and '.join(missing)} missing): pip install 'descend[web]'")
+
+
 def running() -> LocalServer | None:
     """The server this process started, if any."""
     return _server
@@ -66,6 +79,7 @@ def ensure_server(*, port: int = 8000, keep: int = 20, host: str = "127.0.0.1") 
         if _server is not None and _server.thread.is_alive():
             _server.manager.keep = max(_server.manager.keep, keep)
             return _server
+        web_stack()
         import uvicorn
 
         from descend.serve.app import create_app
