@@ -4,9 +4,9 @@
 >>> dc.callbacks.EarlyStopping(patience=5, restore_best_weights=True).patience
 5
 
-The live plots (``LivePlot``, ``TerminalChart``) and ``TrajectoryRecorder`` come from
-:mod:`descend.viz` and :mod:`descend.lab`, which sit above the trainer: they are loaded when
-first named here.
+The live plots (``LivePlot``, ``TerminalChart``), ``TrajectoryRecorder`` and the browser's
+``Dashboard`` come from :mod:`descend.viz`, :mod:`descend.lab` and :mod:`descend.serve`, which
+sit above the trainer: they are loaded when first named here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from descend.train.loggers import (
 from descend.train.progress import EpochLine, ProgressBar
 
 _LAZY = {"LivePlot": "descend.viz.live", "TerminalChart": "descend.viz.live",
-         "TrajectoryRecorder": "descend.lab.recorder"}
+         "TrajectoryRecorder": "descend.lab.recorder", "Dashboard": "descend.serve.dashboard"}
 """Callbacks defined above the trainer, and where they live."""
 
 __all__ = [

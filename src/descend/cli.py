@@ -411,8 +411,40 @@ def add_bench_parser(subcommands: Any) -> None:
     p.set_defaults(run=bench.command)
 
 
+def add_serve_parser(subcommands: Any) -> None:
+    """Add ``descend serve``: the browser pages (needs the ``web`` extra).
+
+    >>> parser = argparse.ArgumentParser(); add_serve_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["serve", "--port", "8001", "--open"])
+    >>> args.host, args.port, args.open
+    ('127.0.0.1', 8001, True)
+    """
+    p = subcommands.add_parser(
+        "serve", help="the browser pages: Boston Housing live, a fit dashboard, a playground",
+        description="Start a local web server with three pages: Boston Housing trained live "
+                    "(/boston), a dashboard for any fit with dc.callbacks.Dashboard() "
+                    "(/dashboard) and a gradient-descent playground (/playground). Needs "
+                    "pip install 'descend[web]'.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: %(default)s, this machine only)")
+    p.add_argument("--port", type=_positive_int, default=8000, help="default: %(default)s")
+    p.add_argument("--open", action="store_true", help="open the pages in the browser")
+    p.set_defaults(run=lambda args: _serve(args.host, args.port, args.open))
+
+
+def _serve(host: str, port: int, open_browser: bool) -> int:
+    from descend.serve.local import web_stack
+
+    web_stack()
+    from descend.serve import serve
+
+    serve(host, port, open_browser=open_browser)
+    return 0
+
+
 SUBCOMMANDS: list[Callable[[Any], None]] = [add_lab_parser, add_explain_parser,
-                                            add_demo_parser, add_sweep_parser, add_bench_parser]
+                                            add_demo_parser, add_sweep_parser, add_bench_parser,
+                                            add_serve_parser]
 """The functions that add each subcommand group to the parser."""
 
 

@@ -335,10 +335,11 @@ def test_callbacks_only_listening_to_epochs_are_not_called_per_batch():
 
 def test_dc_callbacks_exports_every_callback_class():
     from descend.lab import recorder
+    from descend.serve import dashboard
     from descend.train import callbacks, loggers, progress
     from descend.viz import live
 
-    defined = {name for module in (callbacks, loggers, progress, recorder, live)
+    defined = {name for module in (callbacks, loggers, progress, recorder, live, dashboard)
                for name, value in vars(module).items() if isinstance(value, type)
                and issubclass(value, dc.callbacks.Callback) and not name.startswith("_")}
     assert defined == set(dc.callbacks.__all__)

@@ -1,0 +1,303 @@
+"""The web application: pages, the JSON API, and live run events over Server-Sent Events.
+
+Every computation with descend (Boston trainings, playground races and surfaces) runs in
+a worker process (:mod:`descend.serve.worker`) — trainings one process each, at most
+``max_active`` at once, the rest in two reused workers — so the event loop only moves JSON,
+and a ``fit`` watched by a :class:`~descend.serve.dashboard.Dashboard` in this process is
+never disturbed by descend's process-wide grad mode.
+
+>>> from starlette.testclient import TestClient
+>>> with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
+...     client.get("/api/runs").json()
+{'runs': []}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from descend.serve import boston, playground
+from descend.serve.runs import RunManager
+from descend.serve.validation import BusyError, Form, RequestError
+from descend.serve.worker import Workers
+
+STATIC = Path(__file__).parent / "static"
+PAGES = {"/": "index.html", "/boston": "boston.html", "/dashboard": "dashboard.html",
+         "/playground": "playground.html"}
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+EVENT_INTERVAL = 0.05
+"""Seconds between two looks at a run's new events: at most 20 updates a second per page."""
+
+
+def hostname(value: str) -> str:
+    """The host part of a ``Host`` header or an origin URL, lowercase, without the port.
+
+    >>> hostname("127.0.0.1:8000"), hostname("http://LOCALHOST:8000"), hostname("[::1]:80")
+    ('127.0.0.1', 'localhost', '[::1]')
+    """
+    value = value.strip().lower().split("://", 1)[-1].split("/", 1)[0]
+    if value.startswith("["):
+        return value.split("]", 1)[0] + "]"
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class HostCheck:
+    """Refuse requests whose ``Host`` or ``Origin`` names another host (DNS rebinding): a page
+    from elsewhere cannot drive trainings on this machine through a name that resolves here."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+        self.app, self.allowed = app, {hostname(h) for h in allowed}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            bad = [f"{k} {v!r}" for k in ("host", "origin") if (v := headers.get(k)) is not None
+                   and hostname(v) not in self.allowed]
+            if bad or "host" not in headers:
+                response = JSONResponse(
+                    {"error": f"refused: the {' and '.join(bad) or 'missing host'} is not this "
+                              f"server ({', '.join(sorted(self.allowed))})."}, status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class Server:
+    """The state behind one app: its runs and its compute workers; the endpoints."""
+
+    def __init__(self, manager: RunManager) -> None:
+        self.manager = manager
+        self.workers = Workers()
+        self._boston_info: dict[str, Any] | None = None
+
+    async def compute(self, name: str, *args: Any) -> Any:
+        """``worker.CALLS[name](*args)`` in a compute worker, awaited."""
+        return await asyncio.to_thread(self.workers.call, name, *args)
+
+    def close(self) -> None:
+        """Stop the trainings and the workers."""
+        self.manager.shutdown()
+        self.workers.close()
+
+    async def boston_info(self, request: Request) -> Response:
+        if self._boston_info is None:
+            self._boston_info = await self.compute("boston_info")
+        return JSONResponse(self._boston_info)
+
+    async def boston_train(self, request: Request) -> Response:
+        settings = boston.parse_settings(await _json(request))
+        title = boston.demo.MODELS[settings["model"]][0]
+        run = self.manager.start("boston", title, settings, info=settings)
+        return JSONResponse({"run": run.id, "settings": settings})
+
+    async def fit_open(self, request: Request) -> Response:
+        """A Dashboard in another process opens a run: ``{"title": ..., "info": {...}}``."""
+        form = Form(await _json(request, limit=1_000_000), known=("title", "info"))
+        title, info = form.values.get("title"), form.values.get("info", {})
+        if not isinstance(title, str) or not 0 < len(title) <= 200:
+            raise RequestError("title must be a name of 1 to 200 characters.")
+        if not isinstance(info, dict):
+            raise RequestError("info must be a JSON object.")
+        run = self.manager.register("fit", title, info)
+        run.remote = True
+        return JSONResponse({"run": run.id})
+
+    async def fit_events(self, request: Request) -> Response:
+        """Events from a Dashboard in another process: ``{"events": [...], "end": status}``;
+        the answer says whether the page asked it to stop."""
+        run = self.manager.get(request.path_params["run_id"])
+        form = Form(await _json(request, limit=5_000_000), known=("events", "end"))
+        events = form.values.get("events", [])
+        if not getattr(run, "remote", False) or run.finished:
+            raise RequestError(f"run {run.id} does not take events from outside.")
+        if not isinstance(events, list) or not all(
+                isinstance(e, dict) and e.get("type") in ("batch", "epoch", "weights")
+                for e in events):
+            raise RequestError("events must be a list of batch, epoch or weights events.")
+        run.last_seen = time.monotonic()
+        for event in events:
+            run.emit(event)
+        if "end" in form.values:
+            run.finish(form.choice("end", "done", ("done", "stopped")))
+        return JSONResponse({"stop": run.stop_requested.is_set()})
+
+    async def runs(self, request: Request) -> Response:
+        form = Form(dict(request.query_params), known=("kind",))
+        kind = form.choice("kind", "fit", ("fit", "boston")) if "kind" in form.values else None
+        return JSONResponse({"runs": [r.describe() for r in self.manager.runs(kind)]})
+
+    async def run(self, request: Request) -> Response:
+        run = self.manager.get(request.path_params["run_id"])
+        return JSONResponse({**run.describe(), "events": run.since(0)})
+
+    async def stop(self, request: Request) -> Response:
+        run = self.manager.get(request.path_params["run_id"])
+        run.stop()
+        return JSONResponse({"run": run.id, "stopping": not run.finished})
+
+    async def events(self, request: Request) -> Response:
+        """The run's events from ``since`` on as Server-Sent Events, then an ``end``.
+
+        With ``close_stops=true`` (the Boston page) a page that goes away stops the training.
+        """
+        run = self.manager.get(request.path_params["run_id"])
+        form = Form(dict(request.query_params), known=("since", "close_stops"))
+        since = form.integer("since", 0, low=0, high=10**9)
+        close_stops = form.flag("close_stops", False)
+
+        async def stream() -> AsyncIterator[str]:
+            index = since
+            try:
+                while True:
+                    finished = run.finished
+                    events = run.since(index)
+                    if events:
+                        index += len(events)
+                        yield f"data: {json.dumps(events, allow_nan=False)}\n\n"
+                    if finished and not run.since(index):
+                        break
+                    if await request.is_disconnected():
+                        break
+                    await asyncio.sleep(EVENT_INTERVAL)
+            finally:
+                if close_stops and not run.finished:
+                    run.stop()
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    async def problems(self, request: Request) -> Response:
+        names = list(playground.PROBLEMS)
+        described = await self.compute("describe_all", names)
+        return JSONResponse({"problems": described, "optimizers": list(boston.optim.OPTIMIZERS),
+                             "schedules": list(playground.SCHEDULES),
+                             "limits": {"racers": playground.MAX_RACERS,
+                                        "steps": playground.MAX_STEPS}})
+
+    async def surface(self, request: Request) -> Response:
+        spec = playground.parse_surface(dict(request.query_params))
+        return JSONResponse(await self.compute("surface", spec))
+
+    async def race(self, request: Request) -> Response:
+        spec = playground.parse_race(await _json(request))
+        return JSONResponse(await self.compute("race", spec))
+
+
+async def _json(request: Request, limit: int = 100_000) -> Any:
+    body = await request.body()
+    if len(body) > limit:
+        raise RequestError(f"the request is too large (at most {limit // 1000:,} kB).")
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        raise RequestError("the request body must be JSON, such as {\"epochs\": 200}.") from None
+
+
+async def _refused(request: Request, err: Exception) -> Response:
+    return JSONResponse({"error": str(err)}, status_code=getattr(err, "status", 400))
+
+
+async def _failed(request: Request, err: Exception) -> Response:
+    return JSONResponse({"error": f"the server could not do that: {err}"}, status_code=500)
+
+
+async def _no_icon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
+def _page(name: str) -> Callable[[Request], Any]:
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC / name)
+
+    return page
+
+
+def create_app(manager: RunManager | None = None, *, allowed_hosts: Iterable[str] = ()
+               ) -> ASGIApp:
+    """The ASGI app: the pages, ``/api/...`` and ``/static/...``.
+
+    Args:
+        manager: the runs it serves (a new :class:`RunManager` by default).
+        allowed_hosts: host names accepted besides the loopback ones (the ``--host`` given).
+    """
+    server = Server(manager or RunManager())
+    routes = [Route(path, _page(name)) for path, name in PAGES.items()]
+    routes += [
+        Route("/favicon.ico", _no_icon),
+        Route("/api/boston", server.boston_info),
+        Route("/api/boston/train", server.boston_train, methods=["POST"]),
+        Route("/api/fits", server.fit_open, methods=["POST"]),
+        Route("/api/fits/{run_id}/events", server.fit_events, methods=["POST"]),
+        Route("/api/runs", server.runs),
+        Route("/api/runs/{run_id}", server.run),
+        Route("/api/runs/{run_id}/events", server.events),
+        Route("/api/runs/{run_id}/stop", server.stop, methods=["POST"]),
+        Route("/api/playground/problems", server.problems),
+        Route("/api/playground/surface", server.surface),
+        Route("/api/playground/race", server.race, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await asyncio.get_running_loop().run_in_executor(None, server.close)
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={RequestError: _refused, BusyError: _refused,
+                                        RuntimeError: _failed})
+    app.state.server = server
+    return HostCheck(app, [*LOOPBACK, *allowed_hosts])
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False) -> None:
+    """Run the server until Ctrl+C (what ``descend serve`` does).
+
+    A host other than the loopback ones makes the pages reachable from other machines:
+    a warning says so.
+    """
+    import uvicorn
+
+    if hostname(host) not in LOOPBACK:
+        print(f"descend serve: warning: listening on {host}, so other machines can reach "
+              f"these pages and start trainings here; use --host 127.0.0.1 to keep it local.",
+              file=sys.stderr)
+    wildcard = host in ("0.0.0.0", "::")
+    url = f"http://{'127.0.0.1' if wildcard else host}:{port}/"
+    print(f"descend serve: {url} (Boston Housing {url}boston, dashboard {url}dashboard, "
+          f"playground {url}playground); Ctrl+C stops")
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    allowed = [host, *(machine_names() if wildcard else [])]
+    uvicorn.run(create_app(allowed_hosts=allowed), host=host, port=port, log_level="warning")
+
+
+def machine_names() -> list[str]:
+    """This machine's host name and addresses: what other machines call it when the server
+    listens on every interface (``--host 0.0.0.0``).
+
+    >>> "127.0.0.1" in machine_names() or len(machine_names()) >= 1
+    True
+    """
+    name = socket.gethostname()
+    names = {name, socket.getfqdn()}
+    with contextlib.suppress(OSError):
+        names.update(info[4][0] for info in socket.getaddrinfo(name, None))
+    return sorted(names)

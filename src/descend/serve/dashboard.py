@@ -1,0 +1,178 @@
+"""``dc.callbacks.Dashboard``: watch any ``fit`` live in the browser.
+
+The callback starts the local server on its first use (or reuses the one this process
+started) and prints the page's address. It sends, at most ``rate`` times a second, the
+running loss and metrics, the learning rate and every layer's gradient norm; after every
+epoch, the epoch's logs (``val_*`` included) and learning rate, with every layer's gradient
+norm and a histogram of its weights at most 4 times a second (and at the end). The page's
+Stop button sets ``model.stop_training``.
+
+>>> import numpy as np, descend as dc
+>>> from descend.serve.dashboard import Dashboard
+>>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("sgd", "mse")
+>>> board = Dashboard(port=0, quiet=True)
+>>> _ = model.fit(np.ones((8, 2)), np.ones(8), epochs=2, batch_size=4, verbose=0,
+...               callbacks=[board])
+>>> board.run.status, [e["epoch"] for e in board.run.since(0) if e["type"] == "epoch"]
+('done', [1, 2])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import webbrowser
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from descend.train.callbacks import Callback
+
+HISTOGRAM_INTERVAL = 0.25
+"""Seconds between two epochs' weight histograms and gradient norms (the last epoch always)."""
+
+
+class Dashboard(Callback):
+    """Show this fit on the dashboard page (``http://127.0.0.1:8000/dashboard``).
+
+    A ``descend serve`` already listening on ``port`` shows it (the events are posted to it);
+    otherwise this process starts its own server, once, and every later fit reuses it.
+
+    Args:
+        title: the run's name on the page (default: the model's class and parameter count).
+        port: the port to serve on when no server runs yet (a free one if it is taken).
+        keep: how many runs the page remembers (the oldest finished ones are forgotten).
+        rate: at most this many batch updates a second.
+        bins: the number of bars in each weight histogram.
+        open_browser: open the page in the browser when training starts.
+        quiet: do not print the page's address.
+    """
+
+    def __init__(self, title: str | None = None, *, port: int = 8000, keep: int = 20,
+                 rate: float = 20.0, bins: int = 30, open_browser: bool = False,
+                 quiet: bool = False) -> None:
+        super().__init__()
+        if not (rate > 0 and bins >= 2 and keep >= 1):
+            raise ValueError(f"Dashboard: rate must be > 0, bins >= 2 and keep >= 1, got "
+                             f"rate={rate!r}, bins={bins!r}, keep={keep!r}")
+        self.title, self.port, self.keep = title, port, keep
+        self.interval, self.bins = 1.0 / rate, bins
+        self.open_browser, self.quiet = open_browser, quiet
+        self.run: Any = None
+        self.url: str | None = None
+        self._last = self._drawn = 0.0
+        self._epoch = 0
+        self._step = 0
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        from descend.serve import local, remote
+
+        count = sum(p.data.size for p in self.model.parameters())
+        title = self.title or f"{type(self.model).__name__} ({count:,} parameters)"
+        info = {"summary": self.model.summary(print_fn=None),
+                "params": {k: v for k, v in self.params.items()
+                           if isinstance(v, int | float | str | list)}}
+        ours = local.running()
+        other = None
+        if self.port and (ours is None or ours.port != self.port):
+            other = remote.probe(self.port)  # a `descend serve` already listening there
+        if other is not None:
+            self.run = remote.RemoteRun(self.port, title, info)
+            base = other
+        else:
+            server = local.ensure_server(port=self.port, keep=self.keep)
+            self.run = server.manager.register("fit", title, info)
+            base = server.url
+        self.url = f"{base}dashboard?run={self.run.id}"
+        self._last, self._drawn, self._step = 0.0, 0.0, 0
+        if not self.quiet:
+            print(f"Dashboard: {self.url}", flush=True)
+        if self.open_browser:
+            webbrowser.open(self.url)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch + 1
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._step += 1
+        if self.run.stop_requested.is_set():
+            self.model.stop_training = True
+        now = time.perf_counter()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        self.run.emit({"type": "batch", "epoch": self._epoch, "batch": batch + 1,
+                       "step": self._step, "logs": _numbers(logs), "lr": self._lr(),
+                       "grad_norms": grad_norms(self.model)})
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        event = {"type": "epoch", "epoch": epoch + 1, "step": self._step,
+                 "logs": _numbers(logs), "lr": self._lr()}
+        now = time.perf_counter()
+        if now - self._drawn >= HISTOGRAM_INTERVAL:  # the costly part, a few times a second
+            self._drawn = now
+            event["grad_norms"] = grad_norms(self.model)
+            event["histograms"] = histograms(self.model, self.bins)
+        self.run.emit(event)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.run.emit({"type": "weights", "step": self._step,
+                       "histograms": histograms(self.model, self.bins)})
+        self.run.finish("stopped" if self.run.stop_requested.is_set() else "done")
+
+    def _lr(self) -> float | None:
+        optimizer = getattr(self.model, "optimizer", None)
+        groups = getattr(optimizer, "param_groups", None)
+        return float(groups[0]["lr"]) if groups else None
+
+
+def _numbers(logs: dict[str, Any] | None) -> dict[str, float]:
+    out = {}
+    for key, value in (logs or {}).items():
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _layer(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def grad_norms(model: Any) -> dict[str, float]:
+    """Each layer's gradient norm (all its parameters' gradients together).
+
+    >>> import descend as dc
+    >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+    >>> grad_norms(model)
+    {}
+    """
+    squares: dict[str, float] = defaultdict(float)
+    for name, param in model.named_parameters():
+        if param.grad is not None:
+            grad = np.asarray(param.grad.data, dtype=np.float64).ravel()
+            squares[_layer(name)] += float(grad @ grad)
+    return {layer: math.sqrt(total) for layer, total in squares.items()}
+
+
+def histograms(model: Any, bins: int = 30) -> dict[str, dict[str, list[float]]]:
+    """A histogram of each layer's weights (kernels and biases together): ``edges``, ``counts``.
+
+    >>> import descend as dc
+    >>> h = histograms(dc.Sequential([dc.nn.Dense(3, input_dim=2)]), bins=4)
+    >>> list(h), len(h["0"]["edges"]), sum(h["0"]["counts"])
+    (['0'], 5, 9)
+    """
+    values: dict[str, list[np.ndarray]] = defaultdict(list)
+    for name, param in model.named_parameters():
+        values[_layer(name)].append(np.asarray(param.data).ravel())
+    out = {}
+    for layer, arrays in values.items():
+        data = np.concatenate(arrays)
+        data = data[np.isfinite(data)]
+        counts, edges = np.histogram(data, bins=bins) if data.size else (np.zeros(bins),
+                                                                          np.arange(bins + 1.0))
+        out[layer] = {"edges": edges.tolist(), "counts": counts.tolist()}
+    return out

@@ -1,0 +1,243 @@
+"""Runs: the trainings the pages watch, each an append-only list of events, kept in memory.
+
+A :class:`Run` is fed either by a training process the server started (a Boston column) or
+by a :class:`~descend.serve.dashboard.Dashboard` callback inside someone's ``fit``. Pages read
+a run's events from any index on (so a finished run stays viewable) and ask it to stop.
+
+:class:`RunManager` keeps the last ``keep`` runs and starts at most ``max_active`` training
+processes at once (a further one raises :class:`~descend.serve.validation.BusyError`). Trainings
+run in worker processes (:mod:`descend.serve.worker`) because descend's grad mode and
+random generator are process-wide: two fits in threads of one process would disturb each other.
+
+>>> manager = RunManager(keep=2)
+>>> run = manager.register("fit", "my model")
+>>> run.emit({"type": "epoch", "epoch": 1, "loss": float("nan")})
+>>> run.since(0)
+[{'type': 'epoch', 'epoch': 1, 'loss': None, 'seq': 0}]
+>>> run.finish("done"); run.status, run.finished
+('done', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import subprocess
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from descend.serve import worker
+from descend.serve.jsonsafe import clean
+from descend.serve.validation import BusyError, RequestError
+
+MAX_EVENTS = 20_000
+"""Events one run keeps; past it, batch events are dropped, and past twice as many, epoch
+events too (the end event is always kept)."""
+
+
+SILENCE = 30.0
+"""Seconds without news after which a run fed from another process is given up as lost."""
+
+
+class Run:
+    """One training's events and state, shared between the training and the pages.
+
+    Attributes:
+        id: a short identifier used in URLs.
+        kind: ``"boston"`` or ``"fit"``.
+        title: what the page calls it.
+        info: fixed facts shown with it (settings, the model summary).
+        status: ``"running"``, then ``"done"``, ``"stopped"``, ``"diverged"`` or ``"error"``.
+        stop_requested: set by a Stop button or a closed page; the training stops after the
+            batch.
+    """
+
+    _ids = itertools.count(1)
+    remote = False
+    """Whether a Dashboard in another process feeds it (through ``/api/fits``)."""
+
+    def __init__(self, kind: str, title: str, info: dict[str, Any] | None = None) -> None:
+        self.id = f"{kind}-{next(self._ids)}"
+        self.kind, self.title, self.info = kind, title, clean(info or {})
+        self.status = "running"
+        self.created = time.time()
+        self.stop_requested = threading.Event()
+        self.last_seen = time.monotonic()
+        self._events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the training has ended (its last event is in)."""
+        return self.status != "running"
+
+    def emit(self, event: dict[str, Any]) -> None:
+        """Append one event (a dict with a ``type``); ``seq`` numbers them from 0."""
+        with self._lock:
+            kind, count = event.get("type"), len(self._events)
+            if (count >= MAX_EVENTS and kind == "batch") or (count >= 2 * MAX_EVENTS
+                                                               and kind != "end"):
+                return
+            event = clean(event)
+            event["seq"] = len(self._events)
+            self._events.append(event)
+
+    def check_alive(self) -> None:
+        """End a remote run whose process has sent nothing for :data:`SILENCE` seconds."""
+        if self.remote and not self.finished and time.monotonic() - self.last_seen > SILENCE:
+            self.finish("error", message=f"the training process sent nothing for "
+                                         f"{SILENCE:g} s; it has probably ended")
+
+    def since(self, index: int) -> list[dict[str, Any]]:
+        """The events from number ``index`` on (a silent remote run is ended first)."""
+        self.check_alive()
+        with self._lock:
+            return self._events[index:]
+
+    def finish(self, status: str, **details: Any) -> None:
+        """End the run with ``status``; ``details`` go into a last ``end`` event."""
+        if self.finished:
+            return
+        self.emit({"type": "end", "status": status, **details})
+        self.status = status
+
+    def stop(self) -> None:
+        """Ask the training to stop after its current batch."""
+        self.stop_requested.set()
+
+    def describe(self) -> dict[str, Any]:
+        """What the runs list shows."""
+        return {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
+                "created": self.created, "info": self.info}
+
+
+class RunManager:
+    """The runs of one server: the last ``keep`` of them, at most ``max_active`` processes.
+
+    Args:
+        keep: how many runs to remember (finished ones are forgotten oldest first).
+        max_active: how many training processes may run at once.
+        time_limit: seconds after which a training process is ended whatever it is doing.
+    """
+
+    def __init__(self, *, keep: int = 20, max_active: int = 4, time_limit: float = 600.0) -> None:
+        if keep < 1 or max_active < 1:
+            raise ValueError(f"RunManager: keep and max_active must be at least 1, got "
+                             f"keep={keep}, max_active={max_active}")
+        self.keep, self.max_active, self.time_limit = keep, max_active, time_limit
+        self._runs: OrderedDict[str, Run] = OrderedDict()
+        self._lock = threading.Lock()
+        self._active: dict[str, tuple[Any, threading.Thread]] = {}
+
+    def register(self, kind: str, title: str, info: dict[str, Any] | None = None) -> Run:
+        """A new run fed from this process (a Dashboard callback)."""
+        run = Run(kind, title, info)
+        self.register_run(run)
+        return run
+
+    def get(self, run_id: str) -> Run:
+        """The run ``run_id``; a :class:`RequestError` (404) when it is unknown or forgotten."""
+        run = self._runs.get(run_id)
+        if run is None:
+            err = RequestError(f"there is no run {run_id!r}; it may have finished long ago and "
+                             f"been forgotten (the server keeps the last {self.keep}).")
+            err.status = 404
+            raise err
+        return run
+
+    def runs(self, kind: str | None = None) -> list[Run]:
+        """The runs remembered, newest first (only those of ``kind`` when given)."""
+        for run in list(self._runs.values()):
+            run.check_alive()
+        return [r for r in reversed(self._runs.values()) if kind in (None, r.kind)]
+
+    @property
+    def active(self) -> int:
+        """How many training processes are running."""
+        with self._lock:
+            return len(self._active)
+
+    def start(self, kind: str, title: str, settings: dict[str, Any],
+              info: dict[str, Any] | None = None) -> Run:
+        """Train with ``settings`` in a new ``train`` worker process; its events feed a new run.
+
+        Raises:
+            BusyError: when ``max_active`` trainings are already running.
+        """
+        with self._lock:
+            if len(self._active) >= self.max_active:
+                raise BusyError(f"busy: {self.max_active} trainings are already running; wait for "
+                           f"one to finish, or stop one, and try again.")
+            process = worker.spawn("train")
+            run = Run(kind, title, info)
+            pump = threading.Thread(target=self._pump, args=(run, process), daemon=True,
+                                    name=f"descend-serve-{run.id}")
+            self._active[run.id] = (process, pump)
+        self.register_run(run)
+        process.stdin.write(json.dumps(settings) + "\n")
+        process.stdin.flush()
+        pump.start()
+        threading.Thread(target=self._watch, args=(run, process), daemon=True).start()
+        return run
+
+    def register_run(self, run: Run) -> None:
+        """Remember ``run`` (and forget the oldest finished runs beyond ``keep``)."""
+        with self._lock:
+            self._runs[run.id] = run
+            finished = [r for r in self._runs.values() if r.finished]
+            for old in finished[:max(0, len(self._runs) - self.keep)]:
+                del self._runs[old.id]
+
+    def _pump(self, run: Run, process: Any) -> None:
+        """Move the worker's events into ``run`` until it ends (lines that are not events,
+        such as something a library printed, are passed over)."""
+        try:
+            for line in process.stdout:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(event, dict):
+                    continue
+                if event.get("type") == "end":
+                    run.finish(event.pop("status"), **{k: v for k, v in event.items()
+                                                        if k != "type"})
+                    break
+                run.emit(event)
+        finally:
+            run.finish("error", message="the training process ended without finishing")
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            with self._lock:
+                self._active.pop(run.id, None)
+
+    def _watch(self, run: Run, process: Any) -> None:
+        """Pass a Stop to the worker; end it when it overstays ``time_limit`` or a stop."""
+        deadline = time.monotonic() + self.time_limit
+        while process.poll() is None and time.monotonic() < deadline:
+            if run.stop_requested.wait(0.1):
+                with contextlib.suppress(OSError, ValueError):
+                    process.stdin.write("stop\n")
+                    process.stdin.flush()
+                deadline = min(deadline, time.monotonic() + 10)
+                while process.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                break
+        if process.poll() is None:
+            process.kill()
+
+    def shutdown(self) -> None:
+        """Stop every training process and wait for them (at most a few seconds each)."""
+        with self._lock:
+            active = list(self._active.items())
+        for run_id, (_, pump) in active:
+            self._runs[run_id].stop()
+            pump.join(timeout=15)

@@ -1,0 +1,149 @@
+"""The three pages in headless Chromium, as a person would use them.
+
+Screenshots go to the test's tmp dir (and to ``$DESCEND_SCREENSHOTS`` when set, which is how
+``docs/images/serve_*.png`` were made).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from webtools import check_screenshot, needs_web
+
+import descend as dc
+from descend.demo import boston as demo
+
+pytestmark = needs_web
+
+
+def shoot(page, tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.png"
+    check_screenshot(page, path)
+    if os.environ.get("DESCEND_SCREENSHOTS"):
+        shutil.copy(path, Path(os.environ["DESCEND_SCREENSHOTS"]) / f"{name}.png")
+
+
+def test_boston_trains_live_and_ends_with_the_demos_numbers(page, server, tmp_path):
+    page.goto(f"{server.url}boston")
+    page.wait_for_selector("text=Data loaded")
+    assert page.inner_text("#baseline") == "Baseline loss (MSE) is 82.96"
+    page.click("text=Train linear regression")
+    assert page.is_disabled("#train-linear")
+    seen = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and 200 not in seen:
+        seen.add(page.evaluate("columns.linear.chart.data.datasets[0].data.length"))
+        time.sleep(0.01)
+    assert any(0 < n < 200 for n in seen), f"the chart never grew epoch by epoch: {sorted(seen)}"
+    page.wait_for_selector("#linear-test")
+    expected = demo.run("linear").models["linear"].scores
+    assert page.inner_text("#linear-test") == f"{expected['test'].mse:.2f}" == "28.59"
+    assert page.inner_text("#linear-train") == f"{expected['train'].mse:.2f}"
+    assert page.inner_text("#linear-epoch") == "Epoch 200 of 200 completed."
+    assert page.locator("#weights tbody tr").count() == 5
+    page.click("#weights-toggle")
+    assert page.locator("#weights tbody tr").count() == 13
+    assert "neg" in page.get_attribute("#weights tbody tr:first-child td.num", "class")
+    page.click("#train-mlp1")
+    page.click("#train-mlp2")
+    page.wait_for_selector("#mlp1-test", timeout=30_000)
+    page.wait_for_selector("#mlp2-test", timeout=30_000)
+    assert page.inner_text("#mlp2-test") == "17.26"  # descend demo boston's MLP 50-50 row
+    shoot(page, tmp_path, "serve_boston")
+
+
+def test_boston_stop_diverged_and_bad_learning_rate(page, server):
+    page.goto(f"{server.url}boston")
+    page.wait_for_selector("text=Data loaded")
+    page.fill("#epochs", "1000")
+    page.fill("#batch_size", "1")
+    page.click("#train-mlp2")
+    page.wait_for_function("columns.mlp2.chart.data.datasets[0].data.length >= 2")
+    page.click("#stop-mlp2")
+    page.wait_for_selector("text=/Stopped after epoch \\d+ of 1000/", timeout=20_000)
+    assert not page.is_disabled("#train-mlp2")
+
+    page.fill("#epochs", "20")
+    page.fill("#batch_size", "40")
+    page.uncheck("#normalize")
+    page.click("#train-linear")
+    page.wait_for_selector("#linear-diverged")
+    assert page.inner_text("#linear-epoch") == "diverged (NaN) at epoch 1"
+
+    page.check("#normalize")
+    page.fill("#lr", "-1")
+    page.click("#train-linear")
+    page.wait_for_selector("#linear-error:has-text('lr must be')")
+    assert page.inner_text("#linear-error") == ("lr must be a number greater than 0 and at most "
+                                                "10, got '-1'.")
+
+
+def test_dashboard_shows_a_fit_live_and_stop_ends_it(page, server, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 8)).astype(np.float32)
+    y = (x @ rng.normal(size=(8, 1)) + 0.1 * rng.normal(size=(2000, 1))).astype(np.float32)
+    model = dc.Sequential([dc.nn.Dense(32, activation="relu", input_dim=8), dc.nn.Dense(1)])
+    model.compile(optimizer=dc.optim.Adam(lr=1e-3), loss="mse", metrics=["mae"])
+    earlier = dc.callbacks.Dashboard("an earlier fit", port=0, quiet=True)
+    model.fit(x[:64], y[:64], epochs=1, verbose=0, callbacks=[earlier])  # shown first
+    board = dc.callbacks.Dashboard("test fit", port=0, quiet=True)
+    result = {}
+    fit = threading.Thread(target=lambda: result.update(history=model.fit(
+        x, y, epochs=400, batch_size=32, validation_split=0.2, verbose=0, callbacks=[board])))
+    page.goto(f"{server.url}dashboard")
+    page.wait_for_function(f"current && current.id === '{earlier.run.id}'")
+    fit.start()
+    try:
+        page.wait_for_function("document.getElementById('run-status').dataset.epochs >= 2",
+                               timeout=30_000)
+        assert page.evaluate("current.id") == board.run.id  # the page followed the new fit
+        grow = ("current.charts['metric-loss'].data.datasets[0].data.length + "
+                "current.charts['metric-loss'].data.datasets[1].data.length")
+        before = page.evaluate(grow)
+        page.wait_for_function(f"{grow} > {before}", timeout=20_000)
+        assert page.evaluate("current.charts['metric-mae'].data.datasets[2].data.length") >= 2
+        assert "Dense" in page.inner_text("#summary")
+        assert page.locator("#histograms canvas").count() == 2
+        shoot(page, tmp_path, "serve_dashboard")
+        page.click("#stop")
+        fit.join(timeout=30)
+        assert not fit.is_alive()
+    finally:
+        board.run.stop()
+        fit.join(timeout=30)
+    assert len(result["history"].history["loss"]) < 400
+    page.wait_for_selector("text=Stopped (model.stop_training)")
+
+
+def test_playground_race_from_a_clicked_start_and_the_url_reproduces_it(page, server, tmp_path):
+    page.goto(f"{server.url}playground")
+    page.wait_for_function("typeof race === 'object' && race !== null")
+    page.select_option("#problem", "doublewell")
+    page.wait_for_function("race && race.problem === 'doublewell'")
+    box = page.locator("#surface").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.88, box["y"] + box["height"] * 0.2)
+    page.wait_for_function("start[0] > 1")
+    page.wait_for_function("race.start[0] === start[0] && race.start[1] === start[1]")
+    first = page.evaluate("[...document.querySelectorAll('#table td[data-loss]')]"
+                          ".map(td => Number(td.dataset.loss))")
+    page.click("#play")
+    page.wait_for_function("Number(document.getElementById('clock').dataset.step) > 5")
+    page.wait_for_function("Number(document.getElementById('clock').dataset.step) === race.steps",
+                           timeout=20_000)
+    last = page.evaluate("[...document.querySelectorAll('#table td[data-loss]')]"
+                         ".map(td => Number(td.dataset.loss))")
+    assert len(last) == 3 and all(b < a for a, b in zip(first, last)), (first, last)
+    moved = page.evaluate("race.racers.map(r => r.params[r.params.length - 1][0] - start[0])")
+    assert all(abs(m) > 0.1 for m in moved)
+    assert page.evaluate("charts.surface.data.datasets.filter(d => d.label === '').length") > 10
+    shoot(page, tmp_path, "serve_playground")
+    url, paths = page.url, page.evaluate("JSON.stringify(race.racers.map(r => r.params))")
+    assert "problem=doublewell" in url and "start=" in url
+    page.goto(url)
+    page.wait_for_function("race && race.problem === 'doublewell'")
+    assert page.evaluate("JSON.stringify(race.racers.map(r => r.params))") == paths

@@ -1,0 +1,205 @@
+"""Every endpoint through the app's test client, and every validation error it can give."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from webtools import needs_web
+
+from descend.demo import boston as demo
+
+pytestmark = needs_web
+
+
+def events_of(client, run_id: str, **query) -> list[dict]:
+    """Read a run's Server-Sent Events until its end event."""
+    events = []
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    with client.stream("GET", f"/api/runs/{run_id}/events?{params}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                events += json.loads(line[6:])
+    return events
+
+
+def wait_idle(client) -> None:
+    """Wait until the server's training processes have all ended and been collected."""
+    manager = client.app.app.state.server.manager
+    deadline = time.monotonic() + 20
+    while manager.active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert manager.active == 0
+
+
+@pytest.mark.parametrize("path", ["/", "/boston", "/dashboard", "/playground",
+                                  "/static/vendor/chart.umd.min.js",
+                                  "/static/vendor/chart.js.LICENSE.md"])
+def test_pages_and_static_files_are_served(client, path):
+    response = client.get(path)
+    assert response.status_code == 200 and len(response.content) > 200
+
+
+def test_boston_info_has_the_baseline_rows_and_defaults(client):
+    info = client.get("/api/boston").json()
+    assert round(info["baseline"]["test"], 2) == 82.96
+    assert info["rows"] == {"train": 266, "validation": 67, "test": 173}
+    assert info["defaults"] == {"model": "linear", "optimizer": "sgd", "lr": 0.01, "epochs": 200,
+                                "batch_size": 40, "l2": 0.0, "normalize": True, "seed": 0}
+
+
+def test_boston_training_streams_epochs_and_equals_the_demo(client):
+    started = client.post("/api/boston/train", json={"model": "linear", "epochs": 30}).json()
+    events = events_of(client, started["run"])
+    epochs = [e for e in events if e["type"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == list(range(1, 31))
+    assert len(epochs[0]["weights"]["kernel"]) == 12
+    end = events[-1]
+    expected = demo.run("linear", epochs=30).models["linear"].scores
+    assert end["status"] == "done"
+    assert end["mse"]["test"] == pytest.approx(expected["test"].mse, rel=1e-12)
+    assert len(end["scatter"]) == 173
+    described = client.get(f"/api/runs/{started['run']}").json()
+    assert described["status"] == "done" and described["events"][-1]["type"] == "end"
+    listed = client.get("/api/runs?kind=boston").json()["runs"]
+    assert any(r["id"] == started["run"] for r in listed)
+
+
+def test_boston_without_normalisation_diverges(client):
+    started = client.post("/api/boston/train", json={"normalize": False, "epochs": 5}).json()
+    end = events_of(client, started["run"])[-1]
+    assert end == {"type": "end", "status": "diverged", "epoch": 1, "seq": end["seq"]}
+
+
+def test_stop_ends_a_training_early(client):
+    started = client.post("/api/boston/train", json={"model": "mlp2", "epochs": 1000,
+                                                     "batch_size": 1}).json()
+    assert client.post(f"/api/runs/{started['run']}/stop").json()["run"] == started["run"]
+    end = events_of(client, started["run"])[-1]
+    assert end["status"] == "stopped" and end["epoch"] < 1000
+
+
+def test_a_page_that_goes_away_stops_its_training(client):
+    started = client.post("/api/boston/train", json={"model": "mlp2", "epochs": 1000,
+                                                     "batch_size": 1}).json()
+    run_id = started["run"]
+    with client.stream("GET", f"/api/runs/{run_id}/events?close_stops=true") as stream:
+        next(line for line in stream.iter_lines() if line.startswith("data: "))
+    manager = client.app.app.state.server.manager
+    run = manager.get(run_id)
+    assert run.stop_requested.wait(5)
+    wait_idle(client)
+    assert run.status == "stopped"
+
+
+def test_more_trainings_than_slots_is_busy(client):
+    wait_idle(client)  # the earlier tests' processes are collected
+    slow = {"model": "mlp2", "epochs": 1000, "batch_size": 1}
+    runs = [client.post("/api/boston/train", json=slow).json()["run"] for _ in range(2)]
+    refused = client.post("/api/boston/train", json=slow)
+    assert refused.status_code == 503 and refused.json()["error"].startswith("busy:")
+    for run_id in runs:
+        client.post(f"/api/runs/{run_id}/stop")
+        assert events_of(client, run_id)[-1]["status"] == "stopped"
+    wait_idle(client)
+
+
+@pytest.mark.parametrize(("body", "sentence"), [
+    ({"lr": -1}, "lr must be a number greater than 0 and at most 10, got '-1'."),
+    ({"lr": "nan"}, "lr must be a number greater than 0 and at most 10, got 'nan'."),
+    ({"lr": "1e400"}, "lr must be a number greater than 0"),
+    ({"epochs": 0}, "epochs must be a whole number from 1 to 1000, got '0'."),
+    ({"epochs": 2.5}, "epochs must be a whole number"),
+    ({"epochs": "ten"}, "epochs must be a whole number"),
+    ({"batch_size": 1000}, "batch_size must be a whole number from 1 to 333"),
+    ({"l2": -0.1}, "l2 must be a number at least 0 and at most 10"),
+    ({"seed": -1}, "seed must be a whole number from 0"),
+    ({"model": "mlp9"}, "model must be one of linear, mlp1, mlp2"),
+    ({"optimizer": "__import__('os')"}, "optimizer must be one of sgd"),
+    ({"normalize": "maybe"}, "normalize must be true or false"),
+    ({"units": 5}, "unknown parameter 'units'"),
+])
+def test_boston_settings_out_of_bounds_are_refused_with_a_sentence(client, body, sentence):
+    response = client.post("/api/boston/train", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(sentence)
+
+
+def test_a_body_that_is_not_json_is_refused(client):
+    response = client.post("/api/boston/train", content=b"epochs=5")
+    assert response.status_code == 400 and "must be JSON" in response.json()["error"]
+    response = client.post("/api/boston/train", json=[1, 2])
+    assert response.status_code == 400 and "JSON object" in response.json()["error"]
+
+
+def test_unknown_runs_and_bad_queries_are_refused(client):
+    assert client.get("/api/runs/fit-999").status_code == 404
+    assert client.post("/api/runs/fit-999/stop").status_code == 404
+    assert client.get("/api/runs/fit-999/events").status_code == 404
+    assert client.get("/api/runs?kind=nope").status_code == 400
+    run = client.post("/api/boston/train", json={"epochs": 1}).json()["run"]
+    response = client.get(f"/api/runs/{run}/events?since=-1")
+    assert response.status_code == 400 and "since must be a whole number" in response.text
+
+
+@pytest.mark.parametrize(("headers", "refused"), [
+    ({"host": "evil.example:8000"}, True),
+    ({"host": "127.0.0.1:8000", "origin": "http://evil.example"}, True),
+    ({"host": "localhost:8000", "origin": "http://localhost:8000"}, False),
+    ({"host": "[::1]:8000"}, False),
+])
+def test_host_and_origin_are_checked_against_dns_rebinding(client, headers, refused):
+    response = client.get("/api/runs", headers=headers)
+    assert (response.status_code == 403) == refused
+    if refused:
+        assert "is not this server" in response.json()["error"]
+
+
+def test_playground_problems_surface_and_race(client):
+    problems = client.get("/api/playground/problems").json()
+    assert set(problems["problems"]) == {"linear", "sigmoid", "quadratic", "rosenbrock", "beale",
+                                         "doublewell"}
+    surface = client.get("/api/playground/surface?problem=quadratic&kappa=20").json()
+    assert surface["bounds"] == [[-5.0, 5.0], [-2.5, 2.5]] and len(surface["contours"]) > 5
+    race = client.post("/api/playground/race", json={
+        "problem": "doublewell", "start": [1.9, 1.2], "steps": 150,
+        "racers": [{"optimizer": "sgd", "lr": 0.05},
+                   {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9},
+                   {"optimizer": "adam", "lr": 0.1, "schedule": "exponential", "gamma": 0.98}],
+    }).json()
+    gd, momentum, adam = race["racers"]
+    assert gd["params"][-1][0] > 0 > momentum["params"][-1][0]  # stuck, and over the ridge
+    assert len(gd["grads"]) == len(gd["params"]) == 151
+    assert adam["lrs"][1] == pytest.approx(0.1 * 0.98)
+
+
+@pytest.mark.parametrize(("path", "body", "sentence"), [
+    ("/api/playground/race", {"problem": "everest"}, "problem must be one of linear"),
+    ("/api/playground/race", {"kappa": 0.5, "problem": "quadratic"}, "kappa must be a number"),
+    ("/api/playground/race", {"start": [0, 99]}, "start must be two numbers inside the window"),
+    ("/api/playground/race", {"start": "1,2"}, "start must be two numbers inside the window"),
+    ("/api/playground/race", {"steps": 5000}, "steps must be a whole number from 1 to 2000"),
+    ("/api/playground/race", {"racers": []}, "racers must be a list of 1 to 6"),
+    ("/api/playground/race", {"racers": [{"optimizer": "sgd", "lr": 0}]}, "lr must be a number"),
+    ("/api/playground/race", {"racers": [{"optimizer": "sgd", "momentum": 1.5}]},
+     "momentum must be a number"),
+    ("/api/playground/race", {"racers": [{"optimizer": "adam", "beta2": 2}]},
+     "beta2 must be a number"),
+    ("/api/playground/race", {"racers": [{"optimizer": "sgd", "schedule": "cosine"}]},
+     "schedule must be one of none"),
+    ("/api/playground/race", {"racers": [{"optimizer": "sgd", "nesterov": True}]},
+     "SGD lr=0.001: SGD: nesterov"),
+    ("/api/playground/race", {"racers": ["sgd"]}, "the request body must be a JSON object"),
+])
+def test_playground_settings_out_of_bounds_are_refused(client, path, body, sentence):
+    response = client.post(path, json={"problem": "rosenbrock", **body})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"].startswith(sentence), response.json()["error"]
+
+
+def test_surface_query_is_checked(client):
+    response = client.get("/api/playground/surface?problem=quadratic&kappa=inf")
+    assert response.status_code == 400 and "kappa must be a number" in response.json()["error"]
+    response = client.get("/api/playground/surface?problem=quadratic&color=red")
+    assert response.status_code == 400 and "unknown parameter 'color'" in response.json()["error"]
