@@ -31,6 +31,7 @@ from descend.creation import (
 )
 from descend.data import datasets
 from descend.io import load, save
+from descend.jit import jit
 from descend.lab.explain import explain
 from descend.nn import Sequential
 from descend.ops import (
@@ -129,6 +130,7 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "jacobian",
+    "jit",
     "lab",
     "leaky_relu",
     "linear",

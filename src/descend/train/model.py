@@ -71,7 +71,7 @@ class Model(Configurable, Module):
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
-                metrics: Sequence[Any] | None = None) -> None:
+                metrics: Sequence[Any] | None = None, *, jit_compile: bool = False) -> None:
         """Choose how to train: the optimizer, the loss to minimise and metrics to report.
 
         Args:
@@ -80,6 +80,8 @@ class Model(Configurable, Module):
             loss: a name (``"mse"``, ``"sparse_categorical_crossentropy"``, ...), a
                 ``dc.losses`` object, or a function ``f(y_true, y_pred) -> Tensor``.
             metrics: names (``"mae"``, ``"accuracy"``, ...) or ``dc.metrics`` objects.
+            jit_compile: run each training step through ``dc.jit``: traced once per batch
+                shape, then replayed as NumPy calls, with the same weights as without it.
 
         Unknown names raise a ``ValueError`` listing the valid ones, here and not mid-fit.
 
@@ -90,6 +92,7 @@ class Model(Configurable, Module):
         (0.1, 'huber', ['mae'])
         """
         self.compiled = Compiled.resolve(optimizer, loss, metrics)
+        self.compiled.jit_compile = bool(jit_compile)
         if self.built:
             self._bind_optimizer()
 

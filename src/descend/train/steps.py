@@ -16,6 +16,7 @@ ValueError: predict: Sequential expects inputs of shape (None, 3), got (2, 4). D
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,13 @@ import numpy as np
 
 from descend.autograd.mode import no_grad
 from descend.data import Dataset
+from descend.jit import CompiledStep, jit
 from descend.tensor import Tensor
 from descend.train.adapter import BatchSource, match_target_shape
 
 if TYPE_CHECKING:
     from descend.metrics import Metric
+    from descend.optim import Optimizer
     from descend.train.compiled import Compiled
     from descend.train.model import Model
 
@@ -122,21 +125,55 @@ def train_step(model: Model, compiled: Compiled, x: np.ndarray, y: np.ndarray, w
     >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
     array([[0.5]], dtype=float32)
     """
+    compiled_step = compiled.jit_compile and weights is None  # sample weights: eager for now
+    if compiled_step:
+        loss, prediction = _jit_step(model, compiled, regularized, where)(x, y)
+    else:
+        loss, prediction = _loss(model, compiled, x, y, weights, regularized, where)
+    for metric in metric_objects:
+        metric.update(y, prediction.data, sample_weight=weights)
+    if not compiled_step:
+        _descend(compiled.optimizer, loss)
+    return float(loss.data)
+
+
+def _jit_step(model: Model, compiled: Compiled, regularized: bool, where: str) -> CompiledStep:
+    """The compiled step ``(x, y) -> (loss, prediction)``, made at its first use."""
+    step = compiled.jit_steps.get(regularized)
+    if step is None:
+        step = compiled.jit_steps[regularized] = jit(functools.partial(
+            _whole_step, model, compiled, regularized=regularized, where=where))
+    return step
+
+
+def _loss(model: Model, compiled: Compiled, x: Any, y: Any, weights: Any, regularized: bool,
+          where: str) -> tuple[Tensor, Tensor]:
+    """The batch's loss (with the regularisation penalty) and the model's predictions."""
+    x_tensor = x if isinstance(x, Tensor) else Tensor._wrap(x)
     try:
-        prediction = model(Tensor._wrap(x))
+        prediction = model(x_tensor)
     except (ValueError, TypeError) as err:
-        _raise_with_input_shape(model, x, where, err)
+        _raise_with_input_shape(model, x_tensor.data, where, err)
         raise
     loss = compiled.batch_loss(y, prediction, weights)
     if regularized:
         loss = loss + model.regularization_loss()
-    for metric in metric_objects:
-        metric.update(y, prediction.data, sample_weight=weights)
-    optimizer = compiled.optimizer
+    return loss, prediction
+
+
+def _descend(optimizer: Optimizer, loss: Tensor) -> None:
+    """Zero the gradients, backpropagate ``loss`` and step the optimizer."""
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return float(loss.data)
+
+
+def _whole_step(model: Model, compiled: Compiled, x: Tensor, y: Tensor, *, regularized: bool,
+                where: str) -> tuple[Tensor, Tensor]:
+    """One training step as ``dc.jit`` compiles it: loss, backward, update."""
+    loss, prediction = _loss(model, compiled, x, y, None, regularized, where)
+    _descend(compiled.optimizer, loss)
+    return loss, prediction
 
 
 def evaluate_batches(model: Model, compiled: Compiled, data: Dataset | BatchSource,

@@ -1,0 +1,45 @@
+"""``compile(..., jit_compile=True)``: fit gives the eager fit's History and weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import descend as dc
+from jitcheck import same
+
+
+def _fit(jit_compile, model_layers, x, y, loss):
+    dc.seed(0)
+    model = dc.Sequential(model_layers())
+    model.compile(dc.optim.Adam(lr=0.01), loss, metrics=["accuracy"], jit_compile=jit_compile)
+    history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0, seed=1)
+    return history.history, model.get_weights(), model
+
+
+def _mlp():
+    return [dc.nn.Dense(16, activation="relu", input_dim=6), dc.nn.Dropout(0.2), dc.nn.Dense(3)]
+
+
+def _batchnorm():
+    return [dc.nn.Dense(8, input_dim=6), dc.nn.BatchNorm(), dc.nn.Activation("tanh"),
+            dc.nn.Dense(3)]
+
+
+@pytest.mark.parametrize("layers", [_mlp, _batchnorm])
+def test_fit_with_jit_compile_equals_the_eager_fit(layers):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((48, 6)).astype(np.float32)   # 36 to train: 4 batches of 8, one of 4
+    y = rng.integers(0, 3, 48)
+    loss = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
+    eager_history, eager_weights, _ = _fit(False, layers, x, y, loss)
+    history, weights, model = _fit(True, layers, x, y, loss)
+    assert history == eager_history
+    assert same(eager_weights, weights)
+    assert len(model.compiled.jit_steps[False].programs) == 2   # batch sizes 8 and 4
+
+
+def test_jit_compile_is_off_by_default():
+    model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    assert model.compiled.jit_compile is False
