@@ -127,3 +127,42 @@ def test_a_new_batch_size_retraces():
     compiled = dc.jit(step)
     assert same(run(eager_model, eager_step, data)[1], run(model, compiled, data)[1])
     assert len(compiled.programs) == 2
+
+
+def test_a_parameter_given_a_new_array_retraces():
+    """A program reads parameters where they live; replacing one's array makes it stale."""
+    data = batches((8,), 4, [6, 6, 6])
+    eager_model, eager_step, model, step = twins(_mlp, SPARSE_CE)
+    compiled = dc.jit(step)
+    for m, s in ((eager_model, eager_step), (model, compiled)):
+        s(*data[0])
+        first = m.parameters()[0]
+        first.data = first.data.copy()
+        s(*data[1])
+        s(*data[2])
+    assert same([p.data for p in eager_model.parameters()], [p.data for p in model.parameters()])
+
+
+def test_gradients_kept_between_steps_accumulate_as_in_eager():
+    """zero_grad(set_to_none=False) keeps .grad arrays: replays add into them as eager does."""
+
+    def build():
+        model, _ = _mlp()
+        return model, dc.optim.Adam(model.parameters(), lr=0.01)
+
+    data = batches((8,), 4, [6, 6, 6, 6])
+    results = []
+    for compile_it in (False, True):
+        dc.seed(0)
+        model, optimizer = build()
+
+        def step(x, y, model=model, optimizer=optimizer):
+            optimizer.zero_grad(set_to_none=False)
+            for half in (slice(0, 3), slice(3, 6)):   # two backward passes into one .grad
+                loss = SPARSE_CE(y[half], model(x[half]))
+                loss.backward()
+            optimizer.step()
+            return loss
+
+        results.append(run(model, dc.jit(step) if compile_it else step, data)[1])
+    assert same(*results)

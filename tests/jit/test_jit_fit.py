@@ -26,7 +26,12 @@ def _batchnorm():
             dc.nn.Dense(3)]
 
 
-@pytest.mark.parametrize("layers", [_mlp, _batchnorm])
+def _regularized():
+    return [dc.nn.Dense(8, activation="relu", input_dim=6, kernel_regularizer="l2"),
+            dc.nn.Dense(3, kernel_regularizer="l1")]
+
+
+@pytest.mark.parametrize("layers", [_mlp, _batchnorm, _regularized])
 def test_fit_with_jit_compile_equals_the_eager_fit(layers):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((48, 6)).astype(np.float32)   # 36 to train: 4 batches of 8, one of 4
@@ -36,7 +41,8 @@ def test_fit_with_jit_compile_equals_the_eager_fit(layers):
     history, weights, model = _fit(True, layers, x, y, loss)
     assert history == eager_history
     assert same(eager_weights, weights)
-    assert len(model.compiled.jit_steps[False].programs) == 2   # batch sizes 8 and 4
+    (step,) = model.compiled.jit_steps.values()
+    assert len(step.programs) == 2   # batch sizes 8 and 4
 
 
 def test_jit_compile_is_off_by_default():

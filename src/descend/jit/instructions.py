@@ -54,6 +54,10 @@ class BoundOp(Op):
             setattr(self.fn, name, env[slot])
         super().run(env)
 
+    def source(self, names: list[str]) -> str:
+        given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
+        return f"{super().source(names)}  # {given}"
+
 
 class Backward:
     """An op's whole backward, run on Tensors around the slots' arrays (grad mode off).
