@@ -23,6 +23,14 @@ def _cnn():
     return model, dc.optim.Adam(model.parameters(), lr=0.01)
 
 
+def _cnn_avg_pool():
+    model = dc.Sequential([
+        dc.nn.Conv2D(3, 3, padding="same", input_shape=(2, 8, 8)), dc.nn.BatchNorm(),
+        dc.nn.Activation("tanh"), dc.nn.AvgPool2D(2), dc.nn.Conv2D(4, 2, strides=2),
+        dc.nn.GlobalAvgPool2D(), dc.nn.Dense(3)])
+    return model, dc.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+
 def _batchnorm_dropout():
     model = dc.Sequential([
         dc.nn.Dense(16, input_dim=8), dc.nn.BatchNorm(), dc.nn.Activation("relu"),
@@ -55,6 +63,7 @@ def _nll(y, log_probs):
 MODELS = {
     "mlp": (_mlp, (8,), 4, SPARSE_CE),
     "cnn": (_cnn, (2, 8, 8), 3, SPARSE_CE),
+    "cnn_avg_pool": (_cnn_avg_pool, (2, 8, 8), 3, SPARSE_CE),
     "batchnorm_dropout": (_batchnorm_dropout, (8,), 4, SPARSE_CE),
 }
 

@@ -9,10 +9,10 @@ import descend as dc
 from jitcheck import same
 
 
-def _fit(jit_compile, model_layers, x, y, loss):
+def _fit(jit_compile, model_layers, x, y, loss, metrics=("accuracy",)):
     dc.seed(0)
     model = dc.Sequential(model_layers())
-    model.compile(dc.optim.Adam(lr=0.01), loss, metrics=["accuracy"], jit_compile=jit_compile)
+    model.compile(dc.optim.Adam(lr=0.01), loss, metrics=list(metrics), jit_compile=jit_compile)
     history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0, seed=1)
     return history.history, model.get_weights(), model
 
@@ -45,7 +45,26 @@ def test_fit_with_jit_compile_equals_the_eager_fit(layers):
     assert len(step.programs) == 2   # batch sizes 8 and 4
 
 
+def _regression():
+    return [dc.nn.Dense(8, activation="relu", input_dim=6), dc.nn.Dense(1)]
+
+
+def test_fit_on_float64_targets_with_mse_equals_the_eager_fit():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 6)).astype(np.float32)
+    y = rng.standard_normal((40, 1))                       # float64: cast inside the step
+    eager = _fit(False, _regression, x, y, "mse", ["mae"])
+    compiled = _fit(True, _regression, x, y, "mse", ["mae"])
+    assert eager[0] == compiled[0] and same(eager[1], compiled[1])
+
+
 def test_jit_compile_is_off_by_default():
     model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
     model.compile("sgd", "mse")
     assert model.compiled.jit_compile is False
+
+
+def test_jit_compile_auto_is_refused_for_now():
+    model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+    with pytest.raises(ValueError, match="jit_compile must be True or False, got 'auto'"):
+        model.compile("sgd", "mse", jit_compile="auto")

@@ -91,8 +91,11 @@ class Model(Configurable, Module):
         >>> model.optimizer.lr, model.compiled.loss_name, model.compiled.metric_names
         (0.1, 'huber', ['mae'])
         """
+        if not isinstance(jit_compile, bool):
+            raise ValueError(f"compile: jit_compile must be True or False, got {jit_compile!r} "
+                             "('auto' is not supported yet)")
         self.compiled = Compiled.resolve(optimizer, loss, metrics)
-        self.compiled.jit_compile = bool(jit_compile)
+        self.compiled.jit_compile = jit_compile
         if self.built:
             self._bind_optimizer()
 
