@@ -88,7 +88,10 @@ def jit(fn: Callable[..., Any]) -> CompiledStep:
     every op (forward and backward), gradient accumulation, in-place update, ``zero_grad`` and
     optimizer update; later calls replay that record as NumPy calls, giving bit-for-bit the
     eager step's results. A step that reads values into Python (``loss.item()``, an ``if`` on
-    a tensor) is refused with a :class:`~descend.jit.trace.TraceError`.
+    a tensor) is refused with a :class:`~descend.jit.trace.TraceError`. Python state the step
+    reads is baked in when it is traced (a module's ``training`` flag, a number in a Python
+    variable); the optimizer's ``param_groups`` (a learning rate a schedule changes) and
+    ``.grad`` are read live on every replay.
 
     >>> import numpy as np, descend as dc
     >>> step = dc.jit(lambda x: (x * 2).sum())
