@@ -24,6 +24,7 @@ from descend.autograd import detect_anomaly, enable_grad, is_grad_enabled, no_gr
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.backend import get_default_dtype, seed, set_default_dtype
+from descend.compiler import jit
 from descend.config import register_configurable
 from descend.creation import (
     arange,
@@ -137,6 +138,7 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "jacobian",
+    "jit",
     "lab",
     "leaky_relu",
     "linear",

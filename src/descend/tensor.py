@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from descend import backend
+from descend import backend, tracing
 
 if TYPE_CHECKING:
     from descend.autograd.function import Function
@@ -160,10 +160,12 @@ class Tensor:
     # ----------------------------------------------------------------- conversions
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (shares memory with the tensor)."""
+        _reading("numpy()")
         return self.data
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor as a Python number."""
+        _reading("item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item: only a tensor with exactly one element can become a Python number, "
@@ -173,6 +175,7 @@ class Tensor:
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
+        _reading("tolist()")
         return self.data.tolist()
 
     def detach(self) -> Tensor:
@@ -212,6 +215,7 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
+        _reading("bool() (an `if` or `while` on a tensor)")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.size} elements is ambiguous; "
@@ -220,24 +224,29 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
+        _reading("float()")
         return float(self.item())
 
     def __int__(self) -> int:
+        _reading("int()")
         return int(self.item())
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only a one-element integer tensor can be used as an index")
+        _reading("a tensor used as an index")
         return int(self.data)
 
     __hash__ = object.__hash__
 
     def any(self) -> bool:
         """Whether any element is non-zero."""
+        _reading("any()")
         return bool(self.data.any())
 
     def all(self) -> bool:
         """Whether every element is non-zero."""
+        _reading("all()")
         return bool(self.data.all())
 
     # ----------------------------------------------------------------- autograd
@@ -309,6 +318,12 @@ class Tensor:
 
     def __str__(self) -> str:
         return self.__repr__()
+
+
+def _reading(what: str) -> None:
+    """Refuse to read a value into Python while ``dc.jit`` traces a step (it cannot replay it)."""
+    if tracing.active is not None:
+        tracing.active.refuse(what)
 
 
 def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from descend import tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import set_grad_enabled
 from descend.tensor import ArrayLike, Tensor, to_array
@@ -96,11 +97,15 @@ def ops_newest_first(root: Tensor, *, again: bool = False) -> list[Tensor]:
 
 def call_backward(fn: Function, output: Tensor, gy: Tensor) -> Gradients:
     """``fn.backward(gy)`` as a tuple, one gradient per input, seen by every backward hook."""
+    if tracing.active is not None:
+        tracing.active.backward_begin(fn, output, gy)
     fn.check_versions(output)
     result = fn.backward(gy)
     gxs = result if isinstance(result, tuple) else (result,)
     for hook in backward_hooks:
         hook(fn, output, gy, gxs)
+    if tracing.active is not None:
+        tracing.active.backward_end(fn, output, gy, gxs)
     return gxs
 
 
@@ -167,6 +172,8 @@ def accumulate(tensor: Tensor, gradient: Tensor, handed_out: set[int]) -> None:
     A ``.grad`` that owns its array takes the sum in place (torch's rule in a plain pass), so
     accumulating over micro-batches reuses one buffer. In a recorded pass the sum is an op.
     """
+    if tracing.active is not None:
+        tracing.active.accumulate(tensor, gradient, handed_out)
     if tensor.grad is None:
         data = gradient.data
         if data.base is not None or id(data) in handed_out or not data.flags.writeable:

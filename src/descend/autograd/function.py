@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from descend import tracing
 from descend.autograd.mode import state
 from descend.tensor import Tensor
 
@@ -94,6 +95,8 @@ class Function:
                 fn._record(inputs, needs, out)
         for hook in forward_hooks:
             hook(fn, out)
+        if tracing.active is not None:
+            tracing.active.op(fn, inputs, out)
         return out
 
     def _record(self, inputs: tuple[Tensor, ...], needs: tuple[bool, ...], out: Tensor) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import tracing
 from descend.autograd.mode import is_grad_enabled
 from descend.tensor import ArrayLike, Tensor
 
@@ -26,6 +27,8 @@ from descend.tensor import ArrayLike, Tensor
 def update(x: Tensor, ufunc: Callable[..., Any], other: ArrayLike, symbol: str) -> Tensor:
     """``x = ufunc(x, other)`` written into ``x``'s own array; returns ``x``."""
     _check_allowed(x, other, f"{symbol}=")
+    if tracing.active is not None:
+        tracing.active.inplace(x, ufunc, other)
     ufunc(x.data, other.data if isinstance(other, Tensor) else other, out=x.data)
     x.bump_version()
     return x
@@ -34,6 +37,8 @@ def update(x: Tensor, ufunc: Callable[..., Any], other: ArrayLike, symbol: str) 
 def setitem(x: Tensor, index: Any, value: ArrayLike) -> None:
     """``x[index] = value``, in place."""
     _check_allowed(x, value, "[...] =")
+    if tracing.active is not None:
+        tracing.active.refuse("x[index] = value")
     x.data[index.data if isinstance(index, Tensor) else index] = (
         value.data if isinstance(value, Tensor) else value)
     x.bump_version()

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from descend import tracing
 from descend.autograd.mode import enable_grad
 from descend.optim._checks import check_hyperparameter
 from descend.tensor import Tensor
@@ -210,22 +211,26 @@ class Optimizer:
                                "optimizer.bind(params) (model.compile does this)")
         for hook in list(self._step_pre_hooks):
             hook(self)
-        init, update = self.rule
         params = [(group, param) for group in self.param_groups for param in group["params"]]
         for position, (group, param) in enumerate(params):
-            if param.grad is None:
-                continue
-            if param.grad.shape != param.shape:
-                raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
-                                 f"shape {param.shape} but its grad has shape "
-                                 f"{param.grad.shape}")
-            # 1-d views of 0-d parameters: NumPy's arithmetic on them gives scalars, not arrays
-            data, grad = np.atleast_1d(param.data, param.grad.data)
-            if position not in self.state:
-                self.state[position] = init(data, group)
-            update(grad, self.state[position], data, group)
-            param.bump_version()  # changed in place: a graph that saved it can no longer backward
+            if param.grad is not None:
+                self.update_param(position, group, param)
         return loss
+
+    def update_param(self, position: int, group: dict[str, Any], param: Tensor) -> None:
+        """Step one parameter (number ``position`` over all groups) against its ``grad``."""
+        if param.grad.shape != param.shape:
+            raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
+                             f"shape {param.shape} but its grad has shape {param.grad.shape}")
+        init, update = self.rule
+        # 1-d views of 0-d parameters: NumPy's arithmetic on them gives scalars, not arrays
+        data, grad = np.atleast_1d(param.data, param.grad.data)
+        if position not in self.state:
+            self.state[position] = init(data, group)
+        update(grad, self.state[position], data, group)
+        if tracing.active is not None:
+            tracing.active.update(self, position, group, param)
+        param.bump_version()  # changed in place: a graph that saved it can no longer backward
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set every ``param.grad`` to None (or zero its array in place).
@@ -235,6 +240,8 @@ class Optimizer:
         >>> opt = dc.optim.SGD([w]); opt.zero_grad(); w.grad is None
         True
         """
+        if tracing.active is not None:
+            tracing.active.zero_grad(self, set_to_none)
         for group in self.param_groups:
             for param in group["params"]:
                 if set_to_none:

@@ -68,6 +68,10 @@ class Compiled:
     loss_name: str
     takes_reduction: bool
     metric_names: list[str] = field(default_factory=list)
+    jit_compile: bool = False
+    """Whether ``fit`` runs its steps through ``dc.jit`` (``compile(..., jit_compile=True)``)."""
+    jit_steps: dict[bool, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The compiled steps, one per value of ``regularized``, made at the first step."""
 
     @classmethod
     def resolve(cls, optimizer: Any, loss: Any, metric_list: Sequence[Any] | None) -> Compiled:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from descend import backend
+from descend.compiler import jit
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
 from descend.tensor import Tensor
@@ -95,7 +96,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
-                metrics: Sequence[Any] | None = None) -> None:
+                metrics: Sequence[Any] | None = None, *, jit_compile: bool = False) -> None:
         """Choose how to train: the optimizer, the loss to minimise and metrics to report.
 
         Args:
@@ -104,6 +105,8 @@ class Trainer:
             loss: a name (``"mse"``, ``"sparse_categorical_crossentropy"``, ...), a
                 ``dc.losses`` object, or a function ``f(y_true, y_pred) -> Tensor``.
             metrics: names (``"mae"``, ``"accuracy"``, ...) or ``dc.metrics`` objects.
+            jit_compile: run each training step through ``dc.jit``: traced once per batch
+                shape, then replayed as NumPy calls, with the same weights as without it.
 
         Unknown names raise a ``ValueError`` listing the valid ones, here and not mid-fit.
 
@@ -113,7 +116,11 @@ class Trainer:
         >>> model.optimizer.lr, model.compiled.loss_name, model.compiled.metric_names
         (0.1, 'huber', ['mae'])
         """
+        if not isinstance(jit_compile, bool):
+            raise ValueError(f"compile: jit_compile must be True or False, got {jit_compile!r} "
+                             "('auto' is not supported yet)")
         self.compiled = Compiled.resolve(optimizer, loss, metrics)
+        self.compiled.jit_compile = jit_compile
         if self.built:
             self._bind_optimizer()
 
@@ -313,7 +320,9 @@ class Trainer:
         """One step of the four-step loop on one batch; returns its loss (before the step).
 
         Predict, measure the loss (:meth:`compute_loss`), compute the gradient (backward),
-        step against it (the optimizer). ``y`` has the model's output shape. The metrics are
+        step against it (the optimizer). With ``compile(..., jit_compile=True)`` these four
+        steps run as one compiled step (``dc.jit``): traced at the first batch of each shape,
+        then replayed, giving the same weights. ``y`` has the model's output shape. The metrics are
         updated from the batch's predictions before the weights change, so a metric that
         cannot handle the targets fails before the step. Override it for a custom step.
 
@@ -325,15 +334,38 @@ class Trainer:
         >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
         array([[0.5]], dtype=float32)
         """
+        if self.compiled.jit_compile and sample_weight is None:  # type: ignore[union-attr]
+            loss, prediction = self._compiled_step()(x, y)  # weighted batches: eager for now
+            for metric in metrics:
+                metric.update(y, prediction.data)
+            return float(loss.data)
         prediction = self(Tensor._wrap(x))
         loss = self.compute_loss(y, prediction, sample_weight)
         for metric in metrics:
             metric.update(y, prediction.data, sample_weight=sample_weight)
+        self._descend(loss)
+        return float(loss.data)
+
+    def _descend(self, loss: Tensor) -> None:
+        """Compute the gradient of ``loss`` and step against it."""
         optimizer = self.compiled.optimizer  # type: ignore[union-attr]
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        return float(loss.data)
+
+    def _whole_step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        """Predict, measure, compute the gradient, step: what ``jit_compile`` traces."""
+        prediction = self(x)
+        loss = self.compute_loss(y, prediction)
+        self._descend(loss)
+        return loss, prediction
+
+    def _compiled_step(self) -> Any:
+        """:meth:`_whole_step` through ``dc.jit``, made at the first step after ``compile``."""
+        steps = self.compiled.jit_steps  # type: ignore[union-attr]
+        if "train" not in steps:
+            steps["train"] = jit(self._whole_step)
+        return steps["train"]
 
     def test_step(self, x: np.ndarray, y: np.ndarray, sample_weight: Any = None,
                   metrics: Sequence[Metric] = ()) -> float:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from descend import backend
 from descend.config import register_configurable
 from descend.nn import activations
 from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
+from descend.ops.random import DropoutMask
 from descend.tensor import ArrayLike, Tensor, ensure_tensor
 
 
@@ -99,9 +98,8 @@ def dropout(x: ArrayLike, rate: float, *, training: bool = True) -> Tensor:
     rate = _check_rate(rate, "dropout")
     if not training or rate == 0:
         return x
-    keep = backend.rng().random(x.shape) >= rate
     dtype = x.dtype if x.dtype.kind == "f" else backend.get_default_dtype()
-    return x * (keep * np.asarray(1.0 / (1.0 - rate), dtype=dtype))
+    return x * DropoutMask.apply(shape=x.shape, rate=rate, dtype=dtype)
 
 
 @register_configurable

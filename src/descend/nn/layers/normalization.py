@@ -114,9 +114,9 @@ class BatchNorm(Layer):
         with no_grad():
             m = self.momentum
             self.running_mean *= 1 - m
-            self.running_mean += m * mean.data.reshape(-1)
+            self.running_mean += mean.reshape(-1) * m
             self.running_var *= 1 - m
-            self.running_var += (m * count / (count - 1)) * var.data.reshape(-1)
+            self.running_var += var.reshape(-1) * (m * count / (count - 1))
         return _normalize(x, mean, var, self.eps, self.gamma, self.beta, shape)
 
     def extra_repr(self) -> str:

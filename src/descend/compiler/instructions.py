@@ -1,0 +1,145 @@
+"""The instructions of a compiled step: what one replay does, on arrays held in slots.
+
+Every value of a traced step lives in a slot of one list (``env``): the step's arguments, the
+parameters and buffers (read where they live), numbers written into the step, and each op's
+result. An instruction reads slots and writes slots; :meth:`source` prints it as a line of
+NumPy-style code, given every slot's name.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from descend.autograd.engine import accumulate
+from descend.autograd.function import Function
+from descend.autograd.mode import no_grad
+from descend.compiler.source import backward_source, forward_source
+from descend.tensor import Tensor
+
+Env = list[Any]
+
+
+class Op:
+    """An op's forward on arrays: ``env[out] = fn.forward(*env[ins])``."""
+
+    __slots__ = ("fn", "ins", "out")
+
+    def __init__(self, fn: Function, ins: list[int], out: int) -> None:
+        self.fn, self.ins, self.out = fn, ins, out
+
+    def run(self, env: Env) -> None:
+        env[self.out] = np.asarray(self.fn.forward(*[env[i] for i in self.ins]))
+
+    def source(self, names: list[str]) -> str:
+        return f"{names[self.out]} = {forward_source(self.fn, [names[i] for i in self.ins])}"
+
+
+class BoundOp(Op):
+    """An op given arrays when made (labels, a condition) that the step got or computed: each
+    replay first hands it those arrays' new values."""
+
+    __slots__ = ("bindings",)
+
+    def __init__(self, fn: Function, ins: list[int], out: int,
+                 bindings: list[tuple[str, int]]) -> None:
+        super().__init__(fn, ins, out)
+        self.bindings = bindings
+
+    def run(self, env: Env) -> None:
+        for name, slot in self.bindings:
+            setattr(self.fn, name, env[slot])
+        super().run(env)
+
+    def source(self, names: list[str]) -> str:
+        given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
+        return f"{super().source(names)}  # {given}"
+
+
+class Backward:
+    """An op's whole backward, run on Tensors around the slots' arrays (grad mode off).
+
+    The trace keeps this form for an op whose backward reads more than its slots hold: an
+    array its forward kept (convolution's ``cols``) or one it computes with NumPy from its
+    inputs' values (relu's mask ``x > 0``). Replaying the forward refreshes those first.
+    """
+
+    __slots__ = ("fn", "gxs", "gy", "ins", "out")
+
+    def __init__(self, fn: Function, ins: list[int], out: int, gy: int,
+                 gxs: list[int | None]) -> None:
+        self.fn, self.ins, self.out, self.gy, self.gxs = fn, ins, out, gy, gxs
+
+    def run(self, env: Env) -> None:
+        fn = self.fn
+        fn.inputs = tuple([Tensor._wrap(env[i]) for i in self.ins])
+        output = Tensor._wrap(env[self.out])
+        fn._output_ref = weakref.ref(output)
+        with no_grad():
+            result = fn.backward(Tensor._wrap(env[self.gy]))
+        gxs = result if isinstance(result, tuple) else (result,)
+        for slot, gx in zip(self.gxs, gxs):
+            if slot is not None:
+                env[slot] = gx.data
+
+    def source(self, names: list[str]) -> str:
+        targets = ", ".join("_" if slot is None else names[slot] for slot in self.gxs)
+        text = backward_source(self.fn, names[self.gy], [names[i] for i in self.ins],
+                               names[self.out])
+        return f"{targets} = {text}"
+
+
+_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.divide: "/"}
+
+
+class InPlace:
+    """``target op= other`` on the target's own array (a buffer's running statistics)."""
+
+    __slots__ = ("other", "target", "tensor", "ufunc")
+
+    def __init__(self, ufunc: Callable[..., Any], target: int, other: int,
+                 tensor: Tensor) -> None:
+        self.ufunc, self.target, self.other, self.tensor = ufunc, target, other, tensor
+
+    def run(self, env: Env) -> None:
+        array = env[self.target]
+        self.ufunc(array, env[self.other], out=array)
+        self.tensor.bump_version()
+
+    def source(self, names: list[str]) -> str:
+        symbol = _SYMBOLS.get(self.ufunc, self.ufunc.__name__)
+        return f"{names[self.target]} {symbol}= {names[self.other]}"
+
+
+class Accumulate:
+    """The engine adding a gradient into a leaf's ``.grad`` (the live ``.grad`` decides how)."""
+
+    __slots__ = ("grad", "handed_out", "target", "tensor")
+
+    def __init__(self, tensor: Tensor, target: int, grad: int, handed_out: set[int]) -> None:
+        self.tensor, self.target, self.grad, self.handed_out = tensor, target, grad, handed_out
+
+    def run(self, env: Env) -> None:
+        accumulate(self.tensor, Tensor._wrap(env[self.grad]), self.handed_out)
+
+    def source(self, names: list[str]) -> str:
+        return f"{names[self.target]}.grad += {names[self.grad]}"
+
+
+class Call:
+    """A call the step made on live objects, replayed as is: ``optimizer.zero_grad()``, or one
+    parameter's update by the optimizer's rule (``param`` and its state written in place)."""
+
+    __slots__ = ("args", "method", "text")
+
+    def __init__(self, method: Callable[..., Any], args: tuple[Any, ...], text: str) -> None:
+        self.method, self.args, self.text = method, args, text
+
+    def run(self, env: Env) -> None:
+        self.method(*self.args)
+
+    def source(self, names: list[str]) -> str:
+        return self.text.format(*names)

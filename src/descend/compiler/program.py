@@ -1,0 +1,81 @@
+"""``Program``: a traced step as a flat list of instructions on arrays, replayed per call.
+
+A replay puts the arguments' arrays into their slots and runs each instruction in order: no
+Tensor is made for a forward op, no graph is recorded or sorted and no version is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend.tensor import Tensor
+
+
+class Slot(int):
+    """The slot of a Tensor the step returns (other results are returned as traced)."""
+
+
+Outputs = Any
+"""Where a step's results live: a :class:`Slot` per Tensor, in the step's tuple/list/dict shape."""
+
+
+class Program:
+    """The instructions of one traced step, with the slots they work on.
+
+    Attributes:
+        code: the instructions, in the order the eager step ran them.
+        env: the slots' values (each op's latest result, parameters, numbers).
+        names: each slot's name in the printed program.
+        arguments: the slot of each array argument, in order.
+        outputs: the slots of the step's results.
+        state: ``(tensor, array)`` for every parameter and buffer read where it lives; the
+            program is stale once a tensor's array is replaced (``tensor.data = ...``).
+        handed: the engine's per-backward bookkeeping sets, emptied before each replay.
+    """
+
+    def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
+        self.code, self.env, self.names = tracer.code, tracer.env, tracer.names
+        self.state, self.handed = tracer.state, tracer.handed
+        self.arguments, self.outputs = arguments, outputs
+
+    def valid(self) -> bool:
+        """Whether every parameter and buffer still lives in the array the trace saw."""
+        return all(tensor.data is array for tensor, array in self.state)
+
+    def run(self, arrays: list[np.ndarray]) -> Any:
+        """Replay the step on ``arrays`` (its array arguments, in order); return its results."""
+        env = self.env
+        for slot, array in zip(self.arguments, arrays):
+            env[slot] = array
+        for handed_out in self.handed:
+            handed_out.clear()
+        for instruction in self.code:
+            instruction.run(env)
+        return _results(self.outputs, env)
+
+    def __str__(self) -> str:
+        names = self.names
+        header = f"def step({', '.join(names[i] for i in self.arguments)}):"
+        lines = [header, *("    " + ins.source(names) for ins in self.code)]
+        lines.append(f"    return {_results_source(self.outputs, names)}")
+        return "\n".join(lines)
+
+
+def _results(outputs: Outputs, env: list[Any]) -> Any:
+    if isinstance(outputs, Slot):
+        return Tensor._wrap(env[outputs])
+    if isinstance(outputs, dict):
+        return {k: _results(v, env) for k, v in outputs.items()}
+    if isinstance(outputs, tuple | list):
+        return type(outputs)(_results(v, env) for v in outputs)
+    return outputs
+
+
+def _results_source(outputs: Outputs, names: list[str]) -> str:
+    if isinstance(outputs, Slot):
+        return names[outputs]
+    if isinstance(outputs, tuple | list):
+        return ", ".join(_results_source(v, names) for v in outputs)
+    return repr(outputs)

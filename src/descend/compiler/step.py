@@ -1,0 +1,144 @@
+"""``dc.jit``: compile a training step, tracing it once per input signature, then replaying it.
+
+>>> import numpy as np, descend as dc
+>>> w = dc.tensor([[0.5], [-0.5]], requires_grad=True, name="w")
+>>> opt = dc.optim.SGD([w], lr=0.1)
+>>> @dc.jit
+... def step(x, y):
+...     opt.zero_grad()
+...     loss = ((x @ w - y) ** 2).mean()
+...     loss.backward()
+...     opt.step()
+...     return loss
+>>> x, y = np.ones((4, 2), dtype=np.float32), np.zeros((4, 1), dtype=np.float32)
+>>> [round(step(x, y).item(), 6) for _ in range(3)]   # traced, then replayed twice
+[0.0, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from descend import tracing
+from descend.compiler.program import Outputs, Program, Slot
+from descend.compiler.trace import TraceError, Tracer
+from descend.tensor import Tensor
+
+
+class CompiledStep:
+    """A step function with one traced :class:`Program` per signature of its arguments.
+
+    Array arguments (NumPy arrays or Tensors) reach the step as Tensors; their shapes and
+    dtypes make the signature. Other arguments (numbers, ``None``, strings) are part of the
+    signature by value: the program bakes them in.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.programs: dict[tuple[Any, ...], Program] = {}
+        self._names = _parameter_names(fn)
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: Any) -> Any:
+        """Run the step: replay its program for these shapes and dtypes, or trace it anew."""
+        program = self.programs.get(signature(args))
+        if program is not None and program.valid():
+            return program.run([_array(a) for a in args if _is_array(a)])
+        return self._trace(args)
+
+    def program(self, *args: Any) -> Program:
+        """The program for arguments like ``args`` (tracing it, so running the step once,
+        when they have a new signature); ``print`` it to read the step as NumPy code."""
+        if signature(args) not in self.programs:
+            self._trace(args)
+        return self.programs[signature(args)]
+
+    def _trace(self, args: tuple[Any, ...]) -> Any:
+        if tracing.active is not None:
+            raise TraceError("jit: a compiled step cannot be called while another is traced")
+        tracer = Tracer()
+        slots, values = [], []
+        for i, arg in enumerate(args):
+            if _is_array(arg):
+                slots.append(tracer.argument(_array(arg), self._name(i)))
+                arg = arg if isinstance(arg, Tensor) else Tensor._wrap(arg)
+            values.append(arg)
+        tracing.active = tracer
+        try:
+            result = self.fn(*values)
+            outputs = _outputs(result, tracer)
+        finally:
+            tracing.active = None
+        self.programs[signature(args)] = Program(tracer, slots, outputs)
+        return result
+
+    def _name(self, i: int) -> str:
+        return self._names[i] if i < len(self._names) else f"arg{i}"
+
+
+def jit(fn: Callable[..., Any]) -> CompiledStep:
+    """Compile a training step: ``step = dc.jit(train_step)``, then call ``step(x, y)``.
+
+    The first call with arguments of new shapes or dtypes runs ``fn`` eagerly while recording
+    every op (forward and backward), gradient accumulation, in-place update, ``zero_grad`` and
+    optimizer update; later calls replay that record as NumPy calls, giving bit-for-bit the
+    eager step's results. A step that reads values into Python (``loss.item()``, an ``if`` on
+    a tensor) is refused with a :class:`~descend.compiler.trace.TraceError`. Python state the step
+    reads is baked in when it is traced (a module's ``training`` flag, a number in a Python
+    variable); the optimizer's ``param_groups`` (a learning rate a schedule changes) and
+    ``.grad`` are read live on every replay.
+
+    >>> import numpy as np, descend as dc
+    >>> step = dc.jit(lambda x: (x * 2).sum())
+    >>> step(np.ones(3, dtype=np.float32))
+    tensor(6.)
+    >>> print(step.program(np.ones(3, dtype=np.float32)))
+    def step(x):
+        t2 = x * 2.0
+        t3 = t2.sum()
+        return t3
+    """
+    return CompiledStep(fn)
+
+
+def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What decides whether a program fits: each array's shape and dtype, other values as is.
+
+    >>> import numpy as np
+    >>> signature((np.zeros((2, 3), dtype=np.float32), None))
+    (((2, 3), dtype('float32')), None)
+    """
+    return tuple((arg.shape, arg.dtype) if _is_array(arg) else arg for arg in args)
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray | Tensor)
+
+
+def _array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _outputs(result: Any, tracer: Tracer) -> Outputs:
+    """Where the step's results live (a :class:`Slot` per Tensor)."""
+    if isinstance(result, Tensor):
+        return Slot(tracer.slot_of(result, "the step's result"))
+    if isinstance(result, dict):
+        return {k: _outputs(v, tracer) for k, v in result.items()}
+    if isinstance(result, tuple | list):
+        return type(result)(_outputs(v, tracer) for v in result)
+    return result
+
+
+def _parameter_names(fn: Callable[..., Any]) -> list[str]:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

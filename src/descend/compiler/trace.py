@@ -1,0 +1,202 @@
+"""The tracer: it watches one eager run of a step and writes down what a replay must do.
+
+While a step is traced, the core calls the tracer (``descend.tracing.active``) at every op
+applied (forward, and inside each op's backward), at each op's backward, at each gradient
+added into ``.grad``, at in-place updates, ``zero_grad`` and each parameter's update. The
+tracer gives every array a slot, the first time it sees it, and appends one instruction per
+event (see :mod:`descend.compiler.instructions`).
+
+What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
+Python, an array made outside descend's ops (with NumPy from a ``.data``) entering an op in
+the forward pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
+An op whose *backward* reads such arrays (relu's mask, convolution's ``cols``, pooling's
+``hits``) is kept as one :class:`~descend.compiler.instructions.Backward` unit, replayed after its
+forward has refreshed them.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from descend.autograd.function import Function
+from descend.autograd.mode import is_grad_enabled
+from descend.compiler.instructions import Accumulate, Backward, BoundOp, Call, InPlace, Op
+from descend.tensor import ArrayLike, Tensor
+
+
+class TraceError(RuntimeError):
+    """A step does something its compiled replay could not repeat."""
+
+
+@dataclass
+class Frame:
+    """An op's backward being traced: where its instructions start, and whether they can stay
+    flat (they read only slots) or must become one :class:`Backward` unit."""
+
+    fn: Function
+    mark: int
+    scalars: bool
+    opaque: bool = False
+
+
+class Tracer:
+    """Slots and instructions of one traced step (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.env: list[Any] = []
+        self.names: list[str] = []
+        self.code: list[Any] = []
+        self.state: list[tuple[Tensor, np.ndarray]] = []
+        self.handed: list[set[int]] = []
+        self._slots: dict[int, int] = {}
+        self._alive: list[Any] = []  # what the trace saw stays alive, so no id is reused
+        self._frames: list[Frame] = []
+        self._handed_ids: dict[int, set[int]] = {}
+        self._prefix = "t"
+
+    # ----------------------------------------------------------------- slots
+    def new_slot(self, value: Any, name: str | None = None) -> int:
+        """A slot holding ``value`` (an array, or a number written into the step)."""
+        slot = len(self.env)
+        self.env.append(value)
+        self.names.append(name or f"{self._prefix}{slot}")
+        self._alive.append(value)
+        if isinstance(value, np.ndarray):
+            self._slots[id(value)] = slot
+        return slot
+
+    def argument(self, array: np.ndarray, name: str) -> int:
+        """The slot of one of the step's array arguments."""
+        return self.new_slot(array, name)
+
+    def slot_of(self, tensor: Tensor, where: str) -> int:
+        """The slot of an array an op reads; a parameter met for the first time gets one."""
+        slot = self._slots.get(id(tensor.data))
+        if slot is not None:
+            return slot
+        array = tensor.data
+        if tensor.requires_grad and tensor.is_leaf:  # a parameter: read where it lives
+            return self._state(tensor)
+        if array.ndim == 0 and not (self._frames and self._frames[-1].scalars):
+            return self.new_slot(array, repr(array.item()))  # a number written in the step
+        if self._frames:
+            self._frames[-1].opaque = True
+            return self.new_slot(array)
+        raise TraceError(
+            f"jit: {where} reads an array of shape {array.shape} that the step neither got as "
+            "an argument nor computed with descend's ops (made with NumPy from a tensor's "
+            ".data, or a tensor made outside the step); a replay would reuse its first value. "
+            "Pass it to the step as an argument, or compute it with descend's ops")
+
+    def _state(self, tensor: Tensor) -> int:
+        self.state.append((tensor, tensor.data))
+        return self.new_slot(tensor.data, tensor.name or f"w{len(self.state)}")
+
+    # ----------------------------------------------------------------- events
+    def op(self, fn: Function, inputs: tuple[Tensor, ...], out: Tensor) -> None:
+        """An op was applied (in the forward pass or inside an op's backward)."""
+        ins = [self.slot_of(x, f"'{fn.name}'") for x in inputs]
+        bindings = [(name, self._slots.get(id(fn.__dict__[name]))) for name in _given_arrays(fn)]
+        unknown = [name for name, slot in bindings if slot is None]
+        if unknown and not self._frames:
+            raise TraceError(
+                f"jit: '{fn.name}' was given an array ({', '.join(unknown)}) that the step "
+                "neither got as an argument nor computed with descend's ops; a replay would "
+                "reuse its first value. Pass it to the step as an argument")
+        if unknown:
+            self._frames[-1].opaque = True
+        out = self.new_slot(out.data)
+        self.code.append(BoundOp(fn, ins, out, bindings) if bindings else Op(fn, ins, out))
+
+    def backward_begin(self, fn: Function, output: Tensor, gy: Tensor) -> None:
+        """An op's backward is about to run."""
+        if is_grad_enabled():
+            self.refuse("backward(create_graph=True)")
+        self._prefix = "g"
+        if id(gy.data) not in self._slots:  # the seed d loss / d loss
+            if not (gy.data == 1).all():
+                self.refuse("backward(gradient=...) with a gradient made outside the step")
+            self.new_slot(gy.data, "1.0")
+        scalars = output.ndim == 0 or any(x.ndim == 0 for x in fn.inputs)
+        self._frames.append(Frame(fn, len(self.code), scalars))
+
+    def backward_end(self, fn: Function, output: Tensor, gy: Tensor,
+                     gxs: tuple[Tensor | None, ...]) -> None:
+        """An op's backward returned ``gxs``: keep its ops flat, or make it one unit."""
+        frame = self._frames.pop()
+        if not frame.opaque and all(gx is None or id(gx.data) in self._slots for gx in gxs):
+            return
+        del self.code[frame.mark:]
+        ins = [self._slots[id(x.data)] for x in fn.inputs]
+        out, gy_slot = self._slots[id(output.data)], self._slots[id(gy.data)]
+        slots = [None if gx is None else self.new_slot(gx.data) for gx in gxs]
+        self.code.append(Backward(fn, ins, out, gy_slot, slots))
+
+    def accumulate(self, tensor: Tensor, gradient: Tensor, handed_out: set[int]) -> None:
+        """The engine is adding ``gradient`` into ``tensor.grad``."""
+        target = self._slots.get(id(tensor.data))
+        if target is None:
+            target = self._state(tensor)
+        if id(handed_out) not in self._handed_ids:
+            self._alive.append(handed_out)
+            self.handed.append(set())
+            self._handed_ids[id(handed_out)] = self.handed[-1]
+        grad = self.slot_of(gradient, "backward")
+        self.code.append(Accumulate(tensor, target, grad, self._handed_ids[id(handed_out)]))
+
+    def inplace(self, x: Tensor, ufunc: Callable[..., Any], other: ArrayLike) -> None:
+        """``x op= other`` is about to run."""
+        target = self._slots.get(id(x.data))
+        if target is None:
+            target = self._state(x)
+        if isinstance(other, Tensor | np.ndarray):
+            operand = Tensor._wrap(np.asarray(other)) if isinstance(other, np.ndarray) else other
+            slot = self.slot_of(operand, f"an in-place '{ufunc.__name__}'")
+        else:
+            slot = self.new_slot(other, repr(other))
+        self.code.append(InPlace(ufunc, target, slot, x))
+
+    def zero_grad(self, optimizer: Any, set_to_none: bool) -> None:
+        """``optimizer.zero_grad(set_to_none)`` is about to run."""
+        self.code.append(Call(optimizer.zero_grad, (set_to_none,),
+                              f"optimizer.zero_grad(set_to_none={set_to_none})"))
+
+    def update(self, optimizer: Any, position: int, group: dict[str, Any],
+               param: Tensor) -> None:
+        """The optimizer has just stepped ``param`` (its update is replayed as it ran)."""
+        slot = self._slots.get(id(param.data))
+        if slot is None:
+            slot = self._state(param)
+        text = f"{{{slot}}} = {optimizer.rule.update.__name__}({{{slot}}}.grad, state, {{{slot}}})"
+        self.code.append(Call(optimizer.update_param, (position, group, param), text))
+
+    def refuse(self, what: str) -> None:
+        """Raise: ``what`` reads a value, or does something a replay cannot repeat."""
+        raise TraceError(
+            f"jit: {what} while the step is being traced. A compiled step replays the same "
+            "array operations on every call, so it cannot read a tensor's value into Python "
+            "or branch on it: the step's control flow must not depend on values. Read values "
+            "from what the step returns, or run the step without jit")
+
+
+def _given_arrays(fn: Function) -> list[str]:
+    """The names of the arrays an op was given when made (a ``where``'s condition)."""
+    held = fn.__dict__
+    return [name for name in _constructor_args(type(fn)) if _holds_array(held.get(name))]
+
+
+def _holds_array(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(v, np.ndarray) for v in value)
+
+
+@functools.cache
+def _constructor_args(cls: type) -> tuple[str, ...]:
+    return tuple(inspect.signature(cls.__init__).parameters)[1:]

@@ -1,0 +1,177 @@
+"""A compiled step gives bit-for-bit the eager step's losses and weights, step after step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import descend as dc
+from jitcheck import batches, run, same, twins
+
+SPARSE_CE = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _mlp():
+    model = dc.Sequential([dc.nn.Dense(16, activation="relu", input_dim=8), dc.nn.Dense(4)])
+    return model, dc.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+
+def _cnn():
+    model = dc.Sequential([
+        dc.nn.Conv2D(4, 3, activation="relu", input_shape=(2, 8, 8)),
+        dc.nn.MaxPool2D(2), dc.nn.Flatten(), dc.nn.Dense(3)])
+    return model, dc.optim.Adam(model.parameters(), lr=0.01)
+
+
+def _cnn_avg_pool():
+    model = dc.Sequential([
+        dc.nn.Conv2D(3, 3, padding="same", input_shape=(2, 8, 8)), dc.nn.BatchNorm(),
+        dc.nn.Activation("tanh"), dc.nn.AvgPool2D(2), dc.nn.Conv2D(4, 2, strides=2),
+        dc.nn.GlobalAvgPool2D(), dc.nn.Dense(3)])
+    return model, dc.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+
+def _batchnorm_dropout():
+    model = dc.Sequential([
+        dc.nn.Dense(16, input_dim=8), dc.nn.BatchNorm(), dc.nn.Activation("relu"),
+        dc.nn.Dropout(0.3), dc.nn.Dense(4)])
+    return model, dc.optim.RMSprop(model.parameters(), lr=0.01)
+
+
+class PlainMLP(dc.nn.Module):
+    """An MLP in plain ops: ``x @ W + b``, ``.relu()``, ``log_softmax``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w1 = dc.nn.Parameter(dc.randn(8, 16).numpy() * 0.3)
+        self.b1 = dc.nn.Parameter(np.zeros(16))
+        self.w2 = dc.nn.Parameter(dc.randn(16, 4).numpy() * 0.3)
+
+    def forward(self, x):
+        return dc.log_softmax((x @ self.w1 + self.b1).relu() @ self.w2, axis=-1)
+
+
+def _plain():
+    model = PlainMLP()
+    return model, dc.optim.SGD(model.parameters(), lr=0.1)
+
+
+def _nll(y, log_probs):
+    return -(log_probs * dc.tensor(np.eye(4, dtype=np.float32)[y.numpy()])).sum() / len(y)
+
+
+MODELS = {
+    "mlp": (_mlp, (8,), 4, SPARSE_CE),
+    "cnn": (_cnn, (2, 8, 8), 3, SPARSE_CE),
+    "cnn_avg_pool": (_cnn_avg_pool, (2, 8, 8), 3, SPARSE_CE),
+    "batchnorm_dropout": (_batchnorm_dropout, (8,), 4, SPARSE_CE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_compiled_step_gives_the_eager_weights(name):
+    build, x_shape, classes, loss = MODELS[name]
+    data = batches(x_shape, classes, [6, 6, 6, 6, 6])
+    eager_model, eager_step, model, step = twins(build, loss)
+    eager = run(eager_model, eager_step, data)
+    compiled = run(model, dc.jit(step), data)
+    assert same(eager[0], compiled[0]) and same(eager[1], compiled[1])
+
+
+def test_replays_draw_fresh_dropout_masks():
+    """The mask is an op: each replay draws a new one, in eager's order, not the traced one."""
+    x = np.ones((4, 8), dtype=np.float32)
+    dc.seed(0)
+    model = dc.Sequential([dc.nn.Dropout(0.5, input_shape=(8,))])
+    dc.seed(3)
+    eager = [model(dc.tensor(x)).numpy() for _ in range(3)]
+    dc.seed(3)
+    compiled = dc.jit(lambda x: model(x))
+    replayed = [compiled(x).numpy() for _ in range(3)]
+    assert same(eager, replayed) and not np.array_equal(replayed[1], replayed[2])
+
+
+def test_a_plain_op_model_compiles_too():
+    data = batches((8,), 4, [5, 5, 5])
+    eager_model, eager_step, model, step = twins(_plain, lambda y, p: -p.mean())
+    assert same(run(eager_model, eager_step, data)[1], run(model, dc.jit(step), data)[1])
+
+
+OPTIMIZERS = {
+    "SGD": lambda p: dc.optim.SGD(p, lr=0.1),
+    "SGD-nesterov": lambda p: dc.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True,
+                                           weight_decay=0.01),
+    "Adagrad": lambda p: dc.optim.Adagrad(p, lr=0.1),
+    "RMSprop": lambda p: dc.optim.RMSprop(p, lr=0.01, centered=True, momentum=0.5),
+    "Adadelta": lambda p: dc.optim.Adadelta(p),
+    "Adam": lambda p: dc.optim.Adam(p, lr=0.01, amsgrad=True),
+    "AdamW": lambda p: dc.optim.AdamW(p, lr=0.01),
+    "Nadam": lambda p: dc.optim.Nadam(p, lr=0.01),
+    "Adamax": lambda p: dc.optim.Adamax(p, lr=0.01),
+    "RAdam": lambda p: dc.optim.RAdam(p, lr=0.01),
+    "Lion": lambda p: dc.optim.Lion(p, lr=0.001),
+}
+
+
+def test_the_optimizer_list_is_complete():
+    every = {o.__name__ for o in vars(dc.optim).values()
+             if isinstance(o, type) and issubclass(o, dc.optim.Optimizer)} - {"Optimizer"}
+    assert every - {"NAdam"} <= {name.split("-")[0] for name in OPTIMIZERS}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_compiles_bit_for_bit(name):
+    def build():
+        model = dc.Sequential([dc.nn.Dense(6, activation="tanh", input_dim=5), dc.nn.Dense(3)])
+        return model, OPTIMIZERS[name](model.parameters())
+
+    data = batches((5,), 3, [4, 4, 4, 4])
+    eager_model, eager_step, model, step = twins(build, SPARSE_CE)
+    assert same(run(eager_model, eager_step, data)[1], run(model, dc.jit(step), data)[1])
+
+
+def test_a_new_batch_size_retraces():
+    data = batches((8,), 4, [6, 6, 3, 3, 6])
+    eager_model, eager_step, model, step = twins(_mlp, SPARSE_CE)
+    compiled = dc.jit(step)
+    assert same(run(eager_model, eager_step, data)[1], run(model, compiled, data)[1])
+    assert len(compiled.programs) == 2
+
+
+def test_a_parameter_given_a_new_array_retraces():
+    """A program reads parameters where they live; replacing one's array makes it stale."""
+    data = batches((8,), 4, [6, 6, 6])
+    eager_model, eager_step, model, step = twins(_mlp, SPARSE_CE)
+    compiled = dc.jit(step)
+    for m, s in ((eager_model, eager_step), (model, compiled)):
+        s(*data[0])
+        first = m.parameters()[0]
+        first.data = first.data.copy()
+        s(*data[1])
+        s(*data[2])
+    assert same([p.data for p in eager_model.parameters()], [p.data for p in model.parameters()])
+
+
+def test_gradients_kept_between_steps_accumulate_as_in_eager():
+    """zero_grad(set_to_none=False) keeps .grad arrays: replays add into them as eager does."""
+
+    def build():
+        model, _ = _mlp()
+        return model, dc.optim.Adam(model.parameters(), lr=0.01)
+
+    data = batches((8,), 4, [6, 6, 6, 6])
+    results = []
+    for compile_it in (False, True):
+        dc.seed(0)
+        model, optimizer = build()
+
+        def step(x, y, model=model, optimizer=optimizer):
+            optimizer.zero_grad(set_to_none=False)
+            for half in (slice(0, 3), slice(3, 6)):   # two backward passes into one .grad
+                loss = SPARSE_CE(y[half], model(x[half]))
+                loss.backward()
+            optimizer.step()
+            return loss
+
+        results.append(run(model, dc.jit(step) if compile_it else step, data)[1])
+    assert same(*results)

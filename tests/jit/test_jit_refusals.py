@@ -1,0 +1,66 @@
+"""What a replay could not repeat is refused while tracing, with an error naming the call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import descend as dc
+from descend.compiler import TraceError
+
+X = np.ones((3, 2), dtype=np.float32)
+
+
+@pytest.fixture
+def w():
+    return dc.tensor([[1.0], [-1.0]], requires_grad=True)
+
+
+@pytest.mark.parametrize("read, named", [
+    (lambda t: t.item(), "item()"),
+    (lambda t: float(t), "float()"),
+    (lambda t: 1 if t.sum() else 0, "bool()"),
+    (lambda t: t.numpy(), "numpy()"),
+    (lambda t: t.tolist(), "tolist()"),
+])
+def test_reading_a_value_while_tracing_is_refused(w, read, named):
+    step = dc.jit(lambda x: read((x @ w).sum()))
+    with pytest.raises(TraceError, match=rf"{named}.*control flow must not depend on values"):
+        step(X)
+
+
+def test_an_if_on_a_tensor_is_refused(w):
+    def step(x):
+        loss = (x @ w).sum()
+        if loss > 0:
+            loss = loss * 2
+        return loss
+
+    with pytest.raises(TraceError, match=r"bool\(\) \(an `if`"):
+        dc.jit(step)(X)
+
+
+def test_an_array_made_with_numpy_from_data_is_refused(w):
+    step = dc.jit(lambda x: (x @ w) * dc.Tensor._wrap(x.data.sum(axis=1, keepdims=True)))
+    with pytest.raises(TraceError, match=r"'mul' reads an array of shape \(3, 1\)"):
+        step(X)
+
+
+def test_a_where_on_a_comparison_is_refused(w):
+    step = dc.jit(lambda x: dc.where(x @ w > 0, x @ w, 0.0))
+    with pytest.raises(TraceError, match=r"'where' was given an array \(condition\)"):
+        step(X)
+
+
+def test_nothing_stays_hooked_after_a_refusal(w):
+    with pytest.raises(TraceError):
+        dc.jit(lambda x: (x @ w).sum().item())(X)
+    assert dc.tracing.active is None
+    assert (dc.tensor([2.0]) * 3).item() == 6.0
+
+
+def test_a_refused_step_can_still_run_eagerly(w):
+    def step(x):
+        return (x @ w).sum().item()
+
+    assert step(dc.tensor(X)) == 0.0
