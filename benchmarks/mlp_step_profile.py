@@ -41,7 +41,7 @@ from mlp_step import DescendMLP, NumpyMLP, Problem, make_problem, make_step
 import descend as dc
 from descend.autograd.function import Function
 from descend.ops.elementwise import Neg
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 PROFILE = Path(__file__).with_name("profiles") / "mlp_step.md"
 BATCHES = (1, 32, 1024)

@@ -12,7 +12,7 @@ The layers, lowest first (a module may import its own layer and those below):
 0. ``backend``, ``names``, ``config``, ``paths``, ``tracing`` (the compiled step's one hook);
    ``data`` and ``io`` (their module-level imports are only these: data sets and model files
    sit at the bottom)
-1. ``tensor``, ``creation``
+1. ``tensors``, ``creation``
 2. ``autograd``
 3. ``ops`` (``ops.methods`` binds the operators to Tensor)
 4. ``nn``, ``losses``, ``metrics``
@@ -38,7 +38,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src"
 
 LAYERS: list[tuple[str, ...]] = [
     ("backend", "names", "config", "paths", "tracing", "data", "io"),
-    ("tensor", "creation"),
+    ("tensors", "creation"),
     ("autograd",),
     ("ops",),
     ("nn", "losses", "metrics"),
@@ -213,7 +213,7 @@ def test_the_allow_list_only_names_edges_that_still_exist(graph):
 
 def test_the_checks_find_what_they_look_for():
     graph = {"descend.nn.a": {"descend.train.b"}, "descend.train.b": {"descend.nn.a"},
-             "descend.ops.c": {"descend.tensor"}}
+             "descend.ops.c": {"descend.tensors"}}
     assert upward_imports(graph) == [
         "descend.nn.a (layer 4) imports descend.train.b (layer 7)"]
     assert cycles(graph) == [["descend.nn.a", "descend.train.b", "descend.nn.a"]]

@@ -94,7 +94,7 @@ from descend.ops import (
 )
 from descend.ops.conv import conv2d
 from descend.ops.pooling import avg_pool2d, max_pool2d
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend import backend
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 Shape = int | Sequence[int]
 

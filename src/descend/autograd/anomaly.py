@@ -15,7 +15,7 @@ import numpy as np
 
 from descend.autograd import engine, function
 from descend.autograd.function import Function
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

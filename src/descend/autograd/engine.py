@@ -28,7 +28,7 @@ import numpy as np
 from descend import tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import set_grad_enabled
-from descend.tensor import ArrayLike, Tensor, to_array
+from descend.tensors import ArrayLike, Tensor, to_array
 
 Gradients = tuple[Tensor | None, ...]
 BackwardHook = Callable[[Function, Tensor, Tensor, Gradients], None]

@@ -34,7 +34,7 @@ import numpy as np
 
 from descend import tracing
 from descend.autograd.mode import state
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 _sequence = itertools.count()
 """Numbers recorded ops in creation order: an op always comes after the ops of its inputs."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from descend.autograd.engine import run_backward
 from descend.autograd.mode import enable_grad, state
-from descend.tensor import Tensor, ensure_tensor
+from descend.tensors import Tensor, ensure_tensor
 
 Argnums = int | Sequence[int]
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from descend.autograd.engine import run_backward
 from descend.autograd.mode import no_grad
-from descend.tensor import ArrayLike, Tensor, to_array
+from descend.tensors import ArrayLike, Tensor, to_array
 
 
 class GradcheckError(AssertionError):

@@ -38,7 +38,7 @@ from descend.autograd.engine import (
 )
 from descend.autograd.function import Function
 from descend.autograd.mode import no_grad
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 """Ops written as infix operators in formulas (``t1 = v * x``)."""

@@ -18,7 +18,7 @@ from descend.autograd.engine import accumulate
 from descend.autograd.function import Function
 from descend.autograd.mode import no_grad
 from descend.compiler.source import backward_source, forward_source
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 Env = list[Any]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 class Slot(int):

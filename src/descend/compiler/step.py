@@ -27,7 +27,7 @@ import numpy as np
 from descend import tracing
 from descend.compiler.program import Outputs, Program, Slot
 from descend.compiler.trace import TraceError, Tracer
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 class CompiledStep:

@@ -27,7 +27,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
 from descend.compiler.instructions import Accumulate, Backward, BoundOp, Call, InPlace, Op
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 class TraceError(RuntimeError):

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 WHERE = "DataParallel"
 BUCKET_BYTES = 16 * 2**20

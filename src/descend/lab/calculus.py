@@ -17,7 +17,7 @@ import numpy as np
 
 from descend.autograd.functional import value_and_grad
 from descend.lab.problems import Problem, get_problem
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 Function = Callable[[Tensor], Tensor]
 """A function of one number written with descend ops (a 0-d float64 Tensor in, one value out)."""

@@ -35,7 +35,7 @@ import numpy as np
 
 from descend.autograd.trace import Trace, format_value, trace_backward
 from descend.lab.expression import evaluate, variables
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 def variable_value(name: str, value: ArrayLike) -> np.ndarray:

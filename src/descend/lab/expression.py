@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from descend import ops
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "abs": ops.abs,

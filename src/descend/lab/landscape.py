@@ -29,7 +29,7 @@ import numpy as np
 
 from descend import backend
 from descend.autograd.mode import no_grad
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 LossFn = Callable[[], Tensor | float]
 Direction = list[np.ndarray]

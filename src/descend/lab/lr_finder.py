@@ -27,7 +27,7 @@ from descend import backend
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
 from descend.models import Model
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 @dataclass

@@ -22,7 +22,7 @@ import numpy as np
 
 from descend.autograd.mode import no_grad
 from descend.names import lookup
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 

@@ -25,7 +25,7 @@ from descend.lab.search import LABEL as RANDOM_LABEL
 from descend.lab.search import random_search
 from descend.lab.trajectory import Trajectory, blew_up
 from descend.names import lookup
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 OptimizerFactory = Callable[[list[Tensor]], Any]
 """Something that builds an optimizer for a list of parameters (``lambda p: SGD(p, lr=1)``)."""

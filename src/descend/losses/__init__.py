@@ -57,7 +57,7 @@ from descend.losses.classification import (
 )
 from descend.losses.regression import huber, log_cosh, mean_absolute_error, mean_squared_error
 from descend.names import lookup
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 mse = mean_squared_error
 mae = mean_absolute_error

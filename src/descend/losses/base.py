@@ -21,7 +21,7 @@ from typing import Literal
 
 from descend.backend import get_default_dtype
 from descend.losses.checks import as_array, check_choice, check_same_shape
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 Reduction = Literal["mean", "sum", "none"]
 """How a loss combines its per-sample values."""

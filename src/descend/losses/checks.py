@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 T = TypeVar("T")
 

@@ -27,7 +27,7 @@ from descend.losses.classification import (
     sparse_categorical_crossentropy,
 )
 from descend.losses.regression import huber, log_cosh, mean_absolute_error, mean_squared_error
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 class Loss:

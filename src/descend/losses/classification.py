@@ -33,7 +33,7 @@ from descend.losses.base import (
 from descend.losses.checks import as_array, check_unit_interval, sparse_labels
 from descend.ops.elementwise import where
 from descend.ops.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,

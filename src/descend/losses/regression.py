@@ -21,7 +21,7 @@ from descend.losses.base import Reduction, prepare, reduce_loss
 from descend.ops.activation import softplus
 from descend.ops.losses import SquaredErrorMean
 from descend.ops.piecewise import minimum
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 _LOG_2 = math.log(2.0)
 

@@ -31,7 +31,7 @@ bare ``"accuracy"`` means for a loss.
 
 from __future__ import annotations
 
-from descend.metrics.accuracy import (
+from descend.metrics.accuracies import (
     Accuracy,
     BinaryAccuracy,
     CategoricalAccuracy,

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from descend.losses.checks import as_array, check_same_shape
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 def batch_arrays(op: str, y_true: ArrayLike, y_pred: ArrayLike, *, same_shape: bool = True

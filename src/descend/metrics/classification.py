@@ -30,9 +30,9 @@ from typing import Literal
 import numpy as np
 
 from descend.losses.checks import check_choice, check_labels, check_same_shape
-from descend.metrics.accuracy import binary_targets, true_classes
+from descend.metrics.accuracies import binary_targets, true_classes
 from descend.metrics.base import Metric, batch_arrays, divide, sample_weights
-from descend.tensor import ArrayLike
+from descend.tensors import ArrayLike
 
 Average = Literal["binary", "macro", "micro"]
 AVERAGES: tuple[str, ...] = ("binary", "macro", "micro")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from descend import losses
-from descend.metrics.accuracy import (
+from descend.metrics.accuracies import (
     Accuracy,
     BinaryAccuracy,
     CategoricalAccuracy,

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from descend.metrics.base import MeanMetric, Metric, batch_arrays, divide, sample_weights
-from descend.tensor import ArrayLike
+from descend.tensors import ArrayLike
 
 
 class MeanAbsoluteError(MeanMetric):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from descend.nn.registry import lookup
 from descend.ops.activation import elu, gelu, leaky_relu, relu, sigmoid, softplus, tanh
 from descend.ops.nn import softmax
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 Activation = Callable[[Tensor], Tensor]
 ActivationLike = str | Activation | None

@@ -31,7 +31,7 @@ import numpy as np
 from descend import backend
 from descend.autograd.mode import no_grad
 from descend.creation import zeros
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 Shape = tuple[int | None, ...]
 """A shape whose first (batch) axis may be ``None``: any batch size."""

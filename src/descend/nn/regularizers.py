@@ -18,7 +18,7 @@ from typing import Any
 from descend.config import Configurable, register_configurable
 from descend.creation import zeros
 from descend.nn.registry import lookup
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 RegularizerLike = str | Callable[[Tensor], Tensor]
 

@@ -18,7 +18,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.elementwise import unary, where
 from descend.ops.special import erf
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.window import Padding, Pair, Window, make_window
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 def _per_filter(g: np.ndarray) -> np.ndarray:

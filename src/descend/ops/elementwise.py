@@ -18,7 +18,7 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.ops.shape import sum_to
-from descend.tensor import NUMBER, ArrayLike, Tensor, as_operand, ensure_tensor
+from descend.tensors import NUMBER, ArrayLike, Tensor, as_operand, ensure_tensor
 
 
 def binary(cls: type[Function], a: ArrayLike, b: ArrayLike) -> Tensor:

@@ -18,7 +18,7 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.ops.activation import relu, sigmoid, sigmoid_array, tanh
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 FUSED = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}
 """The activations an op can apply itself, by name (and the functions they stand for)."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 Index = Any
 """Anything NumPy accepts inside ``[]``; Tensors inside it are used by value."""

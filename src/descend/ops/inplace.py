@@ -21,7 +21,7 @@ import numpy as np
 
 from descend import tracing
 from descend.autograd.mode import is_grad_enabled
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 def update(x: Tensor, ufunc: Callable[..., Any], other: ArrayLike, symbol: str) -> Tensor:

@@ -20,7 +20,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.index import getitem
 from descend.ops.shape import normalize_axis
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 def _along(axis: int, piece: slice | int) -> tuple:

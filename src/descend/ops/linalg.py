@@ -15,7 +15,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.shape import sum_to
-from descend.tensor import ArrayLike, Tensor, as_operand, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, as_operand, ensure_tensor
 
 
 def _swap_last(t: Tensor) -> Tensor:

@@ -27,7 +27,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.activation import Sigmoid
 from descend.ops.nn import _shifted, log_softmax
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

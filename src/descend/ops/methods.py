@@ -1,6 +1,6 @@
 """Give ``Tensor`` its operators and methods (``x + y``, ``x += y``, ``x.sum()``): the ops.
 
-``tensor.py`` defines the data container and sits below the ops, so it cannot import them;
+``tensors.py`` defines the data container and sits below the ops, so it cannot import them;
 :func:`bind_tensor_methods` (called once by ``descend.ops``) attaches them here, in one place
 that lists every operator and method, as DeZero's ``setup_variable`` does.
 """
@@ -21,7 +21,7 @@ from descend.ops import (
     shape,
 )
 from descend.ops.special import erf
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 def _reflected(op: Any) -> Any:

@@ -12,7 +12,7 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.ops.shape import normalize_axis
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.elementwise import binary, unary
 from descend.ops.shape import sum_to
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 class Abs(Function):

@@ -20,7 +20,7 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.ops.window import Pair, Window, pool_window
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 class MaxPool2d(Function):

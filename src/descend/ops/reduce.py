@@ -21,7 +21,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.ops.elementwise import Exp, where
 from descend.ops.shape import broadcast_to, normalize_axis, reshape
-from descend.tensor import INTEGER, Tensor
+from descend.tensors import INTEGER, Tensor
 
 Axis = int | Sequence[int] | None
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.tensor import INTEGER, Tensor
+from descend.tensors import INTEGER, Tensor
 
 
 def normalize_axis(axis: int, ndim: int, op: str) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.ops.elementwise import Exp
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 # Cody's coefficients, highest index first as the evaluation loops use them.
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,

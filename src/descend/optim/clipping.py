@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from descend.optim._checks import non_negative
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 def _grads(params: Tensor | Iterable[Tensor], where: str) -> list[np.ndarray]:

@@ -31,7 +31,7 @@ import numpy as np
 from descend import tracing
 from descend.autograd.mode import enable_grad
 from descend.optim._checks import check_hyperparameter
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 """What an optimizer accepts as parameters: Tensors, or parameter-group dicts."""

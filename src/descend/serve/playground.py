@@ -24,7 +24,7 @@ from descend.lab import problems as lab
 from descend.lab.races import run
 from descend.serve.problems import DoubleWell
 from descend.serve.validation import Form, RequestError
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 PROBLEMS: dict[str, tuple[str, type[lab.Problem]]] = {
     "linear": ("Line fit kernel·x + bias", lab.LinearRegression),

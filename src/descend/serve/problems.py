@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from descend.lab.problems import Problem
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 class DoubleWell(Problem):

@@ -122,7 +122,7 @@ def as_array(data: Any, name: str, where: str) -> np.ndarray:
     ...
     TypeError: fit: x must be an array or a list of numbers, got dict
     """
-    from descend.tensor import Tensor
+    from descend.tensors import Tensor
 
     if isinstance(data, Tensor):
         return data.data
@@ -169,7 +169,7 @@ def make_dataset(x: Any, y: Any, sample_weight: Any, where: str,
 
 def _is_batches(x: Any) -> bool:
     """Whether ``x`` is an iterable of batches (tuples) rather than data rows."""
-    from descend.tensor import Tensor
+    from descend.tensors import Tensor
 
     if isinstance(x, np.ndarray | Tensor | str | bytes | dict):
         return False

@@ -18,7 +18,7 @@ import numpy as np
 
 from descend import losses, metrics, optim
 from descend.losses.checks import check_loss_value
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 ACCURACY_NAMES = ("accuracy", "acc")
 

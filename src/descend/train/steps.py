@@ -23,7 +23,7 @@ import numpy as np
 from descend.autograd.mode import no_grad
 from descend.data import Dataset
 from descend.losses.checks import LossResultError
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 from descend.train.adapter import match_target_shape
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from descend import backend
 from descend.compiler import jit
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 from descend.train.adapter import BatchSource, make_dataset, match_target_shape
 from descend.train.callbacks import CallbackList
 from descend.train.checks import callbacks_as_list

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from descend.autograd.trace import Node, Trace, format_value, trace_backward
 from descend.paths import output_file
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 from descend.viz._figure import PathLike
 
 INSTALL_DOT = (

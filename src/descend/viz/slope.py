@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.functional import value_and_grad
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 from descend.viz._figure import PathLike, colors, new_figure, save
 
 

@@ -25,7 +25,7 @@ from descend.config import Configurable
 from descend.io.weight_budget import initial_weight
 from descend.nn import activations, initializers, regularizers
 from descend.nn.module import Module, Parameter, Shape, batch_shape
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 def positive_int(value: Any, name: str, layer: str) -> int:

@@ -18,7 +18,7 @@ from descend.nn.module import Shape
 from descend.ops.conv import conv2d
 from descend.ops.fused import fused_name
 from descend.ops.window import Padding, Pair, as_pair, check_padding, make_window
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 @register_configurable

@@ -17,7 +17,7 @@ from descend.nn import activations
 from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
 from descend.ops.random import DropoutMask
-from descend.tensor import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 @register_configurable

@@ -17,7 +17,7 @@ from descend.nn.layers.base import KernelLayer, positive_int
 from descend.nn.module import Shape
 from descend.ops.fused import fused_name
 from descend.ops.linalg import linear
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 @register_configurable

@@ -17,7 +17,7 @@ from descend.nn import initializers, regularizers
 from descend.nn.layers.base import Layer, positive_int
 from descend.nn.module import Shape
 from descend.ops.index import getitem
-from descend.tensor import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor
 
 
 @register_configurable

@@ -25,7 +25,7 @@ from descend.nn.initializers import Ones, Zeros
 from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
 from descend.ops.reduce import normalize_axes
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 def _check_eps(eps: float, layer: str) -> float:

@@ -15,7 +15,7 @@ from descend.nn.layers.base import Layer
 from descend.nn.module import Shape
 from descend.ops.pooling import avg_pool2d, max_pool2d
 from descend.ops.window import Pair, as_pair, check_padding, pool_window
-from descend.tensor import Tensor
+from descend.tensors import Tensor
 
 
 class _Pool2D(Layer):

@@ -27,7 +27,7 @@ import numpy as np
 
 from descend.losses.checks import sparse_labels
 from descend.metrics.base import MeanMetric
-from descend.tensor import ArrayLike
+from descend.tensors import ArrayLike
 
 
 def _check_class_axis(op: str, y_pred: np.ndarray) -> None:
