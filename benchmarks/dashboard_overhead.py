@@ -80,11 +80,15 @@ def workloads() -> dict[str, tuple[Callable[[list], None], str]]:
                                                          "batch 128")}
 
 
-def watch(url: str, stop: threading.Event) -> None:
-    """Follow every fit run's events, as a browser page does, until ``stop``."""
+def watch(url: str, stop: threading.Event, page_open: threading.Event) -> None:
+    """Follow every fit run's events, as a browser page does, until ``stop``; poll for new
+    runs only while ``page_open`` (during the Dashboard's fits: polling during the bare fits
+    would slow those and flatter the Dashboard)."""
     host, port = url.split("//")[1].rstrip("/").split(":")
     seen: set[str] = set()
     while not stop.is_set():
+        if not page_open.wait(timeout=0.1):
+            continue
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
         connection.request("GET", "/api/runs?kind=fit")
         runs = json.loads(connection.getresponse().read())["runs"]
@@ -112,8 +116,8 @@ def measure(rounds: int) -> list[dict]:
     the medians of the paired ratios of wall time and of the training thread's CPU time, plus
     the other threads' CPU time as a share of the fit's."""
     server = ensure_server(port=0)
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(server.url, stop), daemon=True)
+    stop, page_open = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(server.url, stop, page_open), daemon=True)
     watcher.start()
     results = []
     try:
@@ -124,6 +128,7 @@ def measure(rounds: int) -> list[dict]:
             for round_ in range(rounds):  # ABBA order: neither variant always runs first
                 for variant in ((bare, board) if round_ % 2 == 0 else (board, bare)):
                     callbacks = [dc.callbacks.Dashboard(port=0, quiet=True)] * (variant is board)
+                    page_open.set() if variant is board else page_open.clear()
                     variant.append(_timed(fit, callbacks))
             wall = [b[0] / a[0] for a, b in zip(bare, board)]
             cpu = [b[1] / a[1] for a, b in zip(bare, board)]
