@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import format_table, machine_info, pin_threads, update_results
+from harness import footer, format_table, pin_threads, update_results
 
 GLOBAL_BATCH = 1024
 LAYERS = (784, 256, 10)
@@ -120,7 +120,6 @@ def main() -> None:
         [[str(r["ranks"]), f"{rate[r['ranks']]:,.0f}", f"{rate[r['ranks']] / rate[1]:.2f}×",
           f"{r['seconds'] / r['steps'] * 1e3:.1f} ms", f"{r['allreduce'] * 1e3:.2f} ms"]
          for r in (one, two)])
-    info = machine_info()
     text = "\n".join([
         "## data_parallel: the MNIST MLP at global batch 1024 on 1 and 2 MPI ranks",
         "",
@@ -143,8 +142,7 @@ def main() -> None:
         "",
         projection(one),
         "",
-        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python benchmarks/data_parallel.py`.",
+        *footer("data_parallel.py"),
     ])
     print(text)
     if not args.quick:

@@ -292,6 +292,13 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def footer(script: str) -> list[str]:
+    """The machine and the time, as the last lines of a section written by ``script``."""
+    info = machine_info()
+    return ["Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
+            f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python benchmarks/{script}`."]
+
+
 def update_results(section: str, markdown: str, *, path: Path | None = None,
                    first: bool = False) -> None:
     """Replace the text between ``<!-- section:start -->`` and ``<!-- section:end -->``.

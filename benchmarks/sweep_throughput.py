@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from harness import format_table, machine_info, others_load, pin_threads, update_results
+from harness import footer, format_table, others_load, pin_threads, update_results
 
 from descend.demo.boston_sweep import boston_trial
 from descend.distributed import sweep
@@ -62,7 +62,6 @@ def main() -> None:
             for name, s in (("loop (1 process)", loop_s), ("dask 2 workers, cold", cold_s),
                             ("dask 2 workers, warm", warm_s))]
     table = format_table(["run", "trials", "time", "trials/s", "speed-up"], rows)
-    info = machine_info()
     text = "\n".join([
         "## sweep_throughput: a Boston grid in a loop and on a Dask LocalCluster",
         "",
@@ -77,8 +76,7 @@ def main() -> None:
         "",
         f"CPU used by others during the loop: {load['others']:.0%} (the Dask runs cannot "
         "tell their workers from others)." if "others" in load else "",
-        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python benchmarks/sweep_throughput.py`.",
+        *footer("sweep_throughput.py"),
     ])
     print(text)
     if not args.quick:
