@@ -89,6 +89,15 @@ def test_fit_distributed_gives_one_process_fit(tmp_path, optimizer, ranks):
 
 
 @needs_mpiexec
+def test_fit_distributed_with_the_compiled_step(tmp_path):
+    """jit_compile=True replays the gradient sum (an optimizer step pre-hook) at every step."""
+    (one, _, _), = fit_run(tmp_path, "one", 0, "adam", "plain").values()
+    for ours, _, _ in fit_run(tmp_path, "jit", 2, "adam", "jit").values():
+        for a, b in zip(ours, one):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+@needs_mpiexec
 def test_a_stop_on_one_rank_stops_every_rank(tmp_path):
     runs = fit_run(tmp_path, "stop", 3, "adam", "stop")
     assert [history["epochs_trained"] for _, history, _ in runs.values()] == [2, 2, 2]

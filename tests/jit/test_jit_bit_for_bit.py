@@ -175,3 +175,40 @@ def test_gradients_kept_between_steps_accumulate_as_in_eager():
 
         results.append(run(model, dc.jit(step) if compile_it else step, data)[1])
     assert same(*results)
+
+
+def test_a_step_pre_hook_runs_on_every_replay():
+    """A hook that changes the gradients before the update (data-parallel training sums them
+    there) is replayed: without it the compiled weights would drift from eager's."""
+
+    def build():
+        model, _ = _mlp()
+        optimizer = dc.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def shrink(opt):
+            for group in opt.param_groups:
+                for p in group["params"]:
+                    p.grad = p.grad * 0.5
+
+        optimizer.register_step_pre_hook(shrink)
+        return model, optimizer
+
+    data = batches((8,), 4, [6, 6, 6, 6])
+    eager_model, eager_step, model, step = twins(build, SPARSE_CE)
+    compiled = dc.jit(step)
+    _, model_weights = run(model, compiled, data)
+    assert same(run(eager_model, eager_step, data)[1], model_weights)
+    assert "shrink(optimizer)" in str(compiled.program(*map(dc.Tensor._wrap, data[0])))
+
+
+def test_fit_with_jit_and_data_parallel_matches_eager():
+    def trained(jit_compile):
+        dc.seed(0)
+        model = dc.Sequential([dc.nn.Dense(4, activation="relu", input_dim=3), dc.nn.Dense(1)])
+        model.compile(dc.optim.Adam(lr=0.01), "mse", jit_compile=jit_compile)
+        x = np.random.default_rng(0).normal(size=(24, 3)).astype(np.float32)
+        model.fit(x, x.sum(axis=1), batch_size=8, epochs=2, verbose=0, seed=0,
+                  distribute=dc.distributed.DataParallel())
+        return [p.data for p in model.parameters()]
+
+    assert same(trained(False), trained(True))

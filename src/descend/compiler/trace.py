@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
 from descend.compiler.instructions import Accumulate, Backward, BoundOp, Call, InPlace, Op
@@ -166,6 +167,18 @@ class Tracer:
         """``optimizer.zero_grad(set_to_none)`` is about to run."""
         self.code.append(Call(optimizer.zero_grad, (set_to_none,),
                               f"optimizer.zero_grad(set_to_none={set_to_none})"))
+
+    def step_pre_hook(self, optimizer: Any, hook: Any) -> None:
+        """Run ``hook(optimizer)`` (from ``register_step_pre_hook``) and record it as one call,
+        replayed as it runs (data-parallel training sums the gradients there); what it does
+        inside is not traced."""
+        name = getattr(hook, "__name__", type(hook).__name__)
+        self.code.append(Call(hook, (optimizer,), f"{name}(optimizer)"))
+        tracing.active = None
+        try:
+            hook(optimizer)
+        finally:
+            tracing.active = self
 
     def update(self, optimizer: Any, position: int, group: dict[str, Any],
                param: Tensor) -> None:

@@ -210,7 +210,10 @@ class Optimizer:
                                f"the optimizer ({name}(model.parameters(), ...)) or call "
                                "optimizer.bind(params) (model.compile does this)")
         for hook in list(self._step_pre_hooks):
-            hook(self)
+            if tracing.active is None:
+                hook(self)
+            else:  # a compiled step being traced records the call and replays it
+                tracing.active.step_pre_hook(self, hook)
         params = [(group, param) for group in self.param_groups for param in group["params"]]
         for position, (group, param) in enumerate(params):
             if param.grad is not None:

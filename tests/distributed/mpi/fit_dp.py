@@ -1,7 +1,8 @@
 """model.fit(..., distribute=DataParallel()) under mpiexec, or plain fit as the reference.
 
 python fit_dp.py OPTIMIZER OUT MODE [EPOCHS]
-MODE: plain (no distribute), dp, stop (rank 1 alone asks to stop after epoch 2),
+MODE: plain (no distribute), dp, jit (dp with compile(jit_compile=True)), stop (rank 1 alone
+      asks to stop after epoch 2),
       save (2 epochs, rank 0 saves OUT.model), resume (loads OUT.model, trains to EPOCHS).
 Every rank writes OUT.rank<r>.npz (weights) and OUT.rank<r>.json (history, epochs trained);
 a chief-only callback leaves OUT.chief.rank<r> where it ran.
@@ -44,11 +45,11 @@ def data():
     return x, y
 
 
-def new_model(optimizer):
+def new_model(optimizer, jit_compile=False):
     dc.seed(0)
     model = dc.Sequential([dc.nn.Dense(8, activation="tanh", input_dim=4), dc.nn.Dense(1)])
     opt = dc.optim.SGD(lr=0.05, momentum=0.9) if optimizer == "sgd" else dc.optim.Adam(lr=0.01)
-    model.compile(opt, "mse", metrics=["mae"])
+    model.compile(opt, "mse", metrics=["mae"], jit_compile=jit_compile)
     return model
 
 
@@ -64,7 +65,7 @@ def main(optimizer, out, mode, epochs):
         model = dc.load(f"{out}.model")
         initial = model.epochs_trained
     else:
-        model = new_model(optimizer)
+        model = new_model(optimizer, jit_compile=mode == "jit")
         initial = 0
         if rank != 0:  # other ranks start from other weights: fit must broadcast rank 0's
             for p in model.parameters():
