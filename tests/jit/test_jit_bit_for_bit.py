@@ -212,3 +212,33 @@ def test_fit_with_jit_and_data_parallel_matches_eager():
         return [p.data for p in model.parameters()]
 
     assert same(trained(False), trained(True))
+
+
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_gradient_clipping_is_replayed(clip):
+    def build():
+        model, _ = _mlp()
+        return model, dc.optim.SGD(model.parameters(), lr=0.5)
+
+    def clipped_step(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = SPARSE_CE(y, model(x))
+            loss.backward()
+            params = model.parameters()  # a generator: consumed once, at the trace
+            if clip == "norm":
+                dc.optim.clip_grad_norm(params, 0.05)
+            else:
+                dc.optim.clip_grad_value(params, 0.01)
+            optimizer.step()
+            return loss
+        return step
+
+    data = batches((8,), 4, [6, 6, 6, 6])
+    results = []
+    for compile_it in (False, True):
+        dc.seed(0)
+        model, optimizer = build()
+        step = clipped_step(model, optimizer)
+        results.append(run(model, dc.jit(step) if compile_it else step, data)[1])
+    assert same(*results)

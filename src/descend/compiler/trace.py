@@ -168,15 +168,14 @@ class Tracer:
         self.code.append(Call(optimizer.zero_grad, (set_to_none,),
                               f"optimizer.zero_grad(set_to_none={set_to_none})"))
 
-    def step_pre_hook(self, optimizer: Any, hook: Any) -> None:
-        """Run ``hook(optimizer)`` (from ``register_step_pre_hook``) and record it as one call,
-        replayed as it runs (data-parallel training sums the gradients there); what it does
-        inside is not traced."""
-        name = getattr(hook, "__name__", type(hook).__name__)
-        self.code.append(Call(hook, (optimizer,), f"{name}(optimizer)"))
+    def live_call(self, fn: Any, args: tuple[Any, ...], text: str) -> Any:
+        """Run ``fn(*args)`` untraced and record it as one call, replayed as it runs: what
+        changes ``.grad`` in place between backward and update (an optimizer's step pre-hook,
+        where data-parallel training sums the gradients; gradient clipping)."""
+        self.code.append(Call(fn, args, text))
         tracing.active = None
         try:
-            hook(optimizer)
+            return fn(*args)
         finally:
             tracing.active = self
 

@@ -1,7 +1,8 @@
 """Gradient clipping: rescale (``clip_grad_norm``) or clamp (``clip_grad_value``) the gradients.
 
 Call between ``loss.backward()`` and ``optimizer.step()``. Both work in place on every
-``param.grad`` and skip parameters whose ``grad`` is None.
+``param.grad`` and skip parameters whose ``grad`` is None. In a step compiled with ``dc.jit``
+they are replayed as calls; ``clip_grad_norm``'s returned norm is then the traced call's.
 
 >>> import descend as dc
 >>> w = dc.tensor([3.0, 4.0], requires_grad=True)
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from descend import tracing
 from descend.optim._checks import non_negative
 from descend.tensors import Tensor
 
@@ -62,6 +64,12 @@ def clip_grad_norm(params: Tensor | Iterable[Tensor], max_norm: float,
     >>> w.grad
     tensor([ 0.5, -1. ])
     """
+    if tracing.active is not None:  # a compiled step replays the clipping as a call
+        params = [params] if isinstance(params, Tensor) else list(params)
+        return tracing.active.live_call(
+            lambda: clip_grad_norm(params, max_norm, norm_type,
+                                   error_if_nonfinite=error_if_nonfinite),
+            (), f"clip_grad_norm(params, {max_norm!r})")
     max_norm = non_negative("clip_grad_norm", "max_norm", max_norm)
     if isinstance(norm_type, bool) or not isinstance(norm_type, int | float) or not norm_type > 0:
         raise ValueError(f"clip_grad_norm: norm_type must be a positive number or "
@@ -98,6 +106,11 @@ def clip_grad_value(params: Tensor | Iterable[Tensor], clip_value: float) -> Non
     >>> w.grad
     tensor([ 0.5, -1. ])
     """
+    if tracing.active is not None:  # a compiled step replays the clipping as a call
+        params = [params] if isinstance(params, Tensor) else list(params)
+        tracing.active.live_call(clip_grad_value, (params, clip_value),
+                                 f"clip_grad_value(params, {clip_value!r})")
+        return
     clip_value = non_negative("clip_grad_value", "clip_value", clip_value)
     for g in _grads(params, "clip_grad_value"):
         np.clip(g, -clip_value, clip_value, out=g)

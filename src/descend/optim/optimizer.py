@@ -213,7 +213,8 @@ class Optimizer:
             if tracing.active is None:
                 hook(self)
             else:  # a compiled step being traced records the call and replays it
-                tracing.active.step_pre_hook(self, hook)
+                name = getattr(hook, "__name__", type(hook).__name__)
+                tracing.active.live_call(hook, (self,), f"{name}(optimizer)")
         params = [(group, param) for group in self.param_groups for param in group["params"]]
         for position, (group, param) in enumerate(params):
             if param.grad is not None:
