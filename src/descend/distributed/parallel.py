@@ -46,6 +46,11 @@ BUCKET_BYTES = 16 * 2**20
 is smaller): few large messages instead of one per tensor."""
 
 
+ABORT_GRACE = 0.5
+"""Seconds between printing which rank failed and aborting every rank: ``mpiexec`` forwards a
+rank's output asynchronously, and an abort can drop what it has not forwarded yet."""
+
+
 class RankFailedError(RuntimeError):
     """Another rank stopped answering: a collective got no reply within the timeout."""
 
@@ -335,6 +340,7 @@ def _install_abort_hook(dp: DataParallel) -> None:
         text = "".join(traceback.format_exception(kind, error, tb))
         print(f"descend.distributed: rank {dp.rank} of {dp.size} failed; aborting every "
               f"rank.\n{text}", file=sys.stderr, flush=True)
+        time.sleep(ABORT_GRACE)  # mpiexec forwards output asynchronously: let this line out
         try:
             dp.comm.Abort(1)
         finally:
