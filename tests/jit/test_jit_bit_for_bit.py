@@ -175,3 +175,33 @@ def test_gradients_kept_between_steps_accumulate_as_in_eager():
 
         results.append(run(model, dc.jit(step) if compile_it else step, data)[1])
     assert same(*results)
+
+
+def test_a_where_on_a_comparison_replays_on_each_batch():
+    """A comparison is an instruction of its own, so a where's condition follows the values."""
+    w = dc.tensor([[1.0], [-1.0]], requires_grad=True)
+
+    def step(x):
+        return dc.where(x @ w > 0, x @ w, 0.0).sum()
+
+    compiled = dc.jit(step)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = rng.standard_normal((5, 2)).astype(np.float32)
+        assert np.array_equal(compiled(x).data, step(x).data)
+
+
+def test_relu_and_one_hot_backwards_replay_flat():
+    """relu's mask and the cross-entropy's one-hot are instructions: no backward is one unit."""
+    w = dc.tensor(np.full((3, 4), 0.1, dtype=np.float32), requires_grad=True)
+    b = dc.zeros(4, requires_grad=True)
+
+    def step(x, y):
+        h = dc.linear(x, w, b, activation="relu").relu()
+        loss = dc.losses.sparse_categorical_crossentropy(y, h, from_logits=True)
+        loss.backward()
+        return loss
+
+    text = str(dc.jit(step).program(np.ones((2, 3), dtype=np.float32), np.array([0, 3])))
+    assert ".backward(" not in text
+    assert "> 0" in text and "one_hot" in text

@@ -26,6 +26,7 @@ class Program:
 
     Attributes:
         code: the instructions, in the order the eager step ran them.
+        runs: what a replay calls, one closure per instruction (``compiled()``).
         env: the slots' values (each op's latest result, parameters, numbers).
         names: each slot's name in the printed program.
         arguments: the slot of each array argument, in order.
@@ -39,6 +40,7 @@ class Program:
         self.code, self.env, self.names = tracer.code, tracer.env, tracer.names
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
+        self.runs = [instruction.compiled() for instruction in self.code]
 
     def valid(self) -> bool:
         """Whether every parameter and buffer still lives in the array the trace saw."""
@@ -51,8 +53,8 @@ class Program:
             env[slot] = array
         for handed_out in self.handed:
             handed_out.clear()
-        for instruction in self.code:
-            instruction.run(env)
+        for run in self.runs:
+            run(env)
         return _results(self.outputs, env)
 
     def __str__(self) -> str:
