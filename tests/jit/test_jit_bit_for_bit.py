@@ -206,3 +206,31 @@ def test_relu_and_one_hot_backwards_replay_flat():
     assert ".backward(" not in text
     assert "> 0" in text and "one_hot" in text
     assert text.count("log_softmax(") == 1  # the backward's is the forward's, kept
+
+
+def test_sgd_replays_follow_changes_to_its_group():
+    """A replayed SGD update reads lr, momentum and weight decay live, as the eager step does."""
+
+    def make():
+        w = dc.tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2), requires_grad=True)
+        b = dc.tensor(0.5, requires_grad=True)  # a 0-d parameter
+        optimizer = dc.optim.SGD([w, b], lr=0.1)
+
+        def step(x):
+            optimizer.zero_grad()
+            loss = ((x @ w + b) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return (w, b), optimizer, step
+
+    (w1, opt1, eager), (w2, opt2, step) = make(), make()
+    compiled = dc.jit(step)
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+    changes = [{}, {}, {"lr": 0.05}, {"momentum": 0.9}, {"weight_decay": 0.01}, {}]
+    for change in changes:
+        for optimizer in (opt1, opt2):
+            optimizer.param_groups[0].update(change)
+        eager(x)
+        compiled(x)
+        assert all(np.array_equal(a.data, b.data) for a, b in zip(w1, w2))

@@ -225,3 +225,34 @@ class Call:
 
     def source(self, names: list[str]) -> str:
         return self.text.format(*names)
+
+
+class SgdUpdate(Call):
+    """SGD's update of one parameter when its group has no momentum, weight decay or maximize:
+    ``param -= grad * lr``, the expression ``sgd_update`` then reduces to, without
+    ``update_param``'s per-call checks. A group changed since (a momentum set, a gradient of
+    another shape, lost state) takes the optimizer's own path, ``update_param``."""
+
+    __slots__ = ("group", "param", "position", "states")
+
+    def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
+                 text: str) -> None:
+        super().__init__(optimizer.update_param, (position, group, param), text)
+        self.states, self.position, self.group, self.param = (optimizer.state, position, group,
+                                                              param)
+
+    def compiled(self) -> Run:
+        fallback, args = self.method, self.args
+        states, position, group, param = self.states, self.position, self.group, self.param
+
+        def run(env: Env) -> None:
+            state, grad, data = states.get(position), param.grad, param.data
+            if (state is None or grad is None or grad.data.shape != data.shape
+                    or group["momentum"] != 0 or group["weight_decay"] != 0
+                    or group["maximize"]):
+                fallback(*args)
+                return
+            state["step"] += 1
+            data -= grad.data * data.dtype.type(group["lr"])
+            param.bump_version()
+        return run

@@ -26,7 +26,17 @@ import numpy as np
 
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
-from descend.compiler.instructions import Accumulate, Backward, BoundOp, Call, Compare, InPlace, Op
+from descend.compiler.instructions import (
+    Accumulate,
+    Backward,
+    BoundOp,
+    Call,
+    Compare,
+    InPlace,
+    Op,
+    SgdUpdate,
+)
+from descend.optim.sgd import sgd_update
 from descend.tensors import ArrayLike, Tensor
 
 
@@ -189,7 +199,10 @@ class Tracer:
         if slot is None:
             slot = self._state(param)
         text = f"{{{slot}}} = {optimizer.rule.update.__name__}({{{slot}}}.grad, state, {{{slot}}})"
-        self.code.append(Call(optimizer.update_param, (position, group, param), text))
+        if optimizer.rule.update is sgd_update:
+            self.code.append(SgdUpdate(optimizer, position, group, param, text))
+        else:
+            self.code.append(Call(optimizer.update_param, (position, group, param), text))
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""
