@@ -284,7 +284,10 @@ class Tensor:
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, op: Any, other: ArrayLike) -> Tensor:
         other_data = other.data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(op(self.data, other_data)))
+        out = Tensor._wrap(np.asarray(op(self.data, other_data)))
+        if tracing.active is not None:
+            tracing.active.compare(op, self, other, out)
+        return out
 
     def __lt__(self, other: ArrayLike) -> Tensor:
         return self._compare(np.less, other)
@@ -337,9 +340,13 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
     if isinstance(value, NUMBER):
         kind = like.data.dtype.kind
         if kind == "f":  # a Python number never changes a float tensor's dtype (NumPy's rule)
-            return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
-        dtype = np.result_type(like.data, value) if kind in "iu" else None
-        return Tensor._wrap(np.asarray(value, dtype=dtype))
+            dtype = like.data.dtype
+        else:
+            dtype = np.result_type(like.data, value) if kind in "iu" else None
+        number = Tensor._wrap(np.asarray(value, dtype=dtype))
+        if tracing.active is not None:
+            tracing.active.number(number)
+        return number
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
         return Tensor._wrap(to_array(value, where=op))
     raise TypeError(

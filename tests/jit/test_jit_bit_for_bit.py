@@ -242,3 +242,62 @@ def test_gradient_clipping_is_replayed(clip):
         step = clipped_step(model, optimizer)
         results.append(run(model, dc.jit(step) if compile_it else step, data)[1])
     assert same(*results)
+
+
+def test_a_where_on_a_comparison_replays_on_each_batch():
+    """A comparison is an instruction of its own, so a where's condition follows the values."""
+    w = dc.tensor([[1.0], [-1.0]], requires_grad=True)
+
+    def step(x):
+        return dc.where(x @ w > 0, x @ w, 0.0).sum()
+
+    compiled = dc.jit(step)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = rng.standard_normal((5, 2)).astype(np.float32)
+        assert np.array_equal(compiled(x).data, step(x).data)
+
+
+def test_relu_and_one_hot_backwards_replay_flat():
+    """relu's mask and the cross-entropy's one-hot are instructions: no backward is one unit."""
+    w = dc.tensor(np.full((3, 4), 0.1, dtype=np.float32), requires_grad=True)
+    b = dc.zeros(4, requires_grad=True)
+
+    def step(x, y):
+        h = dc.linear(x, w, b, activation="relu").relu()
+        loss = dc.losses.sparse_categorical_crossentropy(y, h, from_logits=True)
+        loss.backward()
+        return loss
+
+    text = str(dc.jit(step).program(np.ones((2, 3), dtype=np.float32), np.array([0, 3])))
+    assert ".backward(" not in text
+    assert "> 0" in text and "one_hot" in text
+    assert text.count("log_softmax(") == 1  # the backward's is the forward's, kept
+
+
+def test_sgd_replays_follow_changes_to_its_group():
+    """A replayed SGD update reads lr, momentum and weight decay live, as the eager step does."""
+
+    def make():
+        w = dc.tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2), requires_grad=True)
+        b = dc.tensor(0.5, requires_grad=True)  # a 0-d parameter
+        optimizer = dc.optim.SGD([w, b], lr=0.1)
+
+        def step(x):
+            optimizer.zero_grad()
+            loss = ((x @ w + b) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return (w, b), optimizer, step
+
+    (w1, opt1, eager), (w2, opt2, step) = make(), make()
+    compiled = dc.jit(step)
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+    changes = [{}, {}, {"lr": 0.05}, {"momentum": 0.9}, {"weight_decay": 0.01}, {}]
+    for change in changes:
+        for optimizer in (opt1, opt2):
+            optimizer.param_groups[0].update(change)
+        eager(x)
+        compiled(x)
+        assert all(np.array_equal(a.data, b.data) for a, b in zip(w1, w2))

@@ -23,16 +23,27 @@ from descend.tensors import Tensor
 Env = list[Any]
 
 
+Run = Callable[[Env], None]
+"""What a replay calls for one instruction: an instruction's :meth:`compiled` form."""
+
+
 class Op:
     """An op's forward on arrays: ``env[out] = fn.forward(*env[ins])``."""
 
-    __slots__ = ("fn", "ins", "out")
+    __slots__ = ("fn", "ins", "out", "scalar")
 
-    def __init__(self, fn: Function, ins: list[int], out: int) -> None:
-        self.fn, self.ins, self.out = fn, ins, out
+    def __init__(self, fn: Function, ins: list[int], out: int, scalar: bool = True) -> None:
+        self.fn, self.ins, self.out, self.scalar = fn, ins, out, scalar
 
     def run(self, env: Env) -> None:
         env[self.out] = np.asarray(self.fn.forward(*[env[i] for i in self.ins]))
+
+    def compiled(self) -> Run:
+        """:meth:`run` as a closure for the op's number of inputs, with no list built and no
+        ``np.asarray`` for a result that is not 0-d (NumPy then gives an array already)."""
+        if self.scalar:
+            return self.run
+        return _call(self.fn.forward, self.ins, self.out)
 
     def source(self, names: list[str]) -> str:
         return f"{names[self.out]} = {forward_source(self.fn, [names[i] for i in self.ins])}"
@@ -53,6 +64,9 @@ class BoundOp(Op):
         for name, slot in self.bindings:
             setattr(self.fn, name, env[slot])
         super().run(env)
+
+    def compiled(self) -> Run:
+        return self.run
 
     def source(self, names: list[str]) -> str:
         given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
@@ -85,6 +99,9 @@ class Backward:
             if slot is not None:
                 env[slot] = gx.data
 
+    def compiled(self) -> Run:
+        return self.run
+
     def source(self, names: list[str]) -> str:
         targets = ", ".join("_" if slot is None else names[slot] for slot in self.gxs)
         text = backward_source(self.fn, names[self.gy], [names[i] for i in self.ins],
@@ -92,7 +109,55 @@ class Backward:
         return f"{targets} = {text}"
 
 
-_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.divide: "/"}
+def _call(forward: Callable[..., Any], ins: list[int], out: int) -> Run:
+    """``env[out] = forward(*env[ins])`` as a closure specialised to the number of inputs."""
+    if len(ins) == 1:
+        (a,) = ins
+
+        def run1(env: Env) -> None:
+            env[out] = forward(env[a])
+        return run1
+    if len(ins) == 2:
+        a, b = ins
+
+        def run2(env: Env) -> None:
+            env[out] = forward(env[a], env[b])
+        return run2
+    if len(ins) == 3:
+        a, b, c = ins
+
+        def run3(env: Env) -> None:
+            env[out] = forward(env[a], env[b], env[c])
+        return run3
+
+    def run(env: Env) -> None:
+        env[out] = forward(*[env[i] for i in ins])
+    return run
+
+
+_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.divide: "/",
+            np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
+            np.equal: "==", np.not_equal: "!="}
+
+
+class Compare:
+    """A comparison with no gradient (relu's mask ``x > 0``): ``env[out] = ufunc(a, b)``."""
+
+    __slots__ = ("ins", "out", "ufunc")
+
+    def __init__(self, ufunc: Callable[..., Any], ins: list[int], out: int) -> None:
+        self.ufunc, self.ins, self.out = ufunc, ins, out
+
+    def run(self, env: Env) -> None:
+        a, b = self.ins
+        env[self.out] = np.asarray(self.ufunc(env[a], env[b]))
+
+    def compiled(self) -> Run:
+        return self.run
+
+    def source(self, names: list[str]) -> str:
+        a, b = self.ins
+        return f"{names[self.out]} = {names[a]} {_SYMBOLS[self.ufunc]} {names[b]}"
 
 
 class InPlace:
@@ -108,6 +173,9 @@ class InPlace:
         array = env[self.target]
         self.ufunc(array, env[self.other], out=array)
         self.tensor.bump_version()
+
+    def compiled(self) -> Run:
+        return self.run
 
     def source(self, names: list[str]) -> str:
         symbol = _SYMBOLS.get(self.ufunc, self.ufunc.__name__)
@@ -125,6 +193,13 @@ class Accumulate:
     def run(self, env: Env) -> None:
         accumulate(self.tensor, Tensor._wrap(env[self.grad]), self.handed_out)
 
+    def compiled(self) -> Run:
+        tensor, grad, handed_out, wrap = self.tensor, self.grad, self.handed_out, Tensor._wrap
+
+        def run(env: Env) -> None:
+            accumulate(tensor, wrap(env[grad]), handed_out)
+        return run
+
     def source(self, names: list[str]) -> str:
         return f"{names[self.target]}.grad += {names[self.grad]}"
 
@@ -141,5 +216,43 @@ class Call:
     def run(self, env: Env) -> None:
         self.method(*self.args)
 
+    def compiled(self) -> Run:
+        method, args = self.method, self.args
+
+        def run(env: Env) -> None:
+            method(*args)
+        return run
+
     def source(self, names: list[str]) -> str:
         return self.text.format(*names)
+
+
+class SgdUpdate(Call):
+    """SGD's update of one parameter when its group has no momentum, weight decay or maximize:
+    ``param -= grad * lr``, the expression ``sgd_update`` then reduces to, without
+    ``update_param``'s per-call checks. A group changed since (a momentum set, a gradient of
+    another shape, lost state) takes the optimizer's own path, ``update_param``."""
+
+    __slots__ = ("group", "param", "position", "states")
+
+    def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
+                 text: str) -> None:
+        super().__init__(optimizer.update_param, (position, group, param), text)
+        self.states, self.position, self.group, self.param = (optimizer.state, position, group,
+                                                              param)
+
+    def compiled(self) -> Run:
+        fallback, args = self.method, self.args
+        states, position, group, param = self.states, self.position, self.group, self.param
+
+        def run(env: Env) -> None:
+            state, grad, data = states.get(position), param.grad, param.data
+            if (state is None or grad is None or grad.data.shape != data.shape
+                    or group["momentum"] != 0 or group["weight_decay"] != 0
+                    or group["maximize"]):
+                fallback(*args)
+                return
+            state["step"] += 1
+            data -= grad.data * data.dtype.type(group["lr"])
+            param.bump_version()
+        return run

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.compiler.rewrite import rewrite
 from descend.tensors import Tensor
 
 
@@ -25,7 +26,9 @@ class Program:
     """The instructions of one traced step, with the slots they work on.
 
     Attributes:
-        code: the instructions, in the order the eager step ran them.
+        code: the instructions, in the order the eager step ran them (less what
+            :mod:`~descend.compiler.rewrite` shares).
+        runs: what a replay calls, one closure per instruction (``compiled()``).
         env: the slots' values (each op's latest result, parameters, numbers).
         names: each slot's name in the printed program.
         arguments: the slot of each array argument, in order.
@@ -36,9 +39,11 @@ class Program:
     """
 
     def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
-        self.code, self.env, self.names = tracer.code, tracer.env, tracer.names
+        self.env, self.names = tracer.env, tracer.names
+        self.code = rewrite(tracer.code, tracer.env)
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
+        self.runs = [instruction.compiled() for instruction in self.code]
 
     def valid(self) -> bool:
         """Whether every parameter and buffer still lives in the array the trace saw."""
@@ -51,8 +56,8 @@ class Program:
             env[slot] = array
         for handed_out in self.handed:
             handed_out.clear()
-        for instruction in self.code:
-            instruction.run(env)
+        for run in self.runs:
+            run(env)
         return _results(self.outputs, env)
 
     def __str__(self) -> str:

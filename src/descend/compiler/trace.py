@@ -27,7 +27,17 @@ import numpy as np
 from descend import tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
-from descend.compiler.instructions import Accumulate, Backward, BoundOp, Call, InPlace, Op
+from descend.compiler.instructions import (
+    Accumulate,
+    Backward,
+    BoundOp,
+    Call,
+    Compare,
+    InPlace,
+    Op,
+    SgdUpdate,
+)
+from descend.optim.sgd import sgd_update
 from descend.tensors import ArrayLike, Tensor
 
 
@@ -112,8 +122,27 @@ class Tracer:
                 "reuse its first value. Pass it to the step as an argument")
         if unknown:
             self._frames[-1].opaque = True
+        scalar = out.data.ndim == 0
         out = self.new_slot(out.data)
-        self.code.append(BoundOp(fn, ins, out, bindings) if bindings else Op(fn, ins, out))
+        self.code.append(BoundOp(fn, ins, out, bindings) if bindings else
+                         Op(fn, ins, out, scalar))
+
+    def compare(self, ufunc: Callable[..., Any], x: Tensor, other: Any, out: Tensor) -> None:
+        """A comparison (no gradient) was made: ``out = ufunc(x, other)``."""
+        where = f"a comparison '{ufunc.__name__}'"
+        ins = [self.slot_of(x, where), self._operand(other, where)]
+        self.code.append(Compare(ufunc, ins, self.new_slot(out.data)))
+
+    def number(self, tensor: Tensor) -> None:
+        """A Python number became an op's operand (``x * 2.0``): a constant of the step."""
+        self.new_slot(tensor.data, repr(tensor.data.item()))
+
+    def _operand(self, other: Any, where: str) -> int:
+        """The slot of an in-place update's or a comparison's other operand."""
+        if isinstance(other, Tensor | np.ndarray):
+            operand = Tensor._wrap(np.asarray(other)) if isinstance(other, np.ndarray) else other
+            return self.slot_of(operand, where)
+        return self.new_slot(other, repr(other))
 
     def backward_begin(self, fn: Function, output: Tensor, gy: Tensor) -> None:
         """An op's backward is about to run."""
@@ -156,11 +185,7 @@ class Tracer:
         target = self._slots.get(id(x.data))
         if target is None:
             target = self._state(x)
-        if isinstance(other, Tensor | np.ndarray):
-            operand = Tensor._wrap(np.asarray(other)) if isinstance(other, np.ndarray) else other
-            slot = self.slot_of(operand, f"an in-place '{ufunc.__name__}'")
-        else:
-            slot = self.new_slot(other, repr(other))
+        slot = self._operand(other, f"an in-place '{ufunc.__name__}'")
         self.code.append(InPlace(ufunc, target, slot, x))
 
     def zero_grad(self, optimizer: Any, set_to_none: bool) -> None:
@@ -186,7 +211,10 @@ class Tracer:
         if slot is None:
             slot = self._state(param)
         text = f"{{{slot}}} = {optimizer.rule.update.__name__}({{{slot}}}.grad, state, {{{slot}}})"
-        self.code.append(Call(optimizer.update_param, (position, group, param), text))
+        if optimizer.rule.update is sgd_update:
+            self.code.append(SgdUpdate(optimizer, position, group, param, text))
+        else:
+            self.code.append(Call(optimizer.update_param, (position, group, param), text))
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""

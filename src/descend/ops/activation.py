@@ -67,7 +67,7 @@ class Relu(Function):
         return np.maximum(x, 0)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * (self.inputs[0].data > 0)
+        return gy * (self.inputs[0] > 0)
 
 
 class LeakyRelu(Function):

@@ -39,7 +39,7 @@ def through_activation(fn: Function, gy: Tensor) -> Tensor:
     from the op's output ``y``: relu's mask ``y > 0``, tanh's ``1 − y²``, sigmoid's ``y(1 − y)``."""
     y = fn.output
     if fn.activation == "relu":
-        return gy * (y.data > 0)
+        return gy * (y > 0)
     if fn.activation == "tanh":
         return gy * (1 - y * y)
     return gy * y * (1 - y)

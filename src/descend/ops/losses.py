@@ -98,8 +98,21 @@ class SparseSoftmaxCrossEntropy(Function):
     def backward(self, gy: Tensor) -> Tensor:
         (z,) = self.inputs
         scale = gy * (1.0 / self.labels.size) if self.mean else gy[..., None]
-        one_hot = np.arange(z.shape[-1]) == self.labels[..., None]
+        one_hot = OneHot.apply(labels=self.labels, classes=z.shape[-1])
         return scale * (log_softmax(z, axis=-1).exp() - one_hot)
+
+
+class OneHot(Function):
+    """``labels`` as one-hot rows of ``classes`` booleans: an op with no inputs and no gradient
+    (so a compiled step replays it for each batch's labels)."""
+
+    name = "one_hot"
+
+    def __init__(self, labels: np.ndarray, classes: int) -> None:
+        self.labels, self.classes = labels, classes
+
+    def forward(self) -> np.ndarray:
+        return np.arange(self.classes) == self.labels[..., None]
 
 
 class SquaredErrorMean(Function):
