@@ -1,6 +1,6 @@
 """Proof that fit trains: Boston Housing linear regression and an MLP on the 8×8 digits.
 
-The Boston recipe is the tfjs-examples one, as in /work/shared/data/boston-housing/README.md:
+The Boston recipe is the tfjs-examples one, as in shared/data/boston-housing/README.md:
 z-scores from the training features, plain SGD lr 0.01, batch 40, 200 epochs, the last 20%
 of the training rows for validation. That README's plain-NumPy reference on this split gives
 train MSE 16.02, validation MSE 48.21 and test MSE 28.60 (28.48..28.73 over 5 seeds), against
