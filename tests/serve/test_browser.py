@@ -123,8 +123,8 @@ def test_dashboard_shows_a_fit_live_and_stop_ends_it(page, server, tmp_path):
 def test_playground_race_from_a_clicked_start_and_the_url_reproduces_it(page, server, tmp_path):
     page.goto(f"{server.url}playground")
     page.wait_for_function("typeof race === 'object' && race !== null")
-    page.select_option("#problem", "doublewell")
-    page.wait_for_function("race && race.problem === 'doublewell'")
+    page.select_option("#problem", "double_well")
+    page.wait_for_function("race && race.problem === 'double_well'")
     box = page.locator("#surface").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.88, box["y"] + box["height"] * 0.2)
     page.wait_for_function("start[0] > 1")
@@ -143,7 +143,7 @@ def test_playground_race_from_a_clicked_start_and_the_url_reproduces_it(page, se
     assert page.evaluate("charts.surface.data.datasets.filter(d => d.label === '').length") > 10
     shoot(page, tmp_path, "serve_playground")
     url, paths = page.url, page.evaluate("JSON.stringify(race.racers.map(r => r.params))")
-    assert "problem=doublewell" in url and "start=" in url
+    assert "problem=double_well" in url and "start=" in url
     page.goto(url)
-    page.wait_for_function("race && race.problem === 'doublewell'")
+    page.wait_for_function("race && race.problem === 'double_well'")
     assert page.evaluate("JSON.stringify(race.racers.map(r => r.params))") == paths

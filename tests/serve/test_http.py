@@ -159,11 +159,11 @@ def test_host_and_origin_are_checked_against_dns_rebinding(client, headers, refu
 def test_playground_problems_surface_and_race(client):
     problems = client.get("/api/playground/problems").json()
     assert set(problems["problems"]) == {"linear", "sigmoid", "quadratic", "rosenbrock", "beale",
-                                         "doublewell"}
+                                         "double_well"}
     surface = client.get("/api/playground/surface?problem=quadratic&kappa=20").json()
     assert surface["bounds"] == [[-5.0, 5.0], [-2.5, 2.5]] and len(surface["contours"]) > 5
     race = client.post("/api/playground/race", json={
-        "problem": "doublewell", "start": [1.9, 1.2], "steps": 150,
+        "problem": "double_well", "start": [1.9, 1.2], "steps": 150,
         "racers": [{"optimizer": "sgd", "lr": 0.05},
                    {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9},
                    {"optimizer": "adam", "lr": 0.1, "schedule": "exponential", "gamma": 0.98}],

@@ -22,7 +22,6 @@ import numpy as np
 from descend import optim
 from descend.lab import problems as lab
 from descend.lab.races import run
-from descend.serve.problems import DoubleWell
 from descend.serve.validation import Form, RequestError
 from descend.tensors import Tensor
 
@@ -32,7 +31,7 @@ PROBLEMS: dict[str, tuple[str, type[lab.Problem]]] = {
     "quadratic": ("Quadratic bowl (condition number κ)", lab.Quadratic),
     "rosenbrock": ("Rosenbrock's valley", lab.Rosenbrock),
     "beale": ("Beale's function", lab.Beale),
-    "doublewell": ("Double well: a local minimum that is not global", DoubleWell),
+    "double_well": ("Double well: a local minimum that is not global", lab.DoubleWell),
 }
 """Each playground problem: its title and its class."""
 
