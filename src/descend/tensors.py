@@ -76,19 +76,20 @@ class Tensor:
     (dtype('int64'), (3,))
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_retains_grad", "data", "grad", "name", "requires_grad",
-                 "version")
+    __slots__ = ("__weakref__", "_base", "_ctx", "_retains_grad", "_version", "data", "grad",
+                 "name", "requires_grad")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
 
     data: np.ndarray
     grad: Tensor | None
     requires_grad: bool
     name: str | None
-    version: int
-    """How many times the values were changed in place (``+=``, ``x[i] = ...``, an optimizer
-    step); backward checks it on the tensors an op saved."""
     _ctx: Function | None
     _retains_grad: bool
+    _version: int
+    _base: Tensor | None
+    """The tensor whose memory this one views (``x[i]``, ``x.T``, ...), or None: views count
+    their in-place changes in their base's ``_version``."""
 
     def __init__(
         self,
@@ -104,7 +105,8 @@ class Tensor:
         self._retains_grad = False
         self.name = name
         self.requires_grad = False
-        self.version = 0
+        self._version = 0
+        self._base = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -118,8 +120,16 @@ class Tensor:
         t._ctx = None
         t._retains_grad = False
         t.name = None
-        t.version = 0
+        t._version = 0
+        t._base = None
         return t
+
+    def _view_of(self, base: Tensor) -> None:
+        """Count this tensor's in-place changes with ``base``'s when it shares its memory (the
+        result of reshape, transpose, indexing by slices, ``detach``), as torch's views do:
+        changing one changes the other, so a graph that saved either must see it."""
+        if np.may_share_memory(self.data, base.data):
+            self._base = base if base._base is None else base._base
 
     # ----------------------------------------------------------------- properties
     @property
@@ -146,6 +156,13 @@ class Tensor:
     def T(self) -> Tensor:
         """The tensor with its axes reversed (the transpose of a matrix)."""
         return self.transpose()
+
+    @property
+    def version(self) -> int:
+        """How many times the values were changed in place (``+=``, ``x[i] = ...``, an optimizer
+        step), shared with the tensors this one views or that view it; backward checks it on the
+        tensors an op saved."""
+        return self._version if self._base is None else self._base._version
 
     @property
     def grad_fn(self) -> Function | None:
@@ -180,7 +197,9 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor with the same values (shared memory) that is cut off from the graph."""
-        return Tensor._wrap(self.data)
+        out = Tensor._wrap(self.data)
+        out._view_of(self)
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) tracking this leaf tensor for gradients; returns the tensor."""
@@ -279,7 +298,10 @@ class Tensor:
 
     def bump_version(self) -> None:
         """Note that the values were changed in place (ops that do it call this)."""
-        self.version += 1
+        if self._base is None:
+            self._version += 1
+        else:
+            self._base._version += 1
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, op: Any, other: ArrayLike) -> Tensor:

@@ -117,3 +117,52 @@ def test_the_spread_of_equal_values_has_gradient_zero_as_in_torch(reduce, axis):
     getattr(theirs, reduce)(dim=torch_dim, correction=0).sum().backward()
     assert not np.isnan(ours.grad.numpy()).any()
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+VIEWS = {
+    "reshape": (lambda t: t.reshape(6), lambda t: t.reshape(6)),
+    "transpose": (lambda t: t.T, lambda t: t.T),
+    "index": (lambda t: t[1], lambda t: t[1]),
+    "slice of a reshape": (lambda t: t.reshape(3, 2)[1:], lambda t: t.reshape(3, 2)[1:]),
+    "detach": (lambda t: t.detach(), lambda t: t.detach()),
+}
+
+
+def _saved_then_changed(lib, make_view, change_view: bool):
+    """Save ``x`` (or a view of it) in a product, then change the other one in place."""
+    x = lib.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    view = make_view(x)
+    saved = x if change_view else view
+    w = lib.ones(saved.shape, requires_grad=True)
+    loss = (w * saved).sum()
+    with (torch.no_grad() if lib is torch else dc.no_grad()):
+        changed = view if change_view else x
+        changed += 1
+    return loss
+
+
+@pytest.mark.parametrize("change_view", [True, False], ids=["view changed", "base changed"])
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_a_view_shares_its_base_s_version_as_in_torch(name, change_view):
+    ours, theirs = VIEWS[name]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _saved_then_changed(torch, theirs, change_view).backward()
+    with pytest.raises(RuntimeError, match="'mul' saved"):
+        _saved_then_changed(dc, ours, change_view).backward()
+
+
+def test_a_reshape_that_copies_keeps_a_version_of_its_own_as_in_torch():
+    for lib in (torch, dc):  # the transpose is not contiguous: reshape copies it
+        loss = _saved_then_changed(lib, lambda t: t.T.reshape(6), change_view=False)
+        loss.backward()
+
+
+def test_a_view_s_version_is_its_base_s():
+    x = dc.zeros((2, 3))
+    row, column = x[0], x.T[:, 1]
+    row += 1
+    assert (x.version, row.version, column.version) == (1, 1, 1)
+    x[x > 0] = 2.0                  # a boolean index copies: the copy is not a view
+    picked = x[x > 0]
+    picked += 1
+    assert (x.version, picked.version) == (2, 1)

@@ -59,6 +59,9 @@ class Function:
     reads_inputs: ClassVar[bool] = True
     """Whether backward reads the inputs' values. Ops that only pass the gradient on (add,
     reshape, sum, ...) clear it: changing their inputs in place afterwards is then harmless."""
+    returns_view: ClassVar[bool] = False
+    """Set by ops whose output may view their input's memory (reshape, transpose, indexing):
+    such an output counts its in-place changes with its input's (``Tensor.version``)."""
     saved_arrays: ClassVar[tuple[str, ...]] = ()
     """Attributes holding arrays kept for backward (beyond the inputs): released after it."""
 
@@ -89,6 +92,8 @@ class Function:
         requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
         fn = cls(**settings)
         out = Tensor._wrap(np.asarray(fn.forward(*[x.data for x in inputs])))
+        if fn.returns_view:
+            out._view_of(inputs[0])
         if state.grad_enabled:
             needs = tuple([x.requires_grad for x in inputs])
             if True in needs:

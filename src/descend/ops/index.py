@@ -44,6 +44,7 @@ class GetItem(Function):
     """The values at an index (basic or advanced)."""
 
     reads_inputs = False
+    returns_view = True
 
     name = "getitem"
 

@@ -45,6 +45,7 @@ class Reshape(Function):
     """The same values in a new shape (C order)."""
 
     reads_inputs = False
+    returns_view = True
 
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
@@ -60,6 +61,7 @@ class Transpose(Function):
     """Axes permuted: output axis i is input axis ``axes[i]``."""
 
     reads_inputs = False
+    returns_view = True
 
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
@@ -75,6 +77,7 @@ class BroadcastTo(Function):
     """Values repeated along new or size-1 axes (a read-only view)."""
 
     reads_inputs = False
+    returns_view = True
 
     name = "broadcast_to"
 
