@@ -56,7 +56,7 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
     grads = {root: seed}
     kept = {}
     order = ops_newest_first(root, again=again)
-    small = len(order) <= PICTURE_OPS and sum(t.size for t in order) <= PICTURE_VALUES
+    small = len(order) <= PICTURE_OPS and sum([t.data.size for t in order]) <= PICTURE_VALUES
     with set_grad_enabled(create_graph):
         for output in order:
             fn = output._ctx
@@ -66,7 +66,7 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
                     kept[output] = gy
                 for x, gx in zip(fn.inputs, call_backward(fn, output, gy)):
                     if gx is not None and x.requires_grad:
-                        gx = gx if gx.dtype == x.dtype else gx.astype(x.dtype)
+                        gx = gx if gx.data.dtype == x.data.dtype else gx.astype(x.dtype)
                         grads[x] = grads[x] + gx if x in grads else gx
             if not retain_graph:
                 fn.release(keep_values=small)
@@ -78,21 +78,21 @@ def ops_newest_first(root: Tensor, *, again: bool = False) -> list[Tensor]:
 
     An op that backward has gone through raises, unless ``again`` and it kept its inputs.
     """
-    found: dict[int, Tensor] = {}
+    found: dict[Tensor, int] = {}  # each tensor's op's place in creation order
     stack = [root]
     while stack:
         tensor = stack.pop()
         fn = tensor._ctx
-        if fn is None or id(tensor) in found:
+        if fn is None or tensor in found:
             continue
         if fn.released and not (again and fn.inputs is not None):
             raise RuntimeError(
                 f"backward: the graph through '{fn.name}' was already freed by an earlier "
                 "backward; pass retain_graph=True to the first backward() to go back twice"
             )
-        found[id(tensor)] = tensor
-        stack.extend(x for x in fn.inputs if x.requires_grad)
-    return sorted(found.values(), key=lambda t: t._ctx.sequence, reverse=True)
+        found[tensor] = fn.sequence
+        stack += [x for x in fn.inputs if x.requires_grad]
+    return sorted(found, key=found.__getitem__, reverse=True)
 
 
 def call_backward(fn: Function, output: Tensor, gy: Tensor) -> Gradients:
@@ -117,7 +117,7 @@ def check_gradients(fn: Function, output: Tensor, gy: Tensor, gxs: Gradients) ->
             "return one per input (None for an input without one)"
         )
     for x, gx in zip(fn.inputs, gxs):
-        if gx is not None and gx.shape != x.shape:
+        if gx is not None and gx.data.shape != x.data.shape:
             raise RuntimeError(
                 f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input of shape "
                 f"{x.shape}; a gradient has its input's shape (sum it over the axes that "

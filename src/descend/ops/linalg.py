@@ -70,7 +70,8 @@ class Linear(Function):
         self.activation = activation
 
     def forward(self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        y = x @ kernel + bias
+        y = x @ kernel
+        y += bias
         return y if self.activation is None else activate_(y, self.activation)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
@@ -78,11 +79,16 @@ class Linear(Function):
             gy = through_activation(self, gy)
         x, kernel, _ = self.inputs
         need_x, need_k, need_b = self.needs_input_grad
-        g2 = gy.reshape(-1, gy.shape[-1])  # leading axes are all batch axes
+        g2 = _rows(gy)
         gx = gy @ kernel.T if need_x else None
-        gk = x.reshape(-1, x.shape[-1]).T @ g2 if need_k else None
+        gk = _rows(x).T @ g2 if need_k else None
         gb = g2.sum(axis=0) if need_b else None
         return gx, gk, gb
+
+
+def _rows(t: Tensor) -> Tensor:
+    """``t`` as a matrix of rows: its leading axes (all batch axes) merged into one."""
+    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
@@ -97,6 +103,8 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} do not align: {inner_a} != {inner_b}"
         )
+    if a.ndim <= 2 and b.ndim <= 2:
+        return
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:

@@ -223,12 +223,13 @@ class Optimizer:
 
     def update_param(self, position: int, group: dict[str, Any], param: Tensor) -> None:
         """Step one parameter (number ``position`` over all groups) against its ``grad``."""
-        if param.grad.shape != param.shape:
+        data, grad = param.data, param.grad.data
+        if grad.shape != data.shape:
             raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
                              f"shape {param.shape} but its grad has shape {param.grad.shape}")
+        if data.ndim == 0:  # NumPy's arithmetic on 0-d arrays gives scalars: use 1-d views
+            data, grad = data.reshape(1), grad.reshape(1)
         init, update = self.rule
-        # 1-d views of 0-d parameters: NumPy's arithmetic on them gives scalars, not arrays
-        data, grad = np.atleast_1d(param.data, param.grad.data)
         if position not in self.state:
             self.state[position] = init(data, group)
         update(grad, self.state[position], data, group)
