@@ -126,8 +126,9 @@ class Tensor:
 
     def _view_of(self, base: Tensor) -> None:
         """Count this tensor's in-place changes with ``base``'s when it shares its memory (the
-        result of reshape, transpose, indexing by slices, ``detach``), as torch's views do:
-        changing one changes the other, so a graph that saved either must see it."""
+        result of reshape, transpose, indexing by slices), as torch's views do: changing one
+        changes the other, so a graph that saved either must see it. Like torch's views, it
+        then holds ``base``."""
         if np.may_share_memory(self.data, base.data):
             self._base = base if base._base is None else base._base
 
@@ -196,10 +197,13 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A tensor with the same values (shared memory) that is cut off from the graph."""
-        out = Tensor._wrap(self.data)
-        out._view_of(self)
-        return out
+        """A tensor with the same values (shared memory) that is cut off from the graph.
+
+        Unlike torch's, it counts its in-place changes apart from this tensor's: sharing the
+        count would mean holding this tensor, and with it its graph (a logged ``loss.detach()``
+        would keep every step's graph alive).
+        """
+        return Tensor._wrap(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) tracking this leaf tensor for gradients; returns the tensor."""

@@ -3,6 +3,9 @@ saved it makes backward raise, naming the op and the tensor, instead of a wrong 
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -124,7 +127,6 @@ VIEWS = {
     "transpose": (lambda t: t.T, lambda t: t.T),
     "index": (lambda t: t[1], lambda t: t[1]),
     "slice of a reshape": (lambda t: t.reshape(3, 2)[1:], lambda t: t.reshape(3, 2)[1:]),
-    "detach": (lambda t: t.detach(), lambda t: t.detach()),
 }
 
 
@@ -166,3 +168,13 @@ def test_a_view_s_version_is_its_base_s():
     picked = x[x > 0]
     picked += 1
     assert (x.version, picked.version) == (2, 1)
+
+
+def test_a_detached_tensor_does_not_keep_its_source_and_graph_alive():
+    w = dc.ones(3, requires_grad=True)
+    loss = (w * w).sum()
+    logged = loss.detach()
+    source = weakref.ref(loss)
+    del loss
+    gc.collect()
+    assert source() is None and logged.item() == 3.0
