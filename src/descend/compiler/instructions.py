@@ -48,6 +48,14 @@ class Op:
     def source(self, names: list[str]) -> str:
         return f"{names[self.out]} = {forward_source(self.fn, [names[i] for i in self.ins])}"
 
+    def reads(self) -> list[int]:
+        """The slots a replay of this instruction reads."""
+        return list(self.ins)
+
+    def writes(self) -> list[int]:
+        """The slots it writes."""
+        return [self.out]
+
 
 class BoundOp(Op):
     """An op given arrays when made (labels, a condition) that the step got or computed: each
@@ -71,6 +79,9 @@ class BoundOp(Op):
     def source(self, names: list[str]) -> str:
         given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
         return f"{super().source(names)}  # {given}"
+
+    def reads(self) -> list[int]:
+        return [*self.ins, *(slot for _, slot in self.bindings)]
 
 
 class Backward:
@@ -107,6 +118,12 @@ class Backward:
         text = backward_source(self.fn, names[self.gy], [names[i] for i in self.ins],
                                names[self.out])
         return f"{targets} = {text}"
+
+    def reads(self) -> list[int]:
+        return [*self.ins, self.out, self.gy]
+
+    def writes(self) -> list[int]:
+        return [slot for slot in self.gxs if slot is not None]
 
 
 def _call(forward: Callable[..., Any], ins: list[int], out: int) -> Run:
@@ -159,6 +176,12 @@ class Compare:
         a, b = self.ins
         return f"{names[self.out]} = {names[a]} {_SYMBOLS[self.ufunc]} {names[b]}"
 
+    def reads(self) -> list[int]:
+        return list(self.ins)
+
+    def writes(self) -> list[int]:
+        return [self.out]
+
 
 class InPlace:
     """``target op= other`` on the target's own array (a buffer's running statistics)."""
@@ -181,6 +204,12 @@ class InPlace:
         symbol = _SYMBOLS.get(self.ufunc, self.ufunc.__name__)
         return f"{names[self.target]} {symbol}= {names[self.other]}"
 
+    def reads(self) -> list[int]:
+        return [self.target, self.other]
+
+    def writes(self) -> list[int]:
+        return [self.target]
+
 
 class Accumulate:
     """The engine adding a gradient into a leaf's ``.grad`` (the live ``.grad`` decides how)."""
@@ -202,6 +231,12 @@ class Accumulate:
 
     def source(self, names: list[str]) -> str:
         return f"{names[self.target]}.grad += {names[self.grad]}"
+
+    def reads(self) -> list[int]:
+        return [self.grad]
+
+    def writes(self) -> list[int]:
+        return []
 
 
 class Call:
@@ -226,6 +261,12 @@ class Call:
     def source(self, names: list[str]) -> str:
         return self.text.format(*names)
 
+    def reads(self) -> list[int]:
+        return []
+
+    def writes(self) -> list[int]:
+        return []
+
 
 class SgdUpdate(Call):
     """SGD's update of one parameter when its group has no momentum, weight decay or maximize:
@@ -233,17 +274,22 @@ class SgdUpdate(Call):
     ``update_param``'s per-call checks. A group changed since (a momentum set, a gradient of
     another shape, lost state) takes the optimizer's own path, ``update_param``."""
 
-    __slots__ = ("group", "param", "position", "states")
+    __slots__ = ("group", "param", "position", "scratch", "states")
 
     def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
                  text: str) -> None:
         super().__init__(optimizer.update_param, (position, group, param), text)
         self.states, self.position, self.group, self.param = (optimizer.state, position, group,
                                                               param)
+        self.scratch: np.ndarray | None = None
+        """An array of the parameter's shape and dtype that ``grad * lr`` is written into
+        (shared with other updates, :func:`~descend.compiler.buffers.share_scratch`), or
+        ``None``: ``grad * lr`` is then a new array."""
 
     def compiled(self) -> Run:
         fallback, args = self.method, self.args
         states, position, group, param = self.states, self.position, self.group, self.param
+        scratch = self.scratch
 
         def run(env: Env) -> None:
             state, grad, data = states.get(position), param.grad, param.data
@@ -253,6 +299,9 @@ class SgdUpdate(Call):
                 fallback(*args)
                 return
             state["step"] += 1
-            data -= grad.data * data.dtype.type(group["lr"])
+            if scratch is None or grad.data.dtype != data.dtype:
+                data -= grad.data * data.dtype.type(group["lr"])
+            else:
+                data -= np.multiply(grad.data, data.dtype.type(group["lr"]), out=scratch)
             param.bump_version()
         return run

@@ -40,7 +40,8 @@ class Program:
 
     def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
         self.env, self.names = tracer.env, tracer.names
-        self.code = rewrite(tracer.code, tracer.env)
+        kept = {*arguments, *_slots(outputs), *tracer.state_slots()}
+        self.code = rewrite(tracer.code, tracer.env, kept)
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]
@@ -76,6 +77,16 @@ def _results(outputs: Outputs, env: list[Any]) -> Any:
     if isinstance(outputs, tuple | list):
         return type(outputs)(_results(v, env) for v in outputs)
     return outputs
+
+
+def _slots(outputs: Outputs) -> list[int]:
+    if isinstance(outputs, Slot):
+        return [outputs]
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    if isinstance(outputs, tuple | list):
+        return [slot for v in outputs for slot in _slots(v)]
+    return []
 
 
 def _results_source(outputs: Outputs, names: list[str]) -> str:

@@ -1,9 +1,16 @@
 """Rewrites of a traced program that give the same bits with less work.
 
-One so far: the sparse softmax cross-entropy's backward recomputes ``log_softmax(z)``, which
-its forward computed first (``SparseSoftmaxCrossEntropy.forward`` and ``LogSoftmax.forward``
-on the last axis run the same NumPy calls, ``_log_softmax``). The loss's instruction keeps
-that array in the backward's slot, and the backward's ``log_softmax`` instruction goes.
+- :func:`share_log_softmax`: the sparse softmax cross-entropy's backward recomputes
+  ``log_softmax(z)``, which its forward computed first (``SparseSoftmaxCrossEntropy.forward``
+  and ``LogSoftmax.forward`` on the last axis run the same NumPy calls, ``_log_softmax``). The
+  loss's instruction keeps that array in the backward's slot, and the backward's
+  ``log_softmax`` instruction goes.
+- :func:`fold_constants`: an op on numbers written into the step (the loss's ``1.0 / n``,
+  the seed broadcast by a mean's backward) is computed once, when the program is made.
+- :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
+  gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
+  are the same float subtraction; ``x - False`` is ``x``).
+- :func:`~descend.compiler.buffers.reuse_buffers`: results written into dead inputs.
 """
 
 from __future__ import annotations
@@ -12,9 +19,20 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.instructions import BoundOp, Env, InPlace, Op
-from descend.ops.losses import SparseSoftmaxCrossEntropy, _label_positions, _log_softmax
+from descend.compiler.buffers import reuse_buffers, same_layout, share_scratch
+from descend.compiler.instructions import BoundOp, Env, InPlace, Op, Run
+from descend.ops.elementwise import Exp, Sub
+from descend.ops.losses import (
+    OneHot,
+    SparseSoftmaxCrossEntropy,
+    _label_positions,
+    _log_softmax,
+)
 from descend.ops.nn import LogSoftmax
+
+PURE = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
+                  "reshape", "transpose", "broadcast_to", "sum_to", "astype"})
+"""Ops whose result depends on nothing but their inputs (no random draw): foldable."""
 
 
 class CrossEntropyKeepingLogSoftmax(BoundOp):
@@ -34,14 +52,96 @@ class CrossEntropyKeepingLogSoftmax(BoundOp):
         chosen = log_p[_label_positions(fn.labels)]
         env[self.out] = np.asarray(-chosen.mean() if fn.mean else -chosen)
 
+    def writes(self) -> list[int]:
+        return [self.out, self.keep]
+
     def source(self, names: list[str]) -> str:
         z = names[self.ins[0]]
         return f"{super().source(names)}; {names[self.keep]} = log_softmax({z})"
 
 
-def rewrite(code: list[Any], env: Env) -> list[Any]:
-    """``code`` with the rewrites above applied (a new list; the instructions are shared)."""
-    return share_log_softmax(code, env)
+class SoftmaxMinusOneHot(Op):
+    """``env[out] = np.exp(log_p) - one_hot(labels)``, subtracting 1 at each label only."""
+
+    __slots__ = ("labels",)
+
+    def __init__(self, exp: Op, labels: int, out: int) -> None:
+        super().__init__(exp.fn, exp.ins, out, False)
+        self.labels = labels
+
+    def compiled(self) -> Run:
+        (log_p,), labels, out = self.ins, self.labels, self.out
+
+        def run(env: Env) -> None:
+            g = np.exp(env[log_p])
+            g[_label_positions(env[labels])] -= 1
+            env[out] = g
+        return run
+
+    def run(self, env: Env) -> None:
+        self.compiled()(env)
+
+    def reads(self) -> list[int]:
+        return [*self.ins, self.labels]
+
+    def source(self, names: list[str]) -> str:
+        g = names[self.out]
+        return (f"{g} = np.exp({names[self.ins[0]]}); "
+                f"{g}[rows, {names[self.labels]}] -= 1")
+
+
+def rewrite(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """``code`` with the rewrites above applied (a new list; the instructions are shared).
+    ``kept``: the slots of arguments, parameters and results (their arrays are not the
+    program's to reuse)."""
+    code = fold_constants(share_log_softmax(code, env), env, kept)
+    code = subtract_one_hot(code, env, kept)
+    code = reuse_buffers(code, env, kept | constants(code, env, kept))
+    share_scratch(code)
+    return code
+
+
+def constants(code: list[Any], env: Env, kept: set[int]) -> set[int]:
+    """The slots no instruction writes that are not arguments or parameters: numbers."""
+    written = {slot for instruction in code for slot in instruction.writes()}
+    return {slot for slot in range(len(env)) if slot not in written and slot not in kept}
+
+
+def fold_constants(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """Compute once the pure ops whose inputs are all constants; drop their instructions."""
+    fixed = constants(code, env, kept)
+    folded = []
+    for instruction in code:
+        if (type(instruction) is Op and instruction.fn.name in PURE and instruction.ins
+                and all(slot in fixed for slot in instruction.ins)):
+            instruction.run(env)
+            fixed.add(instruction.out)
+        else:
+            folded.append(instruction)
+    return folded
+
+
+def subtract_one_hot(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """Fuse ``e = np.exp(p); h = one_hot(labels); g = e - h`` where ``e`` and ``h`` are read
+    by the subtraction only (see :class:`SoftmaxMinusOneHot`)."""
+    made = {slot: i for i, instruction in enumerate(code) for slot in instruction.writes()}
+    readers: dict[int, list[int]] = {}
+    for i, instruction in enumerate(code):
+        for slot in instruction.reads():
+            readers.setdefault(slot, []).append(i)
+    code = list(code)
+    for i, instruction in enumerate(code):
+        if not (type(instruction) is Op and type(instruction.fn) is Sub):
+            continue
+        e, h = instruction.ins
+        exp, hot = code[made.get(e, i)], code[made.get(h, i)]
+        if (type(exp) is Op and type(exp.fn) is Exp and type(hot) is BoundOp
+                and type(hot.fn) is OneHot and readers[e] == [i] == readers[h]
+                and e not in kept and h not in kept and env[h].dtype == bool
+                and same_layout(env[e], env[instruction.out])):
+            code[made[e]] = code[made[h]] = None
+            code[i] = SoftmaxMinusOneHot(exp, hot.bindings[0][1], instruction.out)
+    return [instruction for instruction in code if instruction is not None]
 
 
 def share_log_softmax(code: list[Any], env: Env) -> list[Any]:

@@ -105,6 +105,10 @@ class Tracer:
             ".data, or a tensor made outside the step); a replay would reuse its first value. "
             "Pass it to the step as an argument, or compute it with descend's ops")
 
+    def state_slots(self) -> list[int]:
+        """The slots of the parameters and buffers read where they live."""
+        return [self._slots[id(array)] for _, array in self.state]
+
     def _state(self, tensor: Tensor) -> int:
         self.state.append((tensor, tensor.data))
         return self.new_slot(tensor.data, tensor.name or f"w{len(self.state)}")

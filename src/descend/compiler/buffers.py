@@ -1,0 +1,198 @@
+"""Buffer reuse: an op whose input array nothing reads again writes its result into it.
+
+The eager step allocates a new array for every op's result; hand-written NumPy writes ``h +=
+b``, ``g *= mask``. A replay may do the same where no one could tell: the input is an array
+the step computed (not an argument, parameter, constant or ``.grad``), it owns its memory,
+it has the result's shape, dtype and memory layout, and neither it nor any array sharing its memory is read
+after this op. NumPy's ufuncs pick their loop from the inputs' dtypes, so ``np.add(a, b,
+out=a)`` computes the same bits as ``a + b``.
+
+>>> import numpy as np, descend as dc
+>>> w = dc.tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True, name="w")
+>>> b = dc.tensor(np.zeros(2, dtype=np.float32), requires_grad=True, name="b")
+>>> step = dc.jit(lambda x: (x @ w + b).relu().sum())
+>>> print(step.program(np.ones((4, 3), dtype=np.float32)))
+def step(x):
+    t3 = x @ w
+    t4 = np.add(t3, b, out=t3)
+    t5 = np.maximum(t4, 0, out=t4)
+    t6 = t5.sum()
+    return t6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from descend.compiler.instructions import Accumulate, Backward, Env, InPlace, Op, Run, SgdUpdate
+from descend.ops.activation import Relu
+from descend.ops.elementwise import Add, Div, Exp, Mul, Neg, Sub
+from descend.ops.fused import activate_
+from descend.ops.linalg import Linear
+
+UFUNCS: dict[type, Callable[..., Any]] = {
+    Add: np.add, Sub: np.subtract, Mul: np.multiply, Div: np.divide, Exp: np.exp,
+    Neg: np.negative, Relu: lambda x, out: np.maximum(x, 0, out=out),
+}
+"""The ops whose forward is one ufunc call, and that ufunc with an ``out=`` (relu's with its 0)."""
+
+
+class IntoInput(Op):
+    """An elementwise op writing its result into its input ``ins[into]``'s array."""
+
+    __slots__ = ("into",)
+
+    def __init__(self, op: Op, into: int) -> None:
+        super().__init__(op.fn, op.ins, op.out, op.scalar)
+        self.into = into
+
+    def compiled(self) -> Run:
+        ufunc, out, target = UFUNCS[type(self.fn)], self.out, self.ins[self.into]
+        if len(self.ins) == 1:
+            def run1(env: Env) -> None:
+                env[out] = ufunc(env[target], out=env[target])
+            return run1
+        a, b = self.ins
+
+        def run2(env: Env) -> None:
+            env[out] = ufunc(env[a], env[b], out=env[target])
+        return run2
+
+    def run(self, env: Env) -> None:
+        self.compiled()(env)
+
+    def source(self, names: list[str]) -> str:
+        args = [names[i] for i in self.ins]
+        into = names[self.ins[self.into]]
+        if type(self.fn) is Relu:
+            return f"{names[self.out]} = np.maximum({args[0]}, 0, out={into})"
+        return f"{names[self.out]} = np.{UFUNCS[type(self.fn)].__name__}({', '.join(args)}, out={into})"
+
+
+class LinearInPlace(Op):
+    """The fused linear's forward as hand NumPy writes it: ``y = x @ k; y += b``, then the
+    activation in ``y`` (the eager op allocates ``x @ k + b`` anew)."""
+
+    __slots__ = ()
+
+    def compiled(self) -> Run:
+        x, k, b = self.ins
+        out, activation = self.out, self.fn.activation
+
+        def run(env: Env) -> None:
+            y = np.matmul(env[x], env[k])
+            y += env[b]
+            env[out] = y if activation is None else activate_(y, activation)
+        return run
+
+    def run(self, env: Env) -> None:
+        self.compiled()(env)
+
+    def source(self, names: list[str]) -> str:
+        x, k, b = (names[i] for i in self.ins)
+        y = names[self.out]
+        text = f"{y} = {x} @ {k}; {y} += {b}"
+        return text if self.fn.activation is None else f"{text}; {y} = {self.fn.activation}_({y})"
+
+
+def reuse_buffers(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """``code`` with elementwise ops written into a dead input and linears' biases added in
+    place. ``kept``: slots whose arrays others see (arguments, parameters, constants, results)."""
+    last = last_reads(code)
+    kept = kept | escaped(code)
+    groups = Groups(env)
+    code = list(code)
+    for i, instruction in enumerate(code):
+        if type(instruction) is Op and type(instruction.fn) is Linear:
+            code[i] = _linear(instruction, env)
+        elif type(instruction) is Op and type(instruction.fn) in UFUNCS:
+            into = _dead_input(instruction, i, env, last, kept, groups)
+            if into is not None:
+                code[i] = IntoInput(instruction, into)
+                groups.merge(instruction.out, instruction.ins[into])
+    return code
+
+
+def _linear(op: Op, env: Env) -> Op:
+    x, k, b = (env[i] for i in op.ins)
+    y = env[op.out]
+    fits = (isinstance(y, np.ndarray) and k.ndim == 2 and x.ndim >= 1 and y.flags.c_contiguous
+            and y.shape == x.shape[:-1] + k.shape[-1:] and x.dtype == k.dtype == y.dtype)
+    return LinearInPlace(op.fn, op.ins, op.out, op.scalar) if fits else op
+
+
+def same_layout(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` can hold ``b``'s values as ``b`` lies in memory: the same shape, dtype and
+    strides (a reduction's order of summation, so its bits, follows the memory layout)."""
+    return a.shape == b.shape and a.dtype == b.dtype and a.strides == b.strides
+
+
+def _dead_input(op: Op, at: int, env: Env, last: dict[int, int], kept: set[int],
+                groups: Groups) -> int | None:
+    """The position of an input ``op`` may write its result into, if any."""
+    result = env[op.out]
+    for position, slot in enumerate(op.ins):
+        array = env[slot]
+        if (slot not in kept and last.get(slot) == at and isinstance(array, np.ndarray)
+                and isinstance(result, np.ndarray) and array.base is None
+                and array.flags.writeable and same_layout(array, result)
+                and groups.alone(slot, at, last, kept)):
+            return position
+    return None
+
+
+class Groups:
+    """Slots whose arrays share memory (a view and its base; results written into an input)."""
+
+    def __init__(self, env: Env) -> None:
+        self.members: dict[int, set[int]] = {}
+        self.of: dict[int, set[int]] = {}
+        for slot, value in enumerate(env):
+            if isinstance(value, np.ndarray):
+                root = value
+                while isinstance(root.base, np.ndarray):
+                    root = root.base
+                self.of[slot] = self.members.setdefault(id(root), set())
+                self.of[slot].add(slot)
+
+    def alone(self, slot: int, at: int, last: dict[int, int], kept: set[int]) -> bool:
+        """Whether no slot sharing ``slot``'s memory is read after instruction ``at`` or kept."""
+        return all(other == slot or (other not in kept and last.get(other, -1) < at)
+                   for other in self.of.get(slot, ()))
+
+    def merge(self, a: int, b: int) -> None:
+        group = self.of[a] | self.of[b]
+        for slot in group:
+            self.of[slot] = group
+
+
+def last_reads(code: list[Any]) -> dict[int, int]:
+    """Each slot's last reader: the index of the last instruction that reads it."""
+    return {slot: i for i, instruction in enumerate(code) for slot in instruction.reads()}
+
+
+def escaped(code: list[Any]) -> set[int]:
+    """Slots whose arrays live on past their instruction: gradients given to ``.grad``,
+    in-place targets, and everything a :class:`Backward` unit touches."""
+    out: set[int] = set()
+    for instruction in code:
+        if isinstance(instruction, Accumulate | InPlace | Backward):
+            out.update(instruction.reads(), instruction.writes())
+    return out
+
+
+def share_scratch(code: list[Any]) -> None:
+    """Give each plain SGD update a scratch array for ``grad * lr``: views of one buffer per
+    dtype, as large as the largest parameter (the updates run one after another)."""
+    updates = [i for i in code if isinstance(i, SgdUpdate)]
+    sizes: dict[np.dtype, int] = {}
+    for update in updates:
+        data = update.param.data
+        sizes[data.dtype] = max(sizes.get(data.dtype, 0), data.size)
+    buffers = {dtype: np.empty(size, dtype) for dtype, size in sizes.items()}
+    for update in updates:
+        data = update.param.data
+        update.scratch = buffers[data.dtype][:data.size].reshape(data.shape)
