@@ -40,8 +40,9 @@ class Program:
 
     def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
         self.env, self.names = tracer.env, tracer.names
-        kept = {*arguments, *_slots(outputs), *tracer.state_slots()}
-        self.code = rewrite(tracer.code, tracer.env, kept)
+        state = set(tracer.state_slots())
+        kept = {*arguments, *_slots(outputs), *state}
+        self.code = rewrite(tracer.code, tracer.env, kept, state)
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]

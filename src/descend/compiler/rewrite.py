@@ -6,7 +6,10 @@
   loss's instruction keeps that array in the backward's slot, and the backward's
   ``log_softmax`` instruction goes.
 - :func:`fold_constants`: an op on numbers written into the step (the loss's ``1.0 / n``,
-  the seed broadcast by a mean's backward) is computed once, when the program is made.
+  the seed broadcast by a mean's backward) is computed once, when the program is made; so is
+  a view of a parameter (``w.T``), which follows the parameter's in-place updates.
+- :func:`alias_reshapes`: a reshape that keeps the shape (the linear's backward flattens
+  its 2-D gradient) hands on its input.
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
   gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
   are the same float subtraction; ``x - False`` is ``x``).
@@ -19,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.buffers import reuse_buffers, same_layout, share_scratch
+from descend.compiler.buffers import escaped, reuse_buffers, same_layout, share_scratch
 from descend.compiler.instructions import BoundOp, Env, InPlace, Op, Run
 from descend.ops.elementwise import Exp, Sub
 from descend.ops.losses import (
@@ -29,10 +32,13 @@ from descend.ops.losses import (
     _log_softmax,
 )
 from descend.ops.nn import LogSoftmax
+from descend.ops.shape import Reshape
 
 PURE = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
                   "reshape", "transpose", "broadcast_to", "sum_to", "astype"})
 """Ops whose result depends on nothing but their inputs (no random draw): foldable."""
+VIEWS = frozenset({"reshape", "transpose"})
+"""Ops that may return a view: of a parameter (which is updated in place), made once."""
 
 
 class CrossEntropyKeepingLogSoftmax(BoundOp):
@@ -50,7 +56,7 @@ class CrossEntropyKeepingLogSoftmax(BoundOp):
             setattr(fn, name, env[slot])
         log_p = env[self.keep] = _log_softmax(env[self.ins[0]])
         chosen = log_p[_label_positions(fn.labels)]
-        env[self.out] = np.asarray(-chosen.mean() if fn.mean else -chosen)
+        env[self.out] = np.asarray(-_mean(chosen) if fn.mean else -chosen)
 
     def writes(self) -> list[int]:
         return [self.out, self.keep]
@@ -90,12 +96,21 @@ class SoftmaxMinusOneHot(Op):
                 f"{g}[rows, {names[self.labels]}] -= 1")
 
 
-def rewrite(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+def _mean(x: np.ndarray) -> Any:
+    """``x.mean()`` without its Python wrapper: NumPy's float sum, divided by the count in
+    float64 and rounded back, which is the float32 quotient when ``x`` is float32."""
+    if x.dtype not in (np.float32, np.float64) or not x.size:
+        return x.mean()
+    total = np.add.reduce(x, axis=None)
+    return total.dtype.type(total / x.size)
+
+
+def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int]) -> list[Any]:
     """``code`` with the rewrites above applied (a new list; the instructions are shared).
     ``kept``: the slots of arguments, parameters and results (their arrays are not the
-    program's to reuse)."""
-    code = fold_constants(share_log_softmax(code, env), env, kept)
-    code = subtract_one_hot(code, env, kept)
+    program's to reuse); ``state``: those of the parameters and buffers."""
+    code = fold_constants(share_log_softmax(code, env), env, kept, state)
+    code = alias_reshapes(subtract_one_hot(code, env, kept), env, kept)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
     share_scratch(code)
     return code
@@ -107,18 +122,56 @@ def constants(code: list[Any], env: Env, kept: set[int]) -> set[int]:
     return {slot for slot in range(len(env)) if slot not in written and slot not in kept}
 
 
-def fold_constants(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
-    """Compute once the pure ops whose inputs are all constants; drop their instructions."""
-    fixed = constants(code, env, kept)
+def fold_constants(code: list[Any], env: Env, kept: set[int], state: set[int]) -> list[Any]:
+    """Compute once the pure ops whose inputs are all constants, and the reshapes and
+    transposes of parameters that give views (``w.T``); drop their instructions."""
+    fixed, views = constants(code, env, kept), set(state)
     folded = []
     for instruction in code:
-        if (type(instruction) is Op and instruction.fn.name in PURE and instruction.ins
-                and all(slot in fixed for slot in instruction.ins)):
+        if type(instruction) is not Op or not instruction.ins:
+            folded.append(instruction)
+        elif instruction.fn.name in PURE and all(slot in fixed for slot in instruction.ins):
             instruction.run(env)
             fixed.add(instruction.out)
+        elif instruction.fn.name in VIEWS and instruction.ins[0] in views:
+            view = instruction.fn.forward(env[instruction.ins[0]])
+            if not np.shares_memory(view, env[instruction.ins[0]]):
+                folded.append(instruction)  # a copy: it must be made anew each time
+                continue
+            env[instruction.out] = view
+            views.add(instruction.out)
         else:
             folded.append(instruction)
     return folded
+
+
+class Alias(Op):
+    """A reshape to the shape its input has already: ``env[out] = env[x]``, no new view."""
+
+    __slots__ = ()
+
+    def compiled(self) -> Run:
+        (x,), out = self.ins, self.out
+
+        def run(env: Env) -> None:
+            env[out] = env[x]
+        return run
+
+    def run(self, env: Env) -> None:
+        self.compiled()(env)
+
+    def source(self, names: list[str]) -> str:
+        return f"{names[self.out]} = {names[self.ins[0]]}"
+
+
+def alias_reshapes(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """Replace a reshape that keeps the shape, whose result stays inside the step (neither
+    kept, nor given to ``.grad``), by an :class:`Alias`."""
+    kept = kept | escaped(code)
+    return [Alias(i.fn, i.ins, i.out) if (
+        type(i) is Op and type(i.fn) is Reshape and i.out not in kept
+        and isinstance(env[i.out], np.ndarray) and env[i.ins[0]].shape == env[i.out].shape)
+        else i for i in code]
 
 
 def subtract_one_hot(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
