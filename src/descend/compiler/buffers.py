@@ -2,10 +2,11 @@
 
 The eager step allocates a new array for every op's result; hand-written NumPy writes ``h +=
 b``, ``g *= mask``. A replay may do the same where no one could tell: the input is an array
-the step computed (not an argument, parameter, constant or ``.grad``), it owns its memory,
-it has the result's shape, dtype and memory layout, and neither it nor any array sharing its memory is read
-after this op. NumPy's ufuncs pick their loop from the inputs' dtypes, so ``np.add(a, b,
-out=a)`` computes the same bits as ``a + b``.
+the step computed (not an argument, parameter, constant or ``.grad``), it owns its memory, it
+has the result's shape, dtype and memory layout, and neither it nor any array sharing its
+memory is read after this op. NumPy's ufuncs pick their loop from the inputs' dtypes, so
+``np.add(a, b, out=a)`` computes the same bits as ``a + b``; the layout matters because a
+reduction's order of additions follows it.
 
 >>> import numpy as np, descend as dc
 >>> w = dc.tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True, name="w")
@@ -13,8 +14,8 @@ out=a)`` computes the same bits as ``a + b``.
 >>> step = dc.jit(lambda x: (x @ w + b).relu().sum())
 >>> print(step.program(np.ones((4, 3), dtype=np.float32)))
 def step(x):
-    t3 = x @ w
-    t4 = np.add(t3, b, out=t3)
+    t2 = x @ w
+    t4 = np.add(t2, b, out=t2)
     t5 = np.maximum(t4, 0, out=t4)
     t6 = t5.sum()
     return t6
@@ -69,7 +70,8 @@ class IntoInput(Op):
         into = names[self.ins[self.into]]
         if type(self.fn) is Relu:
             return f"{names[self.out]} = np.maximum({args[0]}, 0, out={into})"
-        return f"{names[self.out]} = np.{UFUNCS[type(self.fn)].__name__}({', '.join(args)}, out={into})"
+        ufunc = UFUNCS[type(self.fn)].__name__
+        return f"{names[self.out]} = np.{ufunc}({', '.join(args)}, out={into})"
 
 
 class LinearInPlace(Op):
@@ -117,7 +119,7 @@ def reuse_buffers(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
 
 
 def _linear(op: Op, env: Env) -> Op:
-    x, k, b = (env[i] for i in op.ins)
+    x, k = env[op.ins[0]], env[op.ins[1]]
     y = env[op.out]
     fits = (isinstance(y, np.ndarray) and k.ndim == 2 and x.ndim >= 1 and y.flags.c_contiguous
             and y.shape == x.shape[:-1] + k.shape[-1:] and x.dtype == k.dtype == y.dtype)

@@ -27,7 +27,8 @@ class Program:
 
     Attributes:
         code: the instructions, in the order the eager step ran them (less what
-            :mod:`~descend.compiler.rewrite` shares).
+            :mod:`~descend.compiler.rewrite` shares, folds or fuses).
+        once: the instructions run when the program was made (numbers, views of parameters).
         runs: what a replay calls, one closure per instruction (``compiled()``).
         env: the slots' values (each op's latest result, parameters, numbers).
         names: each slot's name in the printed program.
@@ -42,7 +43,8 @@ class Program:
         self.env, self.names = tracer.env, tracer.names
         state = set(tracer.state_slots())
         kept = {*arguments, *_slots(outputs), *state}
-        self.code = rewrite(tracer.code, tracer.env, kept, state)
+        self.once: list[Any] = []
+        self.code = rewrite(tracer.code, tracer.env, kept, state, self.once)
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]
@@ -65,7 +67,8 @@ class Program:
     def __str__(self) -> str:
         names = self.names
         header = f"def step({', '.join(names[i] for i in self.arguments)}):"
-        lines = [header, *("    " + ins.source(names) for ins in self.code)]
+        lines = [header, *(f"    {ins.source(names)}  # once" for ins in self.once),
+                 *("    " + ins.source(names) for ins in self.code)]
         lines.append(f"    return {_results_source(self.outputs, names)}")
         return "\n".join(lines)
 

@@ -8,6 +8,7 @@
 - :func:`fold_constants`: an op on numbers written into the step (the loss's ``1.0 / n``,
   the seed broadcast by a mean's backward) is computed once, when the program is made; so is
   a view of a parameter (``w.T``), which follows the parameter's in-place updates.
+- :func:`mask_from_output`: relu's backward compares its output, not its input, with 0.
 - :func:`alias_reshapes`: a reshape that keeps the shape (the linear's backward flattens
   its 2-D gradient) hands on its input.
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
@@ -23,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from descend.compiler.buffers import escaped, reuse_buffers, same_layout, share_scratch
-from descend.compiler.instructions import BoundOp, Env, InPlace, Op, Run
+from descend.compiler.instructions import BoundOp, Compare, Env, InPlace, Op, Run
+from descend.ops.activation import Relu
 from descend.ops.elementwise import Exp, Sub
 from descend.ops.losses import (
     OneHot,
@@ -105,12 +107,14 @@ def _mean(x: np.ndarray) -> Any:
     return total.dtype.type(total / x.size)
 
 
-def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int]) -> list[Any]:
+def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
+            once: list[Any]) -> list[Any]:
     """``code`` with the rewrites above applied (a new list; the instructions are shared).
     ``kept``: the slots of arguments, parameters and results (their arrays are not the
-    program's to reuse); ``state``: those of the parameters and buffers."""
-    code = fold_constants(share_log_softmax(code, env), env, kept, state)
-    code = alias_reshapes(subtract_one_hot(code, env, kept), env, kept)
+    program's to reuse); ``state``: those of the parameters and buffers; ``once`` receives
+    the instructions run when the program is made."""
+    code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
+    code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
     share_scratch(code)
     return code
@@ -122,9 +126,10 @@ def constants(code: list[Any], env: Env, kept: set[int]) -> set[int]:
     return {slot for slot in range(len(env)) if slot not in written and slot not in kept}
 
 
-def fold_constants(code: list[Any], env: Env, kept: set[int], state: set[int]) -> list[Any]:
+def fold_constants(code: list[Any], env: Env, kept: set[int], state: set[int],
+                   once: list[Any]) -> list[Any]:
     """Compute once the pure ops whose inputs are all constants, and the reshapes and
-    transposes of parameters that give views (``w.T``); drop their instructions."""
+    transposes of parameters that give views (``w.T``); move their instructions to ``once``."""
     fixed, views = constants(code, env, kept), set(state)
     folded = []
     for instruction in code:
@@ -133,6 +138,7 @@ def fold_constants(code: list[Any], env: Env, kept: set[int], state: set[int]) -
         elif instruction.fn.name in PURE and all(slot in fixed for slot in instruction.ins):
             instruction.run(env)
             fixed.add(instruction.out)
+            once.append(instruction)
         elif instruction.fn.name in VIEWS and instruction.ins[0] in views:
             view = instruction.fn.forward(env[instruction.ins[0]])
             if not np.shares_memory(view, env[instruction.ins[0]]):
@@ -140,6 +146,7 @@ def fold_constants(code: list[Any], env: Env, kept: set[int], state: set[int]) -
                 continue
             env[instruction.out] = view
             views.add(instruction.out)
+            once.append(instruction)
         else:
             folded.append(instruction)
     return folded
@@ -162,6 +169,16 @@ class Alias(Op):
 
     def source(self, names: list[str]) -> str:
         return f"{names[self.out]} = {names[self.ins[0]]}"
+
+
+def mask_from_output(code: list[Any], env: Env) -> list[Any]:
+    """relu's backward mask ``x > 0`` read from the output, ``relu(x) > 0`` (the same
+    booleans, NaN included), as the fused linear's is: ``x`` is then dead after the relu,
+    which can write into it."""
+    relu_of = {i.ins[0]: i.out for i in code if type(i) is Op and type(i.fn) is Relu}
+    return [Compare(i.ufunc, [relu_of[i.ins[0]], i.ins[1]], i.out) if (
+        type(i) is Compare and i.ufunc is np.greater and i.ins[0] in relu_of
+        and np.ndim(env[i.ins[1]]) == 0 and env[i.ins[1]] == 0) else i for i in code]
 
 
 def alias_reshapes(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
