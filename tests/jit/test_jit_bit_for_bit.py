@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import descend as dc
-from jitcheck import batches, run, same, twins
+from jitcheck import batches, make_step, run, same, twins
 
 SPARSE_CE = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -301,3 +301,13 @@ def test_sgd_replays_follow_changes_to_its_group():
         eager(x)
         compiled(x)
         assert all(np.array_equal(a.data, b.data) for a, b in zip(w1, w2))
+
+
+def test_a_convolution_backward_replays_flat():
+    """The forward's ``cols`` get a slot: the kernel gradient reads it there, no unit."""
+    model, optimizer = _cnn()
+    step = dc.jit(make_step(model, optimizer, SPARSE_CE))
+    x, y = batches((2, 8, 8), 3, [4])[0]
+    text = str(step.program(x, y))
+    assert "conv2d.backward(" not in text and "max_pool2d.backward(" in text
+    assert "t5 = .cols" in text and "conv2d_kernel_grad(x, g" in text and "# cols=t5" in text

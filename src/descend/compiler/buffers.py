@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.instructions import Accumulate, Backward, Env, InPlace, Op, Run, SgdUpdate
+from descend.compiler.instructions import Accumulate, Env, InPlace, Op, Run, SgdUpdate
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Add, Div, Exp, Mul, Neg, Sub
 from descend.ops.fused import activate_
@@ -177,11 +177,11 @@ def last_reads(code: list[Any]) -> dict[int, int]:
 
 
 def escaped(code: list[Any]) -> set[int]:
-    """Slots whose arrays live on past their instruction: gradients given to ``.grad``,
-    in-place targets, and everything a :class:`Backward` unit touches."""
+    """Slots whose arrays live on past their instruction: gradients given to ``.grad`` and
+    in-place targets (a buffer's running statistics)."""
     out: set[int] = set()
     for instruction in code:
-        if isinstance(instruction, Accumulate | InPlace | Backward):
+        if isinstance(instruction, Accumulate | InPlace):
             out.update(instruction.reads(), instruction.writes())
     return out
 

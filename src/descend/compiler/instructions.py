@@ -84,6 +84,33 @@ class BoundOp(Op):
         return [*self.ins, *(slot for _, slot in self.bindings)]
 
 
+class SavingOp(Op):
+    """An op whose forward keeps arrays for its backward (convolution's ``cols``): a replay
+    also puts each into its slot, where the backward's ops (given them) read it."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self, fn: Function, ins: list[int], out: int,
+                 saved: list[tuple[str, int]]) -> None:
+        super().__init__(fn, ins, out)
+        self.saved = saved
+
+    def run(self, env: Env) -> None:
+        super().run(env)
+        for name, slot in self.saved:
+            env[slot] = getattr(self.fn, name)
+
+    def compiled(self) -> Run:
+        return self.run
+
+    def writes(self) -> list[int]:
+        return [self.out, *(slot for _, slot in self.saved)]
+
+    def source(self, names: list[str]) -> str:
+        kept = ", ".join(f"{names[slot]} = .{name}" for name, slot in self.saved)
+        return f"{super().source(names)}; {kept}"
+
+
 class Backward:
     """An op's whole backward, run on Tensors around the slots' arrays (grad mode off).
 

@@ -9,9 +9,10 @@ event (see :mod:`descend.compiler.instructions`).
 What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
 Python, an array made outside descend's ops (with NumPy from a ``.data``) entering an op in
 the forward pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
-An op whose *backward* reads such arrays (relu's mask, convolution's ``cols``, pooling's
-``hits``) is kept as one :class:`~descend.compiler.instructions.Backward` unit, replayed after its
-forward has refreshed them.
+An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
+own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat. An op
+whose *backward* computes arrays with NumPy (max pooling's ``hits``) is kept as one
+:class:`~descend.compiler.instructions.Backward` unit, replayed after its forward.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from descend.compiler.instructions import (
     Compare,
     InPlace,
     Op,
+    SavingOp,
     SgdUpdate,
 )
 from descend.optim.sgd import sgd_update
@@ -128,8 +130,19 @@ class Tracer:
             self._frames[-1].opaque = True
         scalar = out.data.ndim == 0
         out = self.new_slot(out.data)
-        self.code.append(BoundOp(fn, ins, out, bindings) if bindings else
-                         Op(fn, ins, out, scalar))
+        saved = [] if bindings else self._saved(fn)
+        if bindings:
+            self.code.append(BoundOp(fn, ins, out, bindings))
+        elif saved:
+            self.code.append(SavingOp(fn, ins, out, saved))
+        else:
+            self.code.append(Op(fn, ins, out, scalar))
+
+    def _saved(self, fn: Function) -> list[tuple[str, int]]:
+        """A slot for each array the op's forward made and kept for its backward."""
+        given = _constructor_args(type(fn))
+        return [(name, self.new_slot(fn.__dict__[name])) for name in type(fn).saved_arrays
+                if name not in given and isinstance(fn.__dict__.get(name), np.ndarray)]
 
     def compare(self, ufunc: Callable[..., Any], x: Tensor, other: Any, out: Tensor) -> None:
         """A comparison (no gradient) was made: ``out = ufunc(x, other)``."""
