@@ -68,10 +68,12 @@ class Compiled:
     loss_name: str
     takes_reduction: bool
     metric_names: list[str] = field(default_factory=list)
-    jit_compile: bool = False
-    """Whether ``fit`` runs its steps through ``dc.jit`` (``compile(..., jit_compile=True)``)."""
-    jit_steps: dict[bool, Any] = field(default_factory=dict, repr=False, compare=False)
-    """The compiled steps, one per value of ``regularized``, made at the first step."""
+    jit_compile: bool | str = False
+    """Whether ``fit`` runs its steps through ``dc.jit``: ``True``, ``False`` or ``"auto"``."""
+    jit_steps: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The compiled step (key ``"train"``), made at the first step."""
+    jit_choice: str | None = None
+    """What ``jit_compile="auto"`` chose at the first step: ``"compiled"`` or ``"eager"``."""
 
     @classmethod
     def resolve(cls, optimizer: Any, loss: Any, metric_list: Sequence[Any] | None) -> Compiled:
