@@ -158,3 +158,43 @@ def test_sgd_updates_of_float32_and_float64_parameters_share_no_scratch():
         return _sgd_step([w32, w64], lambda x: (x @ w32 @ w64).sum(), lr=0.1)
 
     _compare(make, _batch((3, 4)))
+
+
+def _update_then_zero_grad(returns_grad=False, set_to_none=True):
+    def make():
+        w, b = _params(9, (4, 3), (3,))
+        optimizer = dc.optim.SGD([w, b], lr=0.1)
+
+        def step(x):
+            loss = ((x @ w + b) ** 2).mean()
+            loss.backward()
+            grad = w.grad
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=set_to_none)
+            return (loss, grad) if returns_grad else loss
+        return [w, b], step
+    return make
+
+
+@pytest.mark.parametrize("returns_grad, set_to_none, dropped",
+                         [(False, True, [True, True]), (True, True, [False, True]),
+                          (False, False, [False, False])])
+def test_an_update_before_zero_grad_scales_the_gradient_in_place(returns_grad, set_to_none,
+                                                                 dropped):
+    """``step(); zero_grad()``: no one sees the gradient again, so the update writes
+    ``grad * lr`` into it, unless the step returns it (``w``'s here) or zero_grad keeps the
+    arrays."""
+    (eager_params, eager), (params, step) = (_update_then_zero_grad(returns_grad, set_to_none)(),
+                                             _update_then_zero_grad(returns_grad, set_to_none)())
+    compiled = dc.jit(step)
+    for i in range(4):
+        x = _batch((5, 4))(i)[0]
+        want, got = eager(x), compiled(x)
+        if returns_grad:
+            assert _bits([want[1].data]) == _bits([got[1].data])
+        assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
+        if not set_to_none:
+            assert _bits([p.grad.data for p in eager_params]) == _bits([p.grad.data
+                                                                       for p in params])
+    updates = [i for i in compiled.program(x).code if hasattr(i, "dropped")]
+    assert [u.dropped is not None for u in updates] == dropped

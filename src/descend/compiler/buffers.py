@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.instructions import Accumulate, Env, InPlace, Op, Run, SgdUpdate
+from descend.compiler.instructions import Accumulate, Call, Env, InPlace, Op, Run, SgdUpdate
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Add, Div, Exp, Mul, Neg, Sub
 from descend.ops.fused import activate_
@@ -186,10 +186,25 @@ def escaped(code: list[Any]) -> set[int]:
     return out
 
 
+def drop_gradients(code: list[Any], kept: set[int], handed: list[set[int]]) -> None:
+    """Let each plain SGD update followed, through other SGD updates only, by its optimizer's
+    ``zero_grad(set_to_none=True)`` write ``grad * lr`` into the gradient itself (as hand
+    NumPy does), unless the step returns that gradient (see ``SgdUpdate.dropped``)."""
+    returned = {id(i.tensor) for i in code if isinstance(i, Accumulate) and i.grad in kept}
+    for at, update in enumerate(code):
+        if type(update) is not SgdUpdate or id(update.param) in returned:
+            continue
+        after = next((i for i in code[at + 1:] if type(i) is not SgdUpdate), None)
+        if (isinstance(after, Call) and after.args == (True,)
+                and after.method == update.optimizer.zero_grad):
+            update.dropped = handed
+
+
 def share_scratch(code: list[Any]) -> None:
-    """Give each plain SGD update a scratch array for ``grad * lr``: views of one buffer per
-    dtype, as large as the largest parameter (the updates run one after another)."""
-    updates = [i for i in code if isinstance(i, SgdUpdate)]
+    """Give each plain SGD update that keeps its gradient a scratch array for ``grad * lr``:
+    views of one buffer per dtype, as large as the largest parameter (the updates run one
+    after another)."""
+    updates = [i for i in code if isinstance(i, SgdUpdate) and i.dropped is None]
     sizes: dict[np.dtype, int] = {}
     for update in updates:
         data = update.param.data

@@ -301,22 +301,26 @@ class SgdUpdate(Call):
     ``update_param``'s per-call checks. A group changed since (a momentum set, a gradient of
     another shape, lost state) takes the optimizer's own path, ``update_param``."""
 
-    __slots__ = ("group", "param", "position", "scratch", "states")
+    __slots__ = ("dropped", "group", "optimizer", "param", "position", "scratch", "states")
 
     def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
                  text: str) -> None:
         super().__init__(optimizer.update_param, (position, group, param), text)
-        self.states, self.position, self.group, self.param = (optimizer.state, position, group,
-                                                              param)
+        self.optimizer, self.states = optimizer, optimizer.state
+        self.position, self.group, self.param = position, group, param
         self.scratch: np.ndarray | None = None
         """An array of the parameter's shape and dtype that ``grad * lr`` is written into
         (shared with other updates, :func:`~descend.compiler.buffers.share_scratch`), or
         ``None``: ``grad * lr`` is then a new array."""
+        self.dropped: list[set[int]] | None = None
+        """Set where the step drops ``.grad`` right after the update (``zero_grad()`` follows):
+        the engine's sets of the arrays it gave to ``.grad`` in this replay. A gradient among
+        them is the step's own, which no one sees again: it takes ``grad * lr`` itself."""
 
     def compiled(self) -> Run:
         fallback, args = self.method, self.args
         states, position, group, param = self.states, self.position, self.group, self.param
-        scratch = self.scratch
+        scratch, dropped = self.scratch, self.dropped
 
         def run(env: Env) -> None:
             state, grad, data = states.get(position), param.grad, param.data
@@ -326,9 +330,13 @@ class SgdUpdate(Call):
                 fallback(*args)
                 return
             state["step"] += 1
-            if scratch is None or grad.data.dtype != data.dtype:
-                data -= grad.data * data.dtype.type(group["lr"])
+            g, lr = grad.data, data.dtype.type(group["lr"])
+            if g.dtype != data.dtype:
+                data -= g * lr
+            elif dropped is not None and any(id(g) in given for given in dropped):
+                g *= lr
+                data -= g
             else:
-                data -= np.multiply(grad.data, data.dtype.type(group["lr"]), out=scratch)
+                data -= g * lr if scratch is None else np.multiply(g, lr, out=scratch)
             param.bump_version()
         return run

@@ -44,7 +44,7 @@ class Program:
         state = set(tracer.state_slots())
         kept = {*arguments, *_slots(outputs), *state}
         self.once: list[Any] = []
-        self.code = rewrite(tracer.code, tracer.env, kept, state, self.once)
+        self.code = rewrite(tracer.code, tracer.env, kept, state, self.once, tracer.handed)
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]

@@ -14,7 +14,9 @@
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
   gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
   are the same float subtraction; ``x - False`` is ``x``).
-- :func:`~descend.compiler.buffers.reuse_buffers`: results written into dead inputs.
+- :func:`~descend.compiler.buffers.reuse_buffers`: results written into dead inputs;
+  :func:`~descend.compiler.buffers.drop_gradients`: an SGD update right before
+  ``zero_grad()`` scales the gradient in place.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.buffers import escaped, reuse_buffers, same_layout, share_scratch
+from descend.compiler.buffers import (
+    drop_gradients,
+    escaped,
+    reuse_buffers,
+    same_layout,
+    share_scratch,
+)
 from descend.compiler.instructions import BoundOp, Compare, Env, InPlace, Op, Run
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Exp, Sub
@@ -108,14 +116,16 @@ def _mean(x: np.ndarray) -> Any:
 
 
 def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
-            once: list[Any]) -> list[Any]:
+            once: list[Any], handed: list[set[int]]) -> list[Any]:
     """``code`` with the rewrites above applied (a new list; the instructions are shared).
     ``kept``: the slots of arguments, parameters and results (their arrays are not the
     program's to reuse); ``state``: those of the parameters and buffers; ``once`` receives
-    the instructions run when the program is made."""
+    the instructions run when the program is made; ``handed``: the engine's sets of the
+    arrays given to ``.grad``, filled anew by each replay."""
     code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
     code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
+    drop_gradients(code, kept, handed)
     share_scratch(code)
     return code
 
