@@ -189,7 +189,10 @@ def escaped(code: list[Any]) -> set[int]:
 def drop_gradients(code: list[Any], kept: set[int], handed: list[set[int]]) -> None:
     """Let each plain SGD update followed, through other SGD updates only, by its optimizer's
     ``zero_grad(set_to_none=True)`` write ``grad * lr`` into the gradient itself (as hand
-    NumPy does), unless the step returns that gradient (see ``SgdUpdate.dropped``)."""
+    NumPy does), unless the step returns that gradient (see ``SgdUpdate.dropped``). Only in
+    a step with one backward pass (``handed``: the engine's set of each)."""
+    if len(handed) != 1:
+        return
     returned = {id(i.tensor) for i in code if isinstance(i, Accumulate) and i.grad in kept}
     for at, update in enumerate(code):
         if type(update) is not SgdUpdate or id(update.param) in returned:
@@ -197,7 +200,7 @@ def drop_gradients(code: list[Any], kept: set[int], handed: list[set[int]]) -> N
         after = next((i for i in code[at + 1:] if type(i) is not SgdUpdate), None)
         if (isinstance(after, Call) and after.args == (True,)
                 and after.method == update.optimizer.zero_grad):
-            update.dropped = handed
+            update.dropped = handed[0]
 
 
 def share_scratch(code: list[Any]) -> None:

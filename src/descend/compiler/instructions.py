@@ -312,10 +312,10 @@ class SgdUpdate(Call):
         """An array of the parameter's shape and dtype that ``grad * lr`` is written into
         (shared with other updates, :func:`~descend.compiler.buffers.share_scratch`), or
         ``None``: ``grad * lr`` is then a new array."""
-        self.dropped: list[set[int]] | None = None
+        self.dropped: set[int] | None = None
         """Set where the step drops ``.grad`` right after the update (``zero_grad()`` follows):
-        the engine's sets of the arrays it gave to ``.grad`` in this replay. A gradient among
-        them is the step's own, which no one sees again: it takes ``grad * lr`` itself."""
+        the engine's set of the arrays it gave to ``.grad`` in this replay. A gradient in it
+        is the step's own, which no one sees again: it takes ``grad * lr`` itself."""
 
     def compiled(self) -> Run:
         fallback, args = self.method, self.args
@@ -333,7 +333,7 @@ class SgdUpdate(Call):
             g, lr = grad.data, data.dtype.type(group["lr"])
             if g.dtype != data.dtype:
                 data -= g * lr
-            elif dropped is not None and any(id(g) in given for given in dropped):
+            elif dropped is not None and id(g) in dropped:
                 g *= lr
                 data -= g
             else:

@@ -48,7 +48,8 @@ class CompiledStep:
         """Run the step: replay its program for these shapes and dtypes, or trace it anew."""
         program = self._ready(args)
         if program is not None:
-            return program.run([_array(a) for a in args if _is_array(a)])
+            return program.run([a.data if isinstance(a, Tensor) else a for a in args
+                                if isinstance(a, ARRAYS)])
         return self._trace(args)
 
     def ready(self, *args: Any) -> bool:
@@ -126,11 +127,15 @@ def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
     >>> signature((np.zeros((2, 3), dtype=np.float32), None))
     (((2, 3), dtype('float32')), None)
     """
-    return tuple((arg.shape, arg.dtype) if _is_array(arg) else arg for arg in args)
+    return tuple([(arg.shape, arg.dtype) if isinstance(arg, ARRAYS) else arg for arg in args])
+
+
+ARRAYS = (np.ndarray, Tensor)
+"""The arguments a program takes as arrays (a Tensor's array is its ``.data``)."""
 
 
 def _is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray | Tensor)
+    return isinstance(value, ARRAYS)
 
 
 def _array(value: Any) -> np.ndarray:
