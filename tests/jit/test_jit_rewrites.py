@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import descend as dc
 
@@ -198,3 +200,30 @@ def test_an_update_before_zero_grad_scales_the_gradient_in_place(returns_grad, s
                                                                        for p in params])
     updates = [i for i in compiled.program(x).code if hasattr(i, "dropped")]
     assert [u.dropped is not None for u in updates] == dropped
+
+
+UNARY = [lambda t: -t, lambda t: t.relu(), lambda t: t.tanh(), lambda t: t.tanh().exp(),
+         lambda t: t.sigmoid(), lambda t: t.T.T, lambda t: -t.reshape(24, 16).T,
+         lambda t: (t * 0.5).reshape(24, 16).reshape(16, 24)]
+BINARY = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b.tanh(),
+          lambda a, b: a / (b * b + 1.0)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 7), st.integers(0, 99),
+                          st.integers(0, 99)), min_size=1, max_size=12))
+def test_random_elementwise_steps_give_eager_bits(ops):
+    """Chains of elementwise ops and views whose temporaries are read again or not, laid out
+    in either order: the buffer reuse never changes a bit of the losses or weights."""
+    def make():
+        w, v, b = _params(10, (16, 24), (16, 24), (24,))
+
+        def loss(x):
+            pool = [w * 0.0 + x, w, v, x @ v.T @ w + b]
+            for binary, kind, i, j in ops:
+                a, c = pool[i % len(pool)], pool[j % len(pool)]
+                pool.append(BINARY[kind % 4](a, c) if binary else UNARY[kind](a))
+            return sum(((t - 0.1) ** 2).sum(axis=0).mean() for t in pool[-2:])
+        return _sgd_step([w, v, b], loss, lr=0.01)
+
+    _compare(make, _batch((16, 24)), steps=3)
