@@ -9,6 +9,7 @@
   the seed broadcast by a mean's backward) is computed once, when the program is made; so is
   a view of a parameter (``w.T``), which follows the parameter's in-place updates.
 - :func:`mask_from_output`: relu's backward compares its output, not its input, with 0.
+- :func:`numbers_as_arrays`: the 0 of ``x > 0`` as a 0-d array of ``x``'s dtype.
 - :func:`alias_reshapes`: a reshape that keeps the shape (the linear's backward flattens
   its 2-D gradient) hands on its input.
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
@@ -124,6 +125,7 @@ def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
     arrays given to ``.grad``, filled anew by each replay."""
     code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
     code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
+    numbers_as_arrays(code, env)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
     drop_gradients(code, kept, handed)
     share_scratch(code)
@@ -189,6 +191,19 @@ def mask_from_output(code: list[Any], env: Env) -> list[Any]:
     return [Compare(i.ufunc, [relu_of[i.ins[0]], i.ins[1]], i.out) if (
         type(i) is Compare and i.ufunc is np.greater and i.ins[0] in relu_of
         and np.ndim(env[i.ins[1]]) == 0 and env[i.ins[1]] == 0) else i for i in code]
+
+
+def numbers_as_arrays(code: list[Any], env: Env) -> None:
+    """A Python number a comparison reads (relu's ``x > 0``) becomes a 0-d array of the
+    array's float dtype, where it holds the number exactly: the same booleans, without
+    NumPy's slower path for a scalar."""
+    for i in code:
+        if type(i) is not Compare:
+            continue
+        x, number = env[i.ins[0]], env[i.ins[1]]
+        if (isinstance(number, int | float) and isinstance(x, np.ndarray)
+                and x.dtype.kind == "f" and x.dtype.type(number) == number):
+            env[i.ins[1]] = np.asarray(x.dtype.type(number))
 
 
 def alias_reshapes(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
