@@ -74,9 +74,6 @@ class IntoInput(Op):
             env[out] = ufunc(env[a], env[b], out=env[target])
         return run2
 
-    def run(self, env: Env) -> None:
-        self.compiled()(env)
-
     def source(self, names: list[str]) -> str:
         args = [names[i] for i in self.ins]
         into = names[self.ins[self.into]]
@@ -110,9 +107,6 @@ class LinearInPlace(Op):
                 activate_(y, activation)
             env[out] = y
         return run
-
-    def run(self, env: Env) -> None:
-        self.compiled()(env)
 
     def source(self, names: list[str]) -> str:
         x, k, b = (names[i] for i in self.ins)

@@ -176,9 +176,6 @@ class Alias(Op):
             env[out] = env[x]
         return run
 
-    def run(self, env: Env) -> None:
-        self.compiled()(env)
-
     def source(self, names: list[str]) -> str:
         return f"{names[self.out]} = {names[self.ins[0]]}"
 
