@@ -248,12 +248,12 @@ def as_array(value: Any) -> Any:
     return value if array_module(value) is not np else np.asarray(value)
 
 
-def mixed_devices(where: str, arrays: Any) -> ValueError | None:
+def mixed_devices(where: str, arrays: Any) -> RuntimeError | None:
     """The error for an op given arrays on different devices (``None`` when they agree)."""
     found = list(dict.fromkeys(str(device_of(a)) for a in arrays))
     if len(found) < 2:
         return None
-    return ValueError(
+    return RuntimeError(  # torch's kind of error: no ValueError handler may take it for a shape
         f"{where}: expected all inputs on one device, got {found[0]} and {found[1]}; "
         f"move them with .to(device) first"
     )

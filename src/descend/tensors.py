@@ -390,6 +390,8 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         if tracing.active is not None:
             tracing.active.number(number)
         return number
+    if backend.array_module(value) is not np:  # a device array
+        return Tensor._wrap(value)
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
         return Tensor._wrap(to_array(value, where=op, device=like.device))
     raise TypeError(
