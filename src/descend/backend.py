@@ -237,6 +237,24 @@ def to_host(array: Any) -> np.ndarray:
     return array if module is np else module.asnumpy(array)
 
 
+def copy_into(target: Any, values: np.ndarray) -> None:
+    """Write host ``values`` into ``target`` (an array on any device) in place, casting as
+    ``np.copyto`` does with ``casting="same_kind"``.
+
+    >>> import numpy as np
+    >>> from descend.backend import copy_into
+    >>> a = np.zeros(2, np.float32); copy_into(a, np.array([1.0, 2.0])); a
+    array([1., 2.], dtype=float32)
+    """
+    if type(target) is np.ndarray:
+        np.copyto(target, values, casting="same_kind")
+        return
+    if not np.can_cast(values.dtype, target.dtype, casting="same_kind"):
+        raise TypeError(f"cannot copy {values.dtype} values into a {target.dtype} array "
+                        "(same_kind casting)")
+    target[...] = to_device(np.asarray(values, dtype=target.dtype), device_of(target))
+
+
 def as_array(value: Any) -> Any:
     """``value`` as an array: a NumPy scalar (what NumPy's reductions give) becomes 0-d.
 
