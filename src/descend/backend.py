@@ -157,10 +157,10 @@ def device(spec: DeviceLike) -> Device:
     if not isinstance(spec, str):
         raise TypeError(f"device: expected 'cpu' or 'cuda[:N]', got {type(spec).__name__} "
                         f"{spec!r}")
-    kind, _, index = spec.strip().lower().partition(":")
-    if kind == "cpu" and not index:
+    kind, colon, index = spec.strip().lower().partition(":")
+    if kind == "cpu" and not colon:
         return CPU
-    if kind == "cuda" and (not index or index.isdigit()):
+    if kind == "cuda" and (index.isdigit() or not colon):
         return Device("cuda", int(index or 0))
     raise ValueError(f"device: expected 'cpu' or 'cuda[:N]', got {spec!r}")
 

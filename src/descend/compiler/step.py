@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.compiler.program import Outputs, Program, Slot
 from descend.compiler.trace import TraceError, Tracer
 from descend.tensors import Tensor
@@ -117,7 +117,8 @@ def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray | Tensor)
+    """NumPy arrays, Tensors, and arrays on a GPU (which the trace then refuses)."""
+    return isinstance(value, np.ndarray | Tensor) or backend.array_module(value) is not np
 
 
 def _array(value: Any) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from descend.backend import array_module
 from descend.tensors import ArrayLike, Tensor
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ def check_choice(op: str, argument: str, value: Any, choices: Iterable[Any]) -> 
 
 
 def as_array(value: ArrayLike, op: str, what: str) -> np.ndarray:
-    """``value`` (a Tensor, NumPy array, number or nested lists) as a NumPy array of numbers.
+    """``value`` (a Tensor, an array, a number or nested lists) as an array of numbers.
 
     Tensors give their array (no copy, no graph); other values keep their dtype.
 
@@ -43,6 +44,8 @@ def as_array(value: ArrayLike, op: str, what: str) -> np.ndarray:
     """
     if isinstance(value, Tensor):
         return value.data
+    if array_module(value) is not np:  # an array on a GPU stays there
+        return value
     if isinstance(value, str | bytes) or value is None:
         raise TypeError(f"{op}: {what} must be an array of numbers, got {type(value).__name__}")
     try:

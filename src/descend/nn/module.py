@@ -332,7 +332,7 @@ class Module:
                 if param is not None:
                     penalty = regularizer(param)
                     total = penalty if total is None else total + penalty
-        return total if total is not None else zeros((), dtype=self.dtype)
+        return total if total is not None else zeros((), dtype=self.dtype, device=self.device)
 
     # ------------------------------------------------------------------ saving
     def state_dict(self) -> dict[str, np.ndarray]:
