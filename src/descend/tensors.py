@@ -386,7 +386,8 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
             dtype = like.data.dtype
         else:
             dtype = np.result_type(like.data.dtype, value) if kind in "iu" else None
-        number = Tensor._wrap(backend.array_module(like.data).asarray(value, dtype=dtype))
+        xp = np if type(like.data) is np.ndarray else backend.array_module(like.data)
+        number = Tensor._wrap(xp.asarray(value, dtype=dtype))
         if tracing.active is not None:
             tracing.active.number(number)
         return number

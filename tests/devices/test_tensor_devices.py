@@ -104,3 +104,27 @@ def test_the_compiled_step_refuses_a_device(device):
     with pytest.raises(TraceError, match=r"jit_compile on device cuda:0 is not supported yet; "
                                          r"the compiled step replays NumPy calls"):
         step(dc.ones((3, 2), device=device.device))
+
+
+def test_functional_transforms_run_on_the_device(device):
+    def f(t):
+        return (t * t * t).sum()
+
+    x = dc.tensor([1.0, -2.0], dtype="float64", device=device.device)
+    for transform in (dc.grad(f), dc.hessian(f), dc.jacobian(lambda t: t * t)):
+        out = transform(x)
+        device.check(out, "a functional transform's result")
+        expected = transform(x.to("cpu"))
+        assert np.allclose(out.numpy(), expected.numpy(), rtol=0 if device.exact else 1e-12)
+
+
+def test_in_place_updates_stay_on_the_device_and_refuse_another(device):
+    t = dc.ones(2, device=device.device)
+    t += dc.ones(2, device=device.device)
+    t *= 3
+    device.check(t, "a tensor updated in place")
+    assert t.tolist() == [6.0, 6.0]
+    if device.device != "cpu":
+        with pytest.raises(RuntimeError, match=r"in-place '\+=': expected all inputs on one "
+                                               r"device, got cuda:0 and cpu"):
+            t += dc.ones(2)
