@@ -216,10 +216,10 @@ def to_device(array: Any, where: DeviceLike) -> Any:
     True
     """
     target = device(where)
-    if target == device_of(array):
-        return array
     if target.type == "cpu":
         return to_host(array)
+    if target == device_of(array):
+        return array
     module = cupy()
     with module.cuda.Device(target.index):
         return module.asarray(array)

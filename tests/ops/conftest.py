@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import opcheck
-from devices import NAMES, Target, target
+from devices import Target
 
 
-@pytest.fixture(params=NAMES, autouse=True)
-def op_device(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Target:
-    """The device ``check_op`` runs on in this test."""
-    chosen = target(request.param, monkeypatch)
-    monkeypatch.setattr(opcheck, "DEVICE", chosen)
-    return chosen
+@pytest.fixture(autouse=True)
+def on_each_device(op_device: Target) -> Target:
+    """Run the test once per device (``op_device`` in the top conftest)."""
+    return op_device
