@@ -39,7 +39,8 @@ def _fit(device_name):
     model.compile(dc.optim.Adam(lr=0.01),
                   dc.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     history = model.fit(x, labels, epochs=3, batch_size=8, validation_split=0.25, verbose=0,
-                        shuffle=True)
+                        shuffle=True, callbacks=[dc.callbacks.GradientNormLogger(),
+                                                 dc.callbacks.EarlyStopping(patience=5)])
     return model, history
 
 
