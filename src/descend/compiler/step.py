@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.compiler.program import Outputs, Program, Slot
 from descend.compiler.trace import TraceError, Tracer
 from descend.tensors import Tensor
@@ -49,7 +49,7 @@ class CompiledStep:
         program = self._ready(args)
         if program is not None:
             return program.run([a.data if isinstance(a, Tensor) else a for a in args
-                                if isinstance(a, ARRAYS)])
+                                if _is_array(a)])
         return self._trace(args)
 
     def ready(self, *args: Any) -> bool:
@@ -127,7 +127,7 @@ def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
     >>> signature((np.zeros((2, 3), dtype=np.float32), None))
     (((2, 3), dtype('float32')), None)
     """
-    return tuple([(arg.shape, arg.dtype) if isinstance(arg, ARRAYS) else arg for arg in args])
+    return tuple([(arg.shape, arg.dtype) if _is_array(arg) else arg for arg in args])
 
 
 ARRAYS = (np.ndarray, Tensor)
@@ -135,7 +135,8 @@ ARRAYS = (np.ndarray, Tensor)
 
 
 def _is_array(value: Any) -> bool:
-    return isinstance(value, ARRAYS)
+    """NumPy arrays, Tensors, and arrays on a GPU (which the trace then refuses)."""
+    return isinstance(value, ARRAYS) or backend.array_module(value) is not np
 
 
 def _array(value: Any) -> np.ndarray:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
 from descend.compiler.instructions import (
@@ -76,6 +76,11 @@ class Tracer:
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
         """A slot holding ``value`` (an array, or a number written into the step)."""
+        if backend.array_module(value) is not np:
+            raise TraceError(
+                f"jit_compile on device {backend.device_of(value)} is not supported yet; the "
+                "compiled step replays NumPy calls. Train there without jit_compile (or "
+                "dc.jit), or on the CPU")
         slot = len(self.env)
         self.env.append(value)
         self.names.append(name or f"{self._prefix}{slot}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import losses, metrics, optim
+from descend import backend, losses, metrics, optim
 from descend.losses.checks import check_loss_value
 from descend.tensors import Tensor
 
@@ -153,7 +153,8 @@ class Compiled:
                              "reduction='none' option returning one loss per sample")
         per_sample = check_loss_value(self.loss_name, self.loss(y_true, y_pred, reduction="none"),
                                       y_pred)
-        weighted = per_sample * np.asarray(sample_weight, dtype=per_sample.dtype)
+        xp = backend.array_module(per_sample.data)
+        weighted = per_sample * xp.asarray(sample_weight, dtype=per_sample.dtype)
         return weighted.sum() if getattr(self.loss, "reduction", None) == "sum" else \
             weighted.mean()
 

@@ -51,6 +51,7 @@ from descend.train.steps import (
     forward,
     inference_mode,
     name_input_shape,
+    on_device,
     unpack,
 )
 
@@ -277,11 +278,12 @@ class Trainer:
         total, count = 0.0, 0
         batch_begin, batch_end = (callbacks.listens("on_batch_begin"),
                                   callbacks.listens("on_batch_end"))
+        device = self.device
         with backend.using_rng(EpochGenerator((self.fit_seed, epoch, 1))):  # type: ignore[arg-type]
             for step, batch in enumerate(self._epoch_batches(train, settings, epoch)):
                 if batch_begin:
                     callbacks.on_batch_begin(step, {})
-                loss_sum, rows = self._fit_batch(batch, metrics)
+                loss_sum, rows = self._fit_batch(on_device(batch, device), metrics)
                 total, count = total + loss_sum, count + rows
                 if batch_end:
                     callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
@@ -376,8 +378,8 @@ class Trainer:
         compiled = self.compiled
         if compiled.jit_choice == "eager":  # type: ignore[union-attr]
             return None
-        if sample_weight is not None:  # in the loss's dtype already: no array made inside
-            sample_weight = np.asarray(sample_weight, dtype=self.dtype)
+        if isinstance(sample_weight, np.ndarray):  # in the loss's dtype: no array made inside
+            sample_weight = sample_weight.astype(self.dtype, copy=False)
         steps = compiled.jit_steps  # type: ignore[union-attr]
         if "train" not in steps:
             steps["train"] = jit(self._whole_step, key=lambda: self.training)
@@ -455,8 +457,9 @@ class Trainer:
         self._ensure_built(data.x.shape)
         y = match_target_shape(data.y, self.output_shape)
         metrics = compiled.make_metrics(y.shape, self.output_shape)
+        x, y, weights = on_device((data.x, y, data.sample_weight), self.device)
         try:
-            loss = self.train_step(data.x, y, data.sample_weight, metrics)
+            loss = self.train_step(x, y, weights, metrics)
         except (ValueError, TypeError) as err:
             name_input_shape(self, data.x, "train_on_batch", err)
             raise
@@ -527,11 +530,11 @@ class Trainer:
         sample = data.y if isinstance(data, Dataset) else None
         metrics = self._require_compiled(where).make_metrics(
             None if sample is None else sample.shape, self.output_shape)
-        total, count = 0.0, 0
+        total, count, device = 0.0, 0, self.device
         batches = data.batches(batch_size) if isinstance(data, Dataset) else iter(data)
         with inference_mode(self):
             for batch in batches:
-                x, y, weights = unpack(batch, self.output_shape, where)
+                x, y, weights = on_device(unpack(batch, self.output_shape, where), device)
                 total += self.test_step(x, y, weights, metrics) * len(x)
                 count += len(x)
             penalty = float(self.regularization_loss().data) if self.has_regularizers() else 0.0
@@ -560,9 +563,11 @@ class Trainer:
             raise ValueError("predict: the iterable of batches is empty")
         if not self.built:
             self.build((None, *first[0].shape[1:]))
+        device = self.device
         with inference_mode(self):
             batches = data.batches(size) if isinstance(data, Dataset) else data
-            outputs = [self.predict_step(batch[0]) for batch in batches]
+            outputs = [backend.to_host(self.predict_step(backend.to_device(batch[0], device)))
+                       for batch in batches]
         return np.concatenate(outputs, axis=0)
 
     # ---------------------------------------------------------------- set-up
