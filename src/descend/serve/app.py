@@ -53,7 +53,8 @@ is still there, whether a run fed from another process still lives)."""
 async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[str]:
     """``run``'s events from number ``since`` on, as Server-Sent Events messages, each with
     everything new; it sleeps until the run says it has news (no polling), and ends after the
-    run's ``end`` event or when the page has gone."""
+    run's ``end`` event or when the page has gone (the server cancels it then; a quiet run
+    also looks every :data:`WAKE_INTERVAL` seconds)."""
     loop = asyncio.get_running_loop()
     news = asyncio.Event()
 
@@ -74,11 +75,14 @@ async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[
                 yield f"data: {json.dumps(events, allow_nan=False)}\n\n"
             if (events and events[-1]["type"] == "end") or (finished and not run.since(index)):
                 return
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(EVENT_INTERVAL)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(news.wait(), WAKE_INTERVAL)
+            if events:
+                await asyncio.sleep(EVENT_INTERVAL)
+            try:
+                async with asyncio.timeout(WAKE_INTERVAL):
+                    await news.wait()
+            except TimeoutError:  # a quiet run: is the page still there?
+                if await request.is_disconnected():
+                    return
     finally:
         run.unlisten(wake)
 
