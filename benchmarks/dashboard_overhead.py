@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from harness import machine_info, pin_threads
+from harness import machine_info, others_load, pin_threads
 
 import descend as dc
 from descend.demo import boston
@@ -168,11 +168,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
     args = parser.parse_args()
-    with pin_threads(1):
+    with pin_threads(1), others_load() as load:
         results = measure(3 if args.quick else 7)
     info = machine_info()
     print(f"Dashboard overhead at 1 BLAS thread ({info.get('cpu', '?')}); target <= "
-          f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]")
+          f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]; other processes used "
+          f"{load.get('others', float('nan')):.0%} of the machine")
     for r in results:
         print(f"{r['workload']} ({r['note']}):\n"
               f"  fit {r['fit_s']:.2f}s, with Dashboard {r['dashboard_s']:.2f}s; wall time "
