@@ -83,6 +83,21 @@ def test_boston_stop_diverged_and_bad_learning_rate(page, server):
                                                 "10, got '-1'.")
 
 
+def answer_after_the_end(run):
+    """A route handler passing the Stop request on but giving the page its answer only once
+    the run has ended, as a loaded server may: the page must not then overwrite its end."""
+
+    def handle(route) -> None:
+        response = route.fetch()
+        deadline = time.monotonic() + 60
+        while not run.finished and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the end event reaches the page first
+        route.fulfill(response=response)
+
+    return handle
+
+
 def test_dashboard_shows_a_fit_live_and_stop_ends_it(page, server, tmp_path):
     """Every wait is for something the page shows, with room for a loaded machine; the fit
     goes on until the Stop button ends it, however long the page takes to get there."""
@@ -114,8 +129,12 @@ def test_dashboard_shows_a_fit_live_and_stop_ends_it(page, server, tmp_path):
         assert "Dense" in page.inner_text("#summary")
         page.wait_for_function("document.querySelectorAll('#histograms canvas').length === 2")
         shoot(page, tmp_path, "serve_dashboard")
-        page.click("#stop")
+        page.route("**/stop", answer_after_the_end(board.run))
+        with page.expect_response("**/stop"):
+            page.click("#stop")
         page.wait_for_selector("text=Stopped (model.stop_training)")
+        page.evaluate("new Promise((done) => setTimeout(done, 200))")  # the Stop handler ends
+        assert page.inner_text("#run-status") == "Stopped (model.stop_training)"
         fit.join(timeout=60)
         assert not fit.is_alive()
     finally:

@@ -167,8 +167,9 @@ async function followNewest() {
 $("run-select").addEventListener("change", () => { pinned = true; show($("run-select").value); });
 $("stop").addEventListener("click", async () => {
   if (!current) return;
-  await api(`/api/runs/${encodeURIComponent(current.id)}/stop`, { method: "POST" });
+  // Said before asking: the run's end can arrive before the answer, and must not be overwritten.
   $("run-status").textContent = "Stopping after this batch…";
+  await api(`/api/runs/${encodeURIComponent(current.id)}/stop`, { method: "POST" });
 });
 $("log-scale").addEventListener("change", () => {
   const c = current && current.charts["metric-loss"];
