@@ -17,6 +17,7 @@ Run from the repository root (needs the ``web`` and ``bench`` extras)::
 
     python benchmarks/dashboard_overhead.py            # 7 rounds, about 1 min
     python benchmarks/dashboard_overhead.py --quick    # 3 rounds
+    python benchmarks/dashboard_overhead.py --rounds 21  # a busy machine
 """
 
 from __future__ import annotations
@@ -167,9 +168,11 @@ def _spread(ratios: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="how many rounds (more steady the median on a busy machine)")
     args = parser.parse_args()
     with pin_threads(1), others_load() as load:
-        results = measure(3 if args.quick else 7)
+        results = measure(3 if args.quick else args.rounds)
     info = machine_info()
     print(f"Dashboard overhead at 1 BLAS thread ({info.get('cpu', '?')}); target <= "
           f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]; other processes used "
