@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import descend as dc
+from devices import Target
 
 try:
     import torch
@@ -27,6 +28,10 @@ except ImportError:  # the oracle is optional; gradcheck still runs
 
 TOLERANCE = {np.float64: (1e-10, 1e-9), np.float32: (1e-5, 1e-4)}
 """(atol, rtol) per dtype for comparisons with torch."""
+
+DEVICE: Target | None = None
+"""The device ``check_op`` runs on (set per test by the ``op_device`` fixture); off the CPU it
+compares the op's value and gradients there with the CPU's instead of with the oracles."""
 
 
 def random_inputs(shapes: Sequence[tuple[int, ...]], *, seed: int = 0, low: float | None = None,
@@ -108,6 +113,10 @@ def check_op(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., Any] | None,
     """
     arrays = list(inputs) if inputs is not None else random_inputs(shapes or [], **random)
     grads = list(grad_inputs) if grad_inputs is not None else [True] * len(arrays)
+    if DEVICE is not None and DEVICE.device != "cpu":
+        for dtype in dtypes:
+            check_on_device(fn, arrays, dtype, name, grads, DEVICE)
+        return
     if gradcheck and any(grads):
         def only_tracked(*tracked: dc.Tensor) -> dc.Tensor:
             it = iter(tracked)
@@ -118,3 +127,35 @@ def check_op(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., Any] | None,
     if torch_fn is not None and torch is not None:
         for dtype in dtypes:
             check_against_torch(fn, torch_fn, arrays, dtype, name, grads)
+
+
+def _run(fn: Callable[..., dc.Tensor], arrays: Sequence[np.ndarray], dtype: Any,
+         grads: Sequence[bool], device: str) -> list[dc.Tensor]:
+    """The op's output and its inputs' gradients (for a fixed upstream gradient) on ``device``."""
+    xs = [dc.tensor(a, dtype=dtype, device=device, requires_grad=g) for a, g in zip(arrays, grads)]
+    out = fn(*xs)
+    if not any(grads):
+        return [out]
+    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(out.dtype)
+    out.backward(dc.tensor(upstream, dtype=out.dtype, device=device))
+    return [out, *[x.grad for x, g in zip(xs, grads) if g]]
+
+
+def check_on_device(fn: Callable[..., dc.Tensor], arrays: Sequence[np.ndarray], dtype: Any,
+                    name: str, grads: Sequence[bool], target: Target) -> None:
+    """The op's value and gradients on ``target`` live there and equal the CPU's (exactly on
+    the stand-in, within ``TOLERANCE`` on a GPU)."""
+    here = _run(fn, arrays, dtype, grads, target.device)
+    cpu = _run(fn, arrays, dtype, grads, "cpu")
+    for i, (ours, theirs) in enumerate(zip(here, cpu)):
+        what = "value" if i == 0 else f"gradient {i - 1}"
+        target.check(ours, f"{name} [{np.dtype(dtype)}]: the {what}")
+        if ours.dtype != theirs.dtype or ours.shape != theirs.shape:
+            raise AssertionError(f"{name} [{np.dtype(dtype)}] on {target.name}: the {what} has "
+                                 f"{ours.dtype} {ours.shape}, on the CPU {theirs.dtype} "
+                                 f"{theirs.shape}")
+        if target.exact and not np.array_equal(ours.numpy(), theirs.numpy(), equal_nan=True):
+            raise AssertionError(f"{name} [{np.dtype(dtype)}] on {target.name}: the {what} "
+                                 "differs from the CPU's")
+        if not target.exact:
+            _compare(f"{name} on {target.name}", what, ours.numpy(), theirs.numpy(), dtype)

@@ -2,7 +2,9 @@
 
 Floating tensors are float32 unless ``dtype`` says otherwise (see
 :func:`descend.set_default_dtype`); random ones draw from the generator that
-:func:`descend.seed` seeds.
+:func:`descend.seed` seeds. Every function takes ``device=`` (``"cpu"``, the default, or
+``"cuda[:N]"``); values are made on the host and copied there, so one seed draws the same
+numbers on every device.
 
 >>> import descend as dc
 >>> dc.zeros((2, 3)).shape, dc.eye(2).numpy().tolist(), dc.arange(3).dtype
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from descend import backend
+from descend.backend import DeviceLike
 from descend.tensors import ArrayLike, Tensor
 
 Shape = int | Sequence[int]
@@ -36,12 +39,13 @@ def _dtype(dtype: Any) -> np.dtype:
     return backend.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
-def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(array)
+def _make(array: np.ndarray, requires_grad: bool, device: DeviceLike | None) -> Tensor:
+    t = Tensor._wrap(array if device is None else backend.to_device(array, device))
     return t.requires_grad_(True) if requires_grad else t
 
 
-def tensor(data: ArrayLike, *, dtype: Any = None, requires_grad: bool = False,
+def tensor(data: ArrayLike, *, dtype: Any = None,
+           device: DeviceLike | None = None, requires_grad: bool = False,
            name: str | None = None) -> Tensor:
     """A new tensor holding a copy of ``data`` (floats become float32 unless ``dtype`` is set).
 
@@ -51,10 +55,11 @@ def tensor(data: ArrayLike, *, dtype: Any = None, requires_grad: bool = False,
     >>> dc.tensor([1.5], dtype="float64")
     tensor([1.5], dtype=float64)
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad, name=name)
 
 
-def zeros(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Shape, dtype: Any = None,
+          device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros.
 
     >>> import descend as dc
@@ -62,21 +67,22 @@ def zeros(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tens
     array([[0., 0.],
            [0., 0.]], dtype=float32)
     """
-    return _make(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
 
 
-def ones(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Shape, dtype: Any = None,
+         device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
     >>> import descend as dc
     >>> dc.ones(3).numpy()
     array([1., 1., 1.], dtype=float32)
     """
-    return _make(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad, device)
 
 
 def full(shape: Shape, fill_value: float, *, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor with every element equal to ``fill_value``.
 
     >>> import descend as dc
@@ -84,11 +90,11 @@ def full(shape: Shape, fill_value: float, *, dtype: Any = None,
     array([7., 7.], dtype=float32)
     """
     return _make(np.full(_shape((shape,), "full"), fill_value, dtype=_dtype(dtype)),
-                 requires_grad)
+                 requires_grad, device)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, *, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop) (NumPy's ``arange``; float arguments give floats).
 
     >>> import descend as dc
@@ -100,10 +106,12 @@ def arange(start: float, stop: float | None = None, step: float = 1, *, dtype: A
     values = np.arange(start, stop, step) if stop is not None else np.arange(start)
     if dtype is None and values.dtype.kind == "f":
         dtype = backend.get_default_dtype()
-    return _make(values.astype(dtype) if dtype is not None else values, requires_grad)
+    return _make(values.astype(dtype) if dtype is not None else values, requires_grad,
+                 device)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None,
+        device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (ones on the diagonal), ``n`` × ``m``.
 
     >>> import descend as dc
@@ -111,10 +119,11 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     (2, 3)
     """
     _shape((n,) if m is None else (n, m), "eye")
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, device)
 
 
-def rand(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*shape: Shape, dtype: Any = None,
+         device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Uniform random values in [0, 1), drawn from the seeded generator.
 
     >>> import descend as dc
@@ -123,10 +132,11 @@ def rand(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tenso
     True
     """
     values = backend.rng().random(_shape(shape, "rand"))
-    return _make(values.astype(_dtype(dtype)), requires_grad)
+    return _make(values.astype(_dtype(dtype)), requires_grad, device)
 
 
-def randn(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*shape: Shape, dtype: Any = None,
+          device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Standard normal random values (mean 0, std 1), drawn from the seeded generator.
 
     >>> import descend as dc
@@ -134,70 +144,82 @@ def randn(*shape: Shape, dtype: Any = None, requires_grad: bool = False) -> Tens
     1.0
     """
     values = backend.rng().standard_normal(_shape(shape, "randn"))
-    return _make(values.astype(_dtype(dtype)), requires_grad)
+    return _make(values.astype(_dtype(dtype)), requires_grad, device)
 
 
-def _like(make: Any, like: Tensor, dtype: Any, requires_grad: bool, *args: Any) -> Tensor:
-    source = like.data if isinstance(like, Tensor) else np.asarray(like)
+def _like(make: Any, like: Tensor, dtype: Any, device: DeviceLike | None, requires_grad: bool,
+          *args: Any) -> Tensor:
+    source = like if isinstance(like, Tensor) else np.asarray(like)
     return make(source.shape, *args, dtype=source.dtype if dtype is None else dtype,
-                requires_grad=requires_grad)
+                device=_device_of(like, device), requires_grad=requires_grad)
 
 
-def zeros_like(like: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def _device_of(like: ArrayLike, device: DeviceLike | None) -> DeviceLike | None:
+    """``device`` when given, else the device of ``like`` (as torch's ``*_like`` do)."""
+    return like.device if device is None and isinstance(like, Tensor) else device
+
+
+def zeros_like(like: ArrayLike, *, dtype: Any = None,
+               device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and dtype) of ``like``.
 
     >>> import descend as dc
     >>> dc.zeros_like(dc.ones((2, 3))).shape
     (2, 3)
     """
-    return _like(zeros, like, dtype, requires_grad)
+    return _like(zeros, like, dtype, device, requires_grad)
 
 
-def ones_like(like: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(like: ArrayLike, *, dtype: Any = None,
+              device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and dtype) of ``like``.
 
     >>> import descend as dc
     >>> dc.ones_like(dc.zeros(2)).numpy()
     array([1., 1.], dtype=float32)
     """
-    return _like(ones, like, dtype, requires_grad)
+    return _like(ones, like, dtype, device, requires_grad)
 
 
 def full_like(like: ArrayLike, fill_value: float, *, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+              device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere, with the shape (and dtype) of ``like``.
 
     >>> import descend as dc
     >>> dc.full_like(dc.zeros(2), 3.0).numpy()
     array([3., 3.], dtype=float32)
     """
-    return _like(full, like, dtype, requires_grad, fill_value)
+    return _like(full, like, dtype, device, requires_grad, fill_value)
 
 
 def _float_dtype_of(like: ArrayLike, dtype: Any) -> Any:
     if dtype is not None:
         return dtype
-    kind = (like.data if isinstance(like, Tensor) else np.asarray(like)).dtype
+    kind = like.dtype if isinstance(like, Tensor) else np.asarray(like).dtype
     return kind if kind.kind == "f" else None
 
 
-def rand_like(like: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(like: ArrayLike, *, dtype: Any = None,
+              device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Uniform random values in [0, 1) with the shape of ``like``.
 
     >>> import descend as dc
     >>> dc.rand_like(dc.zeros((2, 2))).shape
     (2, 2)
     """
-    return rand(np.shape(like.data if isinstance(like, Tensor) else like),
-                dtype=_float_dtype_of(like, dtype), requires_grad=requires_grad)
+    return rand(like.shape if isinstance(like, Tensor) else np.shape(like),
+                dtype=_float_dtype_of(like, dtype), device=_device_of(like, device),
+                requires_grad=requires_grad)
 
 
-def randn_like(like: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(like: ArrayLike, *, dtype: Any = None,
+               device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Standard normal random values with the shape of ``like``.
 
     >>> import descend as dc
     >>> dc.randn_like(dc.zeros(4)).shape
     (4,)
     """
-    return randn(np.shape(like.data if isinstance(like, Tensor) else like),
-                 dtype=_float_dtype_of(like, dtype), requires_grad=requires_grad)
+    return randn(like.shape if isinstance(like, Tensor) else np.shape(like),
+                 dtype=_float_dtype_of(like, dtype), device=_device_of(like, device),
+                 requires_grad=requires_grad)

@@ -1,4 +1,7 @@
-"""``Tensor``: a NumPy array that remembers how it was computed, so gradients can flow back.
+"""``Tensor``: an array that remembers how it was computed, so gradients can flow back.
+
+The array is NumPy's on the CPU and CuPy's on a CUDA device (see :mod:`descend.backend`);
+``.to(device)`` moves a tensor and ``.numpy()`` always gives a NumPy array.
 
 >>> import descend as dc
 >>> w = dc.tensor([[1.0, 2.0]], requires_grad=True)
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     from descend.autograd.function import Function
 
 ArrayLike = Any
-"""Anything :func:`descend.tensor` accepts: a Tensor, a NumPy array, a number or nested lists."""
+"""Anything :func:`descend.tensor` accepts: a Tensor, an array, a number or nested lists."""
 
 NUMBER = bool | int | float
 INTEGER = int | np.integer
@@ -31,17 +34,25 @@ TEXT = str | bytes
 NUMPY_VALUE = np.ndarray | np.generic
 
 
-def to_array(data: ArrayLike, dtype: Any = None, *, where: str = "tensor") -> np.ndarray:
-    """Convert ``data`` to a new NumPy array; floats get ``dtype`` or the default float dtype.
+def to_array(data: ArrayLike, dtype: Any = None, *, where: str = "tensor",
+             device: backend.DeviceLike | None = None) -> np.ndarray:
+    """Convert ``data`` to a new array; floats get ``dtype`` or the default float dtype.
 
-    Integer and boolean data keep their kind (labels, masks) unless ``dtype`` is given.
+    Integer and boolean data keep their kind (labels, masks) unless ``dtype`` is given. The
+    array stays where ``data`` is (host data: on the CPU) unless ``device`` is given.
     """
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, TEXT) or data is None:
         raise TypeError(f"{where}: cannot make a tensor from {type(data).__name__} {data!r}")
+    array = _checked(data, dtype, where)
+    return array if device is None else backend.to_device(array, device)
+
+
+def _checked(data: ArrayLike, dtype: Any, where: str) -> np.ndarray:
+    """A copy of ``data`` in its own array module, of a numeric dtype (``dtype`` when given)."""
     try:
-        array = np.array(data)
+        array = backend.array_module(data).array(data)
     except ValueError as err:
         raise ValueError(
             f"{where}: cannot make a tensor from this data ({err}); "
@@ -67,6 +78,7 @@ class Tensor:
     Args:
         data: a NumPy array, a number or nested lists (copied).
         dtype: the dtype; floating data gets the default dtype (float32) when omitted.
+        device: ``"cpu"`` or ``"cuda[:N]"``; by default where ``data`` is (the CPU for host data).
         requires_grad: record the operations on this tensor so ``backward`` can reach it.
         name: an optional label shown by ``explain`` and graph drawings.
 
@@ -95,10 +107,11 @@ class Tensor:
         data: ArrayLike,
         *,
         dtype: Any = None,
+        device: backend.DeviceLike | None = None,
         requires_grad: bool = False,
         name: str | None = None,
     ) -> None:
-        self.data = to_array(data, dtype)
+        self.data = to_array(data, dtype, device=device)
         self.grad = None
         self._ctx = None
         self._retains_grad = False
@@ -133,6 +146,11 @@ class Tensor:
         return self.data.dtype
 
     @property
+    def device(self) -> backend.Device:
+        """Where the values live: ``cpu`` (a NumPy array) or ``cuda:N`` (a CuPy array)."""
+        return backend.device_of(self.data)
+
+    @property
     def ndim(self) -> int:
         """The number of axes."""
         return self.data.ndim
@@ -159,9 +177,24 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversions
     def numpy(self) -> np.ndarray:
-        """The values as a NumPy array (shares memory with the tensor)."""
+        """The values as a NumPy array: shares memory on the CPU, a host copy from a GPU."""
         _reading("numpy()")
-        return self.data
+        return backend.to_host(self.data)
+
+    def to(self, device: backend.DeviceLike) -> Tensor:
+        """This tensor on ``device`` (itself when it is there already); gradients flow back.
+
+        >>> import descend as dc
+        >>> t = dc.tensor([1.0, 2.0])
+        >>> t.to("cpu") is t, str(t.device)
+        (True, 'cpu')
+        """
+        if backend.device(device) == self.device:
+            return self
+        # imported here: the op lies above Tensor
+        from descend.ops.device import to_device
+
+        return to_device(self, device)
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor as a Python number."""
@@ -202,6 +235,9 @@ class Tensor:
         self._retains_grad = True
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if type(self.data) is not np.ndarray:
+            raise TypeError(f"cannot convert a tensor on {self.device} to NumPy implicitly; "
+                            f"use .numpy() to copy it to the host")
         array = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return array.copy() if copy else array
 
@@ -284,7 +320,14 @@ class Tensor:
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, op: Any, other: ArrayLike) -> Tensor:
         other_data = other.data if isinstance(other, Tensor) else other
-        out = Tensor._wrap(np.asarray(op(self.data, other_data)))
+        try:
+            result = op(self.data, other_data)
+        except TypeError as err:
+            mixed = backend.mixed_devices(op.__name__, [self.data, other_data])
+            if mixed is None:
+                raise
+            raise mixed from err
+        out = Tensor._wrap(backend.as_array(result))
         if tracing.active is not None:
             tracing.active.compare(op, self, other, out)
         return out
@@ -309,8 +352,8 @@ class Tensor:
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extras = []
+        body = np.array2string(backend.to_host(self.data), separator=", ", prefix="tensor(")
+        extras = [] if type(self.data) is np.ndarray else [f"device='{self.device}'"]
         if self.data.dtype.kind == "f" and self.data.dtype != backend.get_default_dtype():
             extras.append(f"dtype={self.data.dtype}")
         if self._ctx is not None:
@@ -342,13 +385,16 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         if kind == "f":  # a Python number never changes a float tensor's dtype (NumPy's rule)
             dtype = like.data.dtype
         else:
-            dtype = np.result_type(like.data, value) if kind in "iu" else None
-        number = Tensor._wrap(np.asarray(value, dtype=dtype))
+            dtype = np.result_type(like.data.dtype, value) if kind in "iu" else None
+        xp = np if type(like.data) is np.ndarray else backend.array_module(like.data)
+        number = Tensor._wrap(xp.asarray(value, dtype=dtype))
         if tracing.active is not None:
             tracing.active.number(number)
         return number
+    if backend.array_module(value) is not np:  # a device array
+        return Tensor._wrap(value)
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
-        return Tensor._wrap(to_array(value, where=op))
+        return Tensor._wrap(to_array(value, where=op, device=like.device))
     raise TypeError(
         f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
     )

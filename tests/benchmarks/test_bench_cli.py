@@ -66,7 +66,8 @@ def test_descend_bench_list_runs_the_checkouts_suite(monkeypatch, capsys):
     assert main(["bench", "--list"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == ["mlp_step", "sigmoid_step", "elementwise_op", "boston_step", "cnn_step",
-                     "fit_overhead", "fit_digits", "optim_step", "memory", "scaling"]
+                     "fit_overhead", "fit_digits", "optim_step", "memory", "scaling",
+                     "compiled_step"]
 
 
 def test_the_bench_help_names_the_options(capsys):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import descend as dc
-from jitcheck import batches, run, same, twins
+from jitcheck import batches, make_step, run, same, twins
 
 SPARSE_CE = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -271,7 +271,7 @@ def test_relu_and_one_hot_backwards_replay_flat():
 
     text = str(dc.jit(step).program(np.ones((2, 3), dtype=np.float32), np.array([0, 3])))
     assert ".backward(" not in text
-    assert "> 0" in text and "one_hot" in text
+    assert "> 0" in text and "[rows, y] -= 1" in text  # the one-hot, fused (rewrite.py)
     assert text.count("log_softmax(") == 1  # the backward's is the forward's, kept
 
 
@@ -301,3 +301,13 @@ def test_sgd_replays_follow_changes_to_its_group():
         eager(x)
         compiled(x)
         assert all(np.array_equal(a.data, b.data) for a, b in zip(w1, w2))
+
+
+def test_a_convolution_backward_replays_flat():
+    """The forward's ``cols`` get a slot: the kernel gradient reads it there, no unit."""
+    model, optimizer = _cnn()
+    step = dc.jit(make_step(model, optimizer, SPARSE_CE))
+    x, y = batches((2, 8, 8), 3, [4])[0]
+    text = str(step.program(x, y))
+    assert "conv2d.backward(" not in text and "max_pool2d.backward(" in text
+    assert "t5 = .cols" in text and "conv2d_kernel_grad(x, g" in text and "# cols=t5" in text

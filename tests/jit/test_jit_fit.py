@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 
 import descend as dc
+from descend.compiler import TraceError
 from jitcheck import same
 
 
-def _fit(jit_compile, model_layers, x, y, loss, metrics=("accuracy",)):
+def _fit(jit_compile, model_layers, x, y, loss, metrics=("accuracy",), verbose=0):
     dc.seed(0)
     model = dc.Sequential(model_layers())
     model.compile(dc.optim.Adam(lr=0.01), loss, metrics=list(metrics), jit_compile=jit_compile)
-    history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0, seed=1)
+    history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=verbose,
+                        seed=1)
     return history.history, model.get_weights(), model
 
 
@@ -64,7 +66,93 @@ def test_jit_compile_is_off_by_default():
     assert model.compiled.jit_compile is False
 
 
-def test_jit_compile_auto_is_refused_for_now():
+def test_jit_compile_takes_true_false_or_auto():
     model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
-    with pytest.raises(ValueError, match="jit_compile must be True or False, got 'auto'"):
-        model.compile("sgd", "mse", jit_compile="auto")
+    with pytest.raises(ValueError, match="jit_compile must be True, False or 'auto', got 'yes'"):
+        model.compile("sgd", "mse", jit_compile="yes")
+
+
+class Peek(dc.nn.Module):
+    """A layer that reads a value into Python (an ``if`` on a tensor): not traceable."""
+
+    def forward(self, x):
+        return x * 2.0 if x.abs().max() > 1e9 else x
+
+
+def _untraceable():
+    return [dc.nn.Dense(8, input_dim=6), dc.nn.BatchNorm(), dc.nn.Dropout(0.3), Peek(),
+            dc.nn.Dense(3)]
+
+
+@pytest.mark.parametrize("layers, choice", [(_mlp, "compiled"), (_untraceable, "eager")])
+def test_jit_compile_auto_compiles_what_it_can_and_tells(layers, choice, capsys):
+    """"auto" traces the first step; a step that cannot be traced puts back the weights,
+    running statistics and random draws the attempt changed and runs eagerly: either way
+    the fit equals the eager fit."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((48, 6)).astype(np.float32), rng.integers(0, 3, 48)
+    loss = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
+    eager_history, eager_weights, _ = _fit(False, layers, x, y, loss)
+    capsys.readouterr()
+    history, weights, model = _fit("auto", layers, x, y, loss, verbose=2)
+    assert history == eager_history and same(eager_weights, weights)
+    assert model.compiled.jit_choice == choice
+    said = capsys.readouterr().out
+    assert said.count(f"fit: jit_compile='auto' runs the {choice} step") == 1
+    assert choice == "compiled" or "jit: bool() (an `if`" in said
+
+
+def test_jit_compile_true_refuses_a_step_it_cannot_trace():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 6)).astype(np.float32), rng.integers(0, 3, 16)
+    with pytest.raises(TraceError, match="bool"):
+        _fit(True, _untraceable, x, y, dc.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+
+def test_a_model_switched_to_eval_mode_gets_its_own_program():
+    """The training flag is baked into a trace (dropout draws a mask, or not): train_step in
+    eval mode traces a second program instead of replaying the train-mode one."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 6)).astype(np.float32), rng.integers(0, 3, 8)
+    losses = []
+    for jit_compile in (False, True):
+        dc.seed(0)
+        model = dc.Sequential(_mlp())
+        model.compile("sgd", dc.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      jit_compile=jit_compile)
+        runs = [model.train_step(x, y), model.train_step(x, y)]
+        model.eval()
+        runs += [model.train_step(x, y), model.train_step(x, y)]
+        losses.append(runs + [w.copy() for w in model.get_weights()])
+    assert losses[0][:4] == losses[1][:4] and same(losses[0][4:], losses[1][4:])
+    assert len(model.compiled.jit_steps["train"].programs) == 2
+
+
+def test_sample_weighted_batches_run_compiled():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, 6)).astype(np.float32), rng.standard_normal((40, 1))
+    weight = rng.uniform(0.5, 2.0, 40)
+    results = []
+    for jit_compile in (False, True):
+        dc.seed(0)
+        model = dc.Sequential(_regression())
+        model.compile(dc.optim.Adam(lr=0.01), "mse", metrics=["mae"], jit_compile=jit_compile)
+        history = model.fit(x, y, sample_weight=weight, epochs=2, batch_size=8, verbose=0,
+                            seed=1)
+        results.append((history.history, model.get_weights(), model))
+    assert results[0][0] == results[1][0] and same(results[0][1], results[1][1])
+    assert len(results[1][2].compiled.jit_steps["train"].programs) == 1
+
+
+def test_an_embedding_model_fits_compiled():
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 10, (24, 3)), rng.integers(0, 2, 24)
+    loss = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def layers():
+        return [dc.nn.Embedding(10, 4), dc.nn.Flatten(), dc.nn.Dense(2)]
+
+    eager_history, eager_weights, _ = _fit(False, layers, x, y, loss, metrics=())
+    history, weights, model = _fit(True, layers, x, y, loss, metrics=())
+    assert history == eager_history and same(eager_weights, weights)
+    assert "scatter(" in str(next(iter(model.compiled.jit_steps["train"].programs.values())))

@@ -10,6 +10,8 @@ from descend import nn
 from descend.nn import activations
 from opcheck import check_op
 
+pytestmark = pytest.mark.usefixtures("op_device")  # check_op on each device
+
 TORCH = {
     "linear": lambda x: x, "relu": torch.relu, "leaky_relu": F.leaky_relu, "elu": F.elu,
     "gelu": F.gelu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softplus": F.softplus,

@@ -10,6 +10,8 @@ import descend as dc
 from descend import nn
 from opcheck import check_op
 
+pytestmark = pytest.mark.usefixtures("op_device")  # check_op on each device
+
 
 def conv_layer_with(filters, kernel_size, **options):
     def forward(x, kernel, bias):

@@ -11,6 +11,8 @@ import descend as dc
 from descend import nn
 from opcheck import check_op
 
+pytestmark = pytest.mark.usefixtures("op_device")  # check_op on each device
+
 
 def dense_with(units, **options):
     """A function (x, kernel, bias) -> Dense output, using the given tensors as parameters."""

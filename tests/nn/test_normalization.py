@@ -11,6 +11,8 @@ import descend as dc
 from descend import nn
 from opcheck import check_op
 
+pytestmark = pytest.mark.usefixtures("op_device")  # check_op on each device
+
 
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (4, 3, 5, 6)], ids=str)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -9,6 +9,8 @@ from descend.nn import regularizers
 from descend.nn.regularizers import L1, L1L2, L2
 from opcheck import check_op
 
+pytestmark = pytest.mark.usefixtures("op_device")  # check_op on each device
+
 
 @pytest.mark.parametrize(
     ("regularizer", "torch_fn"),

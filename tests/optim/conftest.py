@@ -30,8 +30,9 @@ class Problem:
     descend_loss: Callable[[list[dc.Tensor]], dc.Tensor]
     torch_loss: Callable[[list[Any]], Any]
 
-    def descend_params(self, dtype: Any = np.float64) -> list[dc.Tensor]:
-        return [dc.tensor(a, dtype=dtype, requires_grad=True) for a in self.initial]
+    def descend_params(self, dtype: Any = np.float64, device: str = "cpu") -> list[dc.Tensor]:
+        return [dc.tensor(a, dtype=dtype, device=device, requires_grad=True)
+                for a in self.initial]
 
     def descend_run(self, make: Callable[[list[dc.Tensor]], Any], steps: int = 100, *,
                     sign: float = 1.0, dtype: Any = np.float64,
@@ -76,7 +77,8 @@ def _mlp() -> Problem:
                0.5 * rng.standard_normal((8, 1)), 0.1 * rng.standard_normal(1)]
 
     def descend_loss(p: list[dc.Tensor]) -> dc.Tensor:
-        xs, ys = dc.tensor(x, dtype=p[0].dtype), dc.tensor(y, dtype=p[0].dtype)
+        xs = dc.tensor(x, dtype=p[0].dtype, device=p[0].device)
+        ys = dc.tensor(y, dtype=p[0].dtype, device=p[0].device)
         hidden = dc.linear(xs, p[0], p[1]).tanh()
         return ((dc.linear(hidden, p[2], p[3]) - ys) ** 2).mean()
 

@@ -82,7 +82,7 @@ def check_finite(data: np.ndarray, what: str, fn: Function) -> None:
     """Raise ``FloatingPointError`` naming ``what`` and where ``fn`` was created, if NaN/inf."""
     if data.dtype.kind != "f" or np.isfinite(data).all():
         return
-    bad = int(data.size - np.count_nonzero(np.isfinite(data)))
+    bad = int(data.size - np.isfinite(data).sum())
     raise FloatingPointError(
         f"anomaly: {what} is not finite ({bad} of {data.size} values are NaN/inf)\n"
         f"  the op '{fn.name}' was created at {fn.created_at or '<unknown>'}"

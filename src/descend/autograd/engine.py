@@ -22,10 +22,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
-
-from descend import tracing
+from descend import backend, tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import set_grad_enabled
 from descend.tensors import ArrayLike, Tensor, to_array
@@ -157,7 +156,7 @@ def initial_gradient(root: Tensor, gradient: ArrayLike | None) -> Tensor:
                 f"loss); this tensor has shape {root.shape}, so pass gradient= of that shape, "
                 "or reduce it first (.sum() or .mean())"
             )
-        return Tensor._wrap(np.ones_like(root.data))
+        return Tensor._wrap(backend.array_module(root.data).ones_like(root.data))
     seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
         to_array(gradient, root.dtype, where="backward"))
     if seed.shape != root.shape:
@@ -176,21 +175,26 @@ def accumulate(tensor: Tensor, gradient: Tensor, handed_out: set[int]) -> None:
         tracing.active.accumulate(tensor, gradient, handed_out)
     if tensor.grad is None:
         data = gradient.data
-        if data.base is not None or id(data) in handed_out or not data.flags.writeable:
+        if data.base is not None or id(data) in handed_out or not _writeable(data):
             gradient = Tensor._wrap(data.copy())  # shared with another tensor: copy it
         handed_out.add(id(gradient.data))
         tensor.grad = gradient
     elif gradient.requires_grad or tensor.grad.requires_grad or not _owns(tensor.grad, gradient):
         tensor.grad = tensor.grad + gradient
     else:
-        np.add(tensor.grad.data, gradient.data, out=tensor.grad.data)
+        tensor.grad.data += gradient.data
 
 
 def _owns(grad: Tensor, gradient: Tensor) -> bool:
     """Whether ``grad`` can take ``gradient`` in place: its own writable array, same shape."""
     data = grad.data
-    return (data.base is None and data.flags.writeable and data.shape == gradient.shape
+    return (data.base is None and _writeable(data) and data.shape == gradient.shape
             and data.dtype == gradient.dtype)
+
+
+def _writeable(array: Any) -> bool:
+    """Whether ``array`` may be written (CuPy's arrays always may: they have no such flag)."""
+    return getattr(array.flags, "writeable", True)
 
 
 @dataclass(frozen=True)

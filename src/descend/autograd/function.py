@@ -1,10 +1,11 @@
 """``Function``: the base of every op, with ``forward`` on arrays and ``backward`` beside it.
 
-An op subclasses :class:`Function`: ``forward`` computes its value from the inputs' NumPy
-arrays, and ``backward`` returns the gradient for each input given the output's gradient
-``gy``. ``backward`` works on Tensors only: ``gy`` is a Tensor, the inputs are
-``self.inputs`` and the op's own output is ``self.output``, and it builds the gradients with
-descend's ops. A plain ``backward()`` runs it with grad mode off, so nothing is recorded;
+An op subclasses :class:`Function`: ``forward`` computes its value from the inputs' arrays
+(NumPy's, or CuPy's on a GPU: ``backend.array_module(x)`` gives the module to call), and
+``backward`` returns the gradient for each input given the output's gradient ``gy``.
+``backward`` works on Tensors only: ``gy`` is a Tensor, the inputs are ``self.inputs`` and
+the op's own output is ``self.output``, and it builds the gradients with descend's ops. A
+plain ``backward()`` runs it with grad mode off, so nothing is recorded;
 ``backward(create_graph=True)`` runs it with grad mode on, so the gradients get a graph of
 their own and can be differentiated again.
 
@@ -32,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.autograd.mode import state
 from descend.tensors import Tensor
 
@@ -88,7 +89,15 @@ class Function:
         """Run the op on Tensors; record it in the graph when grad mode is on and an input
         requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
         fn = cls(**settings)
-        out = Tensor._wrap(np.asarray(fn.forward(*[x.data for x in inputs])))
+        arrays = [x.data for x in inputs]
+        try:
+            value = fn.forward(*arrays)
+        except (TypeError, ValueError) as err:
+            mixed = backend.mixed_devices(fn.name, arrays)
+            if mixed is None:
+                raise
+            raise mixed from err
+        out = Tensor._wrap(value if type(value) is np.ndarray else backend.as_array(value))
         if state.grad_enabled:
             needs = tuple([x.requires_grad for x in inputs])
             if True in needs:

@@ -22,6 +22,8 @@ import numpy as np
 
 from descend.autograd.engine import run_backward
 from descend.autograd.mode import enable_grad, state
+from descend.backend import array_module, to_device
+from descend.creation import zeros
 from descend.tensors import Tensor, ensure_tensor
 
 Argnums = int | Sequence[int]
@@ -68,12 +70,16 @@ def gradients(output: Tensor, inputs: Sequence[Tensor], seed: Tensor | None = No
             raise ValueError(
                 f"gradients: the function must return a single value, got shape {output.shape}"
             )
-        seed = Tensor._wrap(np.ones_like(output.data))
+        seed = Tensor._wrap(array_module(output.data).ones_like(output.data))
     if not output.requires_grad:
-        return [Tensor._wrap(np.zeros_like(x.data)) for x in inputs]
+        return [_zeros_like(x) for x in inputs]
     found = run_backward(output, seed, retain_graph=retain_graph or create_graph,
                          create_graph=create_graph, keep=inputs)
-    return [found[x] if x in found else Tensor._wrap(np.zeros_like(x.data)) for x in inputs]
+    return [found[x] if x in found else _zeros_like(x) for x in inputs]
+
+
+def _zeros_like(x: Tensor) -> Tensor:
+    return Tensor._wrap(array_module(x.data).zeros_like(x.data))
 
 
 def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -158,14 +164,14 @@ def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., An
         for i in range(out.size):
             seed = np.zeros(out.size, dtype=out.dtype)
             seed[i] = 1
-            seed_t = Tensor._wrap(seed.reshape(out.shape))
+            seed_t = Tensor._wrap(to_device(seed.reshape(out.shape), out.device))
             rows.append(gradients(out, chosen, seed_t, create_graph=outer, retain_graph=True))
         from descend.ops.join import stack
 
         jacs = []
         for k, x in enumerate(chosen):
             if not rows:
-                jacs.append(Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype)))
+                jacs.append(zeros(out.shape + x.shape, dtype=x.dtype, device=x.device))
                 continue
             jacs.append(stack([row[k] for row in rows]).reshape(out.shape + x.shape))
         return jacs[0] if isinstance(argnums, int) else tuple(jacs)

@@ -38,6 +38,7 @@ from descend.autograd.engine import (
 )
 from descend.autograd.function import Function
 from descend.autograd.mode import no_grad
+from descend.backend import array_module, to_host
 from descend.tensors import Tensor
 
 SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
@@ -148,8 +149,9 @@ class Trace:
                     self.nodes[id(x)] = _leaf_node(x, self.nodes)
         for record in forward:
             self.nodes[id(record.output)] = Node(
-                label="", kind="op", value=np.array(record.output.data), op=record.fn.name,
-                grad=np.array(record.grad_output.data), inputs=[id(x) for x in record.inputs])
+                label="", kind="op", value=np.array(to_host(record.output.data)),
+                op=record.fn.name, grad=np.array(to_host(record.grad_output.data)),
+                inputs=[id(x) for x in record.inputs])
         self.root = id(records[0].output)
         _name_ops(self.nodes, self.root, {k: r.output for k, r in ops.items()})
         for key, record in ops.items():
@@ -162,7 +164,7 @@ class Trace:
         """The edges into op ``key``, each with its gradient; leaves sum what reaches them."""
         for pos, (x, gx) in enumerate(zip(record.inputs, record.grad_inputs)):
             local = locals_[pos] if pos < len(locals_) else None
-            grad = None if gx is None else np.array(gx.data)
+            grad = None if gx is None else np.array(to_host(gx.data))
             self.edges.append(Edge(id(x), key, grad, local))
             source = self.nodes[id(x)]
             if source.kind == "leaf" and grad is not None:
@@ -170,7 +172,7 @@ class Trace:
 
 
 def _leaf_node(x: Tensor, nodes: dict[int, Node]) -> Node:
-    value = np.array(x.data)
+    value = np.array(to_host(x.data))
     if x.requires_grad:
         count = sum(node.kind == "leaf" for node in nodes.values()) + 1
         return Node(label=x.name or f"p{count}", kind="leaf", value=value)
@@ -242,9 +244,11 @@ def _local_derivatives(record: EdgeRecord) -> tuple:
     if record.output.size != 1:
         return ()
     with no_grad():
-        result = record.fn.backward(Tensor._wrap(np.ones_like(record.output.data)))
+        output = record.output.data
+        result = record.fn.backward(Tensor._wrap(array_module(output).ones_like(output)))
     results = result if isinstance(result, tuple) else (result,)
-    return tuple(None if g is None or g.size != 1 else np.array(g.data) for g in results)
+    return tuple(None if g is None or g.size != 1 else np.array(to_host(g.data))
+                 for g in results)
 
 
 @contextlib.contextmanager
@@ -308,7 +312,7 @@ def trace_backward(output: Tensor, *, where: str = "trace") -> Trace:
             "loss.backward(), use loss.backward(retain_graph=True), or record the backward you "
             "run with `with dc.viz.trace() as graph: loss.backward()`"
         )
-    seed = Tensor._wrap(np.ones_like(output.data))
+    seed = Tensor._wrap(array_module(output.data).ones_like(output.data))
     with record_backward() as records:
         run_backward(output, seed, retain_graph=True, again=True)
     locals_ = {id(r.output): _local_derivatives(r) for r in records}

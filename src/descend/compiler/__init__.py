@@ -5,7 +5,9 @@ does not hide it.
 ``step = dc.jit(train_step)`` (or ``model.compile(..., jit_compile=True)``) runs the step
 eagerly once while recording what it does, then replays that record on later calls with the
 same shapes and dtypes, giving bit-for-bit the eager step's weights. ``print(step.program(x,
-y))`` shows the record as NumPy-style code: the forward pass, then backprop, then the update.
+y))`` shows the record as NumPy-style code: what was computed once when it was made (numbers,
+views of parameters), the forward pass, then backprop, then the update; results are written
+into temporaries no one reads again (``out=``), as hand-written NumPy does.
 
 >>> import numpy as np, descend as dc
 >>> w1 = dc.tensor(np.full((2, 3), 0.5), requires_grad=True, name="w1")
@@ -21,24 +23,24 @@ y))`` shows the record as NumPy-style code: the forward pass, then backprop, the
 >>> x, y = np.ones((4, 2), dtype=np.float32), np.zeros((4, 1), dtype=np.float32)
 >>> print(step.program(x, y))
 def step(x, y):
+    g11 = np.broadcast_to(1.0, ...)  # once
+    g13 = g11 * 0.25  # once
+    g15 = g13 * 2.0  # once
+    g18 = w2.T  # once
     optimizer.zero_grad(set_to_none=True)
     t3 = x @ w1
-    t4 = np.maximum(t3, 0)
+    t4 = np.maximum(t3, 0, out=t3)
     t6 = t4 @ w2
-    t7 = t6 - y
+    t7 = np.subtract(t6, y, out=t6)
     t8 = t7 ** 2
     t9 = t8.mean()
-    g11 = np.broadcast_to(1.0, ...)
-    g13 = g11 * 0.25
-    g15 = g13 * 2.0
     g16 = t7 ** 1
-    g17 = g15 * g16
-    g18 = w2.T
+    g17 = np.multiply(g15, g16, out=g16)
     g19 = g17 @ g18
     g20 = t4.T
     g21 = g20 @ g17
-    g23 = t3 > 0
-    g24 = g19 * g23
+    g23 = t4 > 0
+    g24 = np.multiply(g19, g23, out=g19)
     g25 = x.T
     g26 = g25 @ g24
     w2.grad += g21

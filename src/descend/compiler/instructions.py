@@ -48,6 +48,14 @@ class Op:
     def source(self, names: list[str]) -> str:
         return f"{names[self.out]} = {forward_source(self.fn, [names[i] for i in self.ins])}"
 
+    def reads(self) -> list[int]:
+        """The slots a replay of this instruction reads."""
+        return list(self.ins)
+
+    def writes(self) -> list[int]:
+        """The slots it writes."""
+        return [self.out]
+
 
 class BoundOp(Op):
     """An op given arrays when made (labels, a condition) that the step got or computed: each
@@ -71,6 +79,36 @@ class BoundOp(Op):
     def source(self, names: list[str]) -> str:
         given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
         return f"{super().source(names)}  # {given}"
+
+    def reads(self) -> list[int]:
+        return [*self.ins, *(slot for _, slot in self.bindings)]
+
+
+class SavingOp(Op):
+    """An op whose forward keeps arrays for its backward (convolution's ``cols``): a replay
+    also puts each into its slot, where the backward's ops (given them) read it."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self, fn: Function, ins: list[int], out: int,
+                 saved: list[tuple[str, int]]) -> None:
+        super().__init__(fn, ins, out)
+        self.saved = saved
+
+    def run(self, env: Env) -> None:
+        super().run(env)
+        for name, slot in self.saved:
+            env[slot] = getattr(self.fn, name)
+
+    def compiled(self) -> Run:
+        return self.run
+
+    def writes(self) -> list[int]:
+        return [self.out, *(slot for _, slot in self.saved)]
+
+    def source(self, names: list[str]) -> str:
+        kept = ", ".join(f"{names[slot]} = .{name}" for name, slot in self.saved)
+        return f"{super().source(names)}; {kept}"
 
 
 class Backward:
@@ -107,6 +145,12 @@ class Backward:
         text = backward_source(self.fn, names[self.gy], [names[i] for i in self.ins],
                                names[self.out])
         return f"{targets} = {text}"
+
+    def reads(self) -> list[int]:
+        return [*self.ins, self.out, self.gy]
+
+    def writes(self) -> list[int]:
+        return [slot for slot in self.gxs if slot is not None]
 
 
 def _call(forward: Callable[..., Any], ins: list[int], out: int) -> Run:
@@ -159,6 +203,12 @@ class Compare:
         a, b = self.ins
         return f"{names[self.out]} = {names[a]} {_SYMBOLS[self.ufunc]} {names[b]}"
 
+    def reads(self) -> list[int]:
+        return list(self.ins)
+
+    def writes(self) -> list[int]:
+        return [self.out]
+
 
 class InPlace:
     """``target op= other`` on the target's own array (a buffer's running statistics)."""
@@ -181,6 +231,12 @@ class InPlace:
         symbol = _SYMBOLS.get(self.ufunc, self.ufunc.__name__)
         return f"{names[self.target]} {symbol}= {names[self.other]}"
 
+    def reads(self) -> list[int]:
+        return [self.target, self.other]
+
+    def writes(self) -> list[int]:
+        return [self.target]
+
 
 class Accumulate:
     """The engine adding a gradient into a leaf's ``.grad`` (the live ``.grad`` decides how)."""
@@ -202,6 +258,12 @@ class Accumulate:
 
     def source(self, names: list[str]) -> str:
         return f"{names[self.target]}.grad += {names[self.grad]}"
+
+    def reads(self) -> list[int]:
+        return [self.grad]
+
+    def writes(self) -> list[int]:
+        return []
 
 
 class Call:
@@ -226,6 +288,12 @@ class Call:
     def source(self, names: list[str]) -> str:
         return self.text.format(*names)
 
+    def reads(self) -> list[int]:
+        return []
+
+    def writes(self) -> list[int]:
+        return []
+
 
 class SgdUpdate(Call):
     """SGD's update of one parameter when its group has no momentum, weight decay or maximize:
@@ -233,17 +301,27 @@ class SgdUpdate(Call):
     ``update_param``'s per-call checks. A group changed since (a momentum set, a gradient of
     another shape, lost state) takes the optimizer's own path, ``update_param``."""
 
-    __slots__ = ("group", "param", "position", "states")
+    __slots__ = ("dropped", "group", "optimizer", "param", "position", "scratch", "states")
 
     def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
                  text: str) -> None:
         super().__init__(optimizer.update_param, (position, group, param), text)
-        self.states, self.position, self.group, self.param = (optimizer.state, position, group,
-                                                              param)
+        self.optimizer, self.states = optimizer, optimizer.state
+        self.position, self.group, self.param = position, group, param
+        self.scratch: np.ndarray | None = None
+        """An array of the parameter's shape and dtype that ``grad * lr`` is written into
+        (shared with other updates, :func:`~descend.compiler.buffers.share_scratch`), or
+        ``None``: ``grad * lr`` is then a new array."""
+        self.dropped: set[int] | None = None
+        """Set where the step drops ``.grad`` right after the update (``zero_grad()`` follows):
+        the engine's set of the arrays it gave to ``.grad`` in this replay. A gradient in it
+        is the step's own, which no one sees again: it takes ``grad * lr`` itself."""
 
     def compiled(self) -> Run:
         fallback, args = self.method, self.args
         states, position, group, param = self.states, self.position, self.group, self.param
+        scratch, dropped = self.scratch, self.dropped
+        rate = _Rate(param.data.dtype)
 
         def run(env: Env) -> None:
             state, grad, data = states.get(position), param.grad, param.data
@@ -253,6 +331,29 @@ class SgdUpdate(Call):
                 fallback(*args)
                 return
             state["step"] += 1
-            data -= grad.data * data.dtype.type(group["lr"])
+            g, lr = grad.data, rate.of(group["lr"], data.dtype)
+            if g.dtype != data.dtype:
+                data -= g * lr
+            elif dropped is not None and id(g) in dropped:
+                g *= lr
+                data -= g
+            else:
+                data -= g * lr if scratch is None else np.multiply(g, lr, out=scratch)
             param.bump_version()
         return run
+
+
+class _Rate:
+    """A learning rate as a 0-d array of the parameter's dtype, made again only when the rate
+    or dtype changes: the value ``dtype.type(lr)`` is, and NumPy multiplies by a 0-d array in
+    about a third of the time it takes for a scalar."""
+
+    __slots__ = ("array", "lr")
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.lr, self.array = None, np.zeros((), dtype)
+
+    def of(self, lr: float, dtype: np.dtype) -> np.ndarray:
+        if lr != self.lr or dtype != self.array.dtype:
+            self.lr, self.array = lr, np.asarray(dtype.type(lr))
+        return self.array

@@ -27,7 +27,8 @@ class Program:
 
     Attributes:
         code: the instructions, in the order the eager step ran them (less what
-            :mod:`~descend.compiler.rewrite` shares).
+            :mod:`~descend.compiler.rewrite` shares, folds or fuses).
+        once: the instructions run when the program was made (numbers, views of parameters).
         runs: what a replay calls, one closure per instruction (``compiled()``).
         env: the slots' values (each op's latest result, parameters, numbers).
         names: each slot's name in the printed program.
@@ -40,7 +41,10 @@ class Program:
 
     def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
         self.env, self.names = tracer.env, tracer.names
-        self.code = rewrite(tracer.code, tracer.env)
+        state = set(tracer.state_slots())
+        kept = {*arguments, *_slots(outputs), *state}
+        self.once: list[Any] = []
+        self.code = rewrite(tracer.code, tracer.env, kept, state, self.once, tracer.handed)
         self.state, self.handed = tracer.state, tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]
@@ -63,7 +67,8 @@ class Program:
     def __str__(self) -> str:
         names = self.names
         header = f"def step({', '.join(names[i] for i in self.arguments)}):"
-        lines = [header, *("    " + ins.source(names) for ins in self.code)]
+        lines = [header, *(f"    {ins.source(names)}  # once" for ins in self.once),
+                 *("    " + ins.source(names) for ins in self.code)]
         lines.append(f"    return {_results_source(self.outputs, names)}")
         return "\n".join(lines)
 
@@ -76,6 +81,16 @@ def _results(outputs: Outputs, env: list[Any]) -> Any:
     if isinstance(outputs, tuple | list):
         return type(outputs)(_results(v, env) for v in outputs)
     return outputs
+
+
+def _slots(outputs: Outputs) -> list[int]:
+    if isinstance(outputs, Slot):
+        return [outputs]
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    if isinstance(outputs, tuple | list):
+        return [slot for v in outputs for slot in _slots(v)]
+    return []
 
 
 def _results_source(outputs: Outputs, names: list[str]) -> str:

@@ -1,9 +1,23 @@
 """Rewrites of a traced program that give the same bits with less work.
 
-One so far: the sparse softmax cross-entropy's backward recomputes ``log_softmax(z)``, which
-its forward computed first (``SparseSoftmaxCrossEntropy.forward`` and ``LogSoftmax.forward``
-on the last axis run the same NumPy calls, ``_log_softmax``). The loss's instruction keeps
-that array in the backward's slot, and the backward's ``log_softmax`` instruction goes.
+- :func:`share_log_softmax`: the sparse softmax cross-entropy's backward recomputes
+  ``log_softmax(z)``, which its forward computed first (``SparseSoftmaxCrossEntropy.forward``
+  and ``LogSoftmax.forward`` on the last axis run the same NumPy calls, ``_log_softmax``). The
+  loss's instruction keeps that array in the backward's slot, and the backward's
+  ``log_softmax`` instruction goes.
+- :func:`fold_constants`: an op on numbers written into the step (the loss's ``1.0 / n``,
+  the seed broadcast by a mean's backward) is computed once, when the program is made; so is
+  a view of a parameter (``w.T``), which follows the parameter's in-place updates.
+- :func:`mask_from_output`: relu's backward compares its output, not its input, with 0.
+- :func:`numbers_as_arrays`: the 0 of ``x > 0`` as a 0-d array of ``x``'s dtype.
+- :func:`alias_reshapes`: a reshape that keeps the shape (the linear's backward flattens
+  its 2-D gradient) hands on its input.
+- :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
+  gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
+  are the same float subtraction; ``x - False`` is ``x``).
+- :func:`~descend.compiler.buffers.reuse_buffers`: results written into dead inputs;
+  :func:`~descend.compiler.buffers.drop_gradients`: an SGD update right before
+  ``zero_grad()`` scales the gradient in place.
 """
 
 from __future__ import annotations
@@ -12,9 +26,30 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.instructions import BoundOp, Env, InPlace, Op
-from descend.ops.losses import SparseSoftmaxCrossEntropy, _label_positions, _log_softmax
+from descend.compiler.buffers import (
+    drop_gradients,
+    escaped,
+    reuse_buffers,
+    same_layout,
+    share_scratch,
+)
+from descend.compiler.instructions import BoundOp, Compare, Env, InPlace, Op, Run
+from descend.ops.activation import Relu
+from descend.ops.elementwise import Exp, Sub
+from descend.ops.losses import (
+    OneHot,
+    SparseSoftmaxCrossEntropy,
+    _label_positions,
+    _log_softmax,
+)
 from descend.ops.nn import LogSoftmax
+from descend.ops.shape import Reshape
+
+PURE = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
+                  "reshape", "transpose", "broadcast_to", "sum_to", "astype"})
+"""Ops whose result depends on nothing but their inputs (no random draw): foldable."""
+VIEWS = frozenset({"reshape", "transpose"})
+"""Ops that may return a view: of a parameter (which is updated in place), made once."""
 
 
 class CrossEntropyKeepingLogSoftmax(BoundOp):
@@ -32,16 +67,173 @@ class CrossEntropyKeepingLogSoftmax(BoundOp):
             setattr(fn, name, env[slot])
         log_p = env[self.keep] = _log_softmax(env[self.ins[0]])
         chosen = log_p[_label_positions(fn.labels)]
-        env[self.out] = np.asarray(-chosen.mean() if fn.mean else -chosen)
+        env[self.out] = np.asarray(-_mean(chosen) if fn.mean else -chosen)
+
+    def writes(self) -> list[int]:
+        return [self.out, self.keep]
 
     def source(self, names: list[str]) -> str:
         z = names[self.ins[0]]
         return f"{super().source(names)}; {names[self.keep]} = log_softmax({z})"
 
 
-def rewrite(code: list[Any], env: Env) -> list[Any]:
-    """``code`` with the rewrites above applied (a new list; the instructions are shared)."""
-    return share_log_softmax(code, env)
+class SoftmaxMinusOneHot(Op):
+    """``env[out] = np.exp(log_p) - one_hot(labels)``, subtracting 1 at each label only."""
+
+    __slots__ = ("labels",)
+
+    def __init__(self, exp: Op, labels: int, out: int) -> None:
+        super().__init__(exp.fn, exp.ins, out, False)
+        self.labels = labels
+
+    def compiled(self) -> Run:
+        (log_p,), labels, out = self.ins, self.labels, self.out
+
+        def run(env: Env) -> None:
+            g = np.exp(env[log_p])
+            g[_label_positions(env[labels])] -= 1
+            env[out] = g
+        return run
+
+    def run(self, env: Env) -> None:
+        self.compiled()(env)
+
+    def reads(self) -> list[int]:
+        return [*self.ins, self.labels]
+
+    def source(self, names: list[str]) -> str:
+        g = names[self.out]
+        return (f"{g} = np.exp({names[self.ins[0]]}); "
+                f"{g}[rows, {names[self.labels]}] -= 1")
+
+
+def _mean(x: np.ndarray) -> Any:
+    """``x.mean()`` without its Python wrapper: NumPy's float sum, divided by the count in
+    float64 and rounded back, which is the float32 quotient when ``x`` is float32."""
+    if x.dtype not in (np.float32, np.float64) or not x.size:
+        return x.mean()
+    total = np.add.reduce(x, axis=None)
+    return total.dtype.type(total / x.size)
+
+
+def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
+            once: list[Any], handed: list[set[int]]) -> list[Any]:
+    """``code`` with the rewrites above applied (a new list; the instructions are shared).
+    ``kept``: the slots of arguments, parameters and results (their arrays are not the
+    program's to reuse); ``state``: those of the parameters and buffers; ``once`` receives
+    the instructions run when the program is made; ``handed``: the engine's sets of the
+    arrays given to ``.grad``, filled anew by each replay."""
+    code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
+    code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
+    numbers_as_arrays(code, env)
+    code = reuse_buffers(code, env, kept | constants(code, env, kept))
+    drop_gradients(code, kept, handed)
+    share_scratch(code)
+    return code
+
+
+def constants(code: list[Any], env: Env, kept: set[int]) -> set[int]:
+    """The slots no instruction writes that are not arguments or parameters: numbers."""
+    written = {slot for instruction in code for slot in instruction.writes()}
+    return {slot for slot in range(len(env)) if slot not in written and slot not in kept}
+
+
+def fold_constants(code: list[Any], env: Env, kept: set[int], state: set[int],
+                   once: list[Any]) -> list[Any]:
+    """Compute once the pure ops whose inputs are all constants, and the reshapes and
+    transposes of parameters that give views (``w.T``); move their instructions to ``once``."""
+    fixed, views = constants(code, env, kept), set(state)
+    folded = []
+    for instruction in code:
+        if type(instruction) is not Op or not instruction.ins:
+            folded.append(instruction)
+        elif instruction.fn.name in PURE and all(slot in fixed for slot in instruction.ins):
+            instruction.run(env)
+            fixed.add(instruction.out)
+            once.append(instruction)
+        elif instruction.fn.name in VIEWS and instruction.ins[0] in views:
+            view = instruction.fn.forward(env[instruction.ins[0]])
+            if not np.shares_memory(view, env[instruction.ins[0]]):
+                folded.append(instruction)  # a copy: it must be made anew each time
+                continue
+            env[instruction.out] = view
+            views.add(instruction.out)
+            once.append(instruction)
+        else:
+            folded.append(instruction)
+    return folded
+
+
+class Alias(Op):
+    """A reshape to the shape its input has already: ``env[out] = env[x]``, no new view."""
+
+    __slots__ = ()
+
+    def compiled(self) -> Run:
+        (x,), out = self.ins, self.out
+
+        def run(env: Env) -> None:
+            env[out] = env[x]
+        return run
+
+    def source(self, names: list[str]) -> str:
+        return f"{names[self.out]} = {names[self.ins[0]]}"
+
+
+def mask_from_output(code: list[Any], env: Env) -> list[Any]:
+    """relu's backward mask ``x > 0`` read from the output, ``relu(x) > 0`` (the same
+    booleans, NaN included), as the fused linear's is: ``x`` is then dead after the relu,
+    which can write into it."""
+    relu_of = {i.ins[0]: i.out for i in code if type(i) is Op and type(i.fn) is Relu}
+    return [Compare(i.ufunc, [relu_of[i.ins[0]], i.ins[1]], i.out) if (
+        type(i) is Compare and i.ufunc is np.greater and i.ins[0] in relu_of
+        and np.ndim(env[i.ins[1]]) == 0 and env[i.ins[1]] == 0) else i for i in code]
+
+
+def numbers_as_arrays(code: list[Any], env: Env) -> None:
+    """A Python number a comparison reads (relu's ``x > 0``) becomes a 0-d array of the
+    array's float dtype, where it holds the number exactly: the same booleans, without
+    NumPy's slower path for a scalar."""
+    for i in code:
+        if type(i) is not Compare:
+            continue
+        x, number = env[i.ins[0]], env[i.ins[1]]
+        if (isinstance(number, int | float) and isinstance(x, np.ndarray)
+                and x.dtype.kind == "f" and x.dtype.type(number) == number):
+            env[i.ins[1]] = np.asarray(x.dtype.type(number))
+
+
+def alias_reshapes(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """Replace a reshape that keeps the shape, whose result stays inside the step (neither
+    kept, nor given to ``.grad``), by an :class:`Alias`."""
+    kept = kept | escaped(code)
+    return [Alias(i.fn, i.ins, i.out) if (
+        type(i) is Op and type(i.fn) is Reshape and i.out not in kept
+        and isinstance(env[i.out], np.ndarray) and env[i.ins[0]].shape == env[i.out].shape)
+        else i for i in code]
+
+
+def subtract_one_hot(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
+    """Fuse ``e = np.exp(p); h = one_hot(labels); g = e - h`` where ``e`` and ``h`` are read
+    by the subtraction only (see :class:`SoftmaxMinusOneHot`)."""
+    made = {slot: i for i, instruction in enumerate(code) for slot in instruction.writes()}
+    readers: dict[int, list[int]] = {}
+    for i, instruction in enumerate(code):
+        for slot in instruction.reads():
+            readers.setdefault(slot, []).append(i)
+    code = list(code)
+    for i, instruction in enumerate(code):
+        if not (type(instruction) is Op and type(instruction.fn) is Sub):
+            continue
+        e, h = instruction.ins
+        exp, hot = code[made.get(e, i)], code[made.get(h, i)]
+        if (type(exp) is Op and type(exp.fn) is Exp and type(hot) is BoundOp
+                and type(hot.fn) is OneHot and readers[e] == [i] == readers[h]
+                and e not in kept and h not in kept and env[h].dtype == bool
+                and same_layout(env[e], env[instruction.out])):
+            code[made[e]] = code[made[h]] = None
+            code[i] = SoftmaxMinusOneHot(exp, hot.bindings[0][1], instruction.out)
+    return [instruction for instruction in code if instruction is not None]
 
 
 def share_log_softmax(code: list[Any], env: Env) -> list[Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.compiler.program import Outputs, Program, Slot
 from descend.compiler.trace import TraceError, Tracer
 from descend.tensors import Tensor
@@ -35,28 +35,40 @@ class CompiledStep:
 
     Array arguments (NumPy arrays or Tensors) reach the step as Tensors; their shapes and
     dtypes make the signature. Other arguments (numbers, ``None``, strings) are part of the
-    signature by value: the program bakes them in.
+    signature by value: the program bakes them in; so is ``key()``'s value, when given.
     """
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
-        self.fn = fn
+    def __init__(self, fn: Callable[..., Any], key: Callable[[], Any] | None = None) -> None:
+        self.fn, self.key = fn, key
         self.programs: dict[tuple[Any, ...], Program] = {}
         self._names = _parameter_names(fn)
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Any:
         """Run the step: replay its program for these shapes and dtypes, or trace it anew."""
-        program = self.programs.get(signature(args))
-        if program is not None and program.valid():
-            return program.run([_array(a) for a in args if _is_array(a)])
+        program = self._ready(args)
+        if program is not None:
+            return program.run([a.data if isinstance(a, Tensor) else a for a in args
+                                if _is_array(a)])
         return self._trace(args)
+
+    def ready(self, *args: Any) -> bool:
+        """Whether a call with ``args`` replays a program (``False``: it would trace one)."""
+        return self._ready(args) is not None
 
     def program(self, *args: Any) -> Program:
         """The program for arguments like ``args`` (tracing it, so running the step once,
         when they have a new signature); ``print`` it to read the step as NumPy code."""
-        if signature(args) not in self.programs:
+        if self._signature(args) not in self.programs:
             self._trace(args)
-        return self.programs[signature(args)]
+        return self.programs[self._signature(args)]
+
+    def _ready(self, args: tuple[Any, ...]) -> Program | None:
+        program = self.programs.get(self._signature(args))
+        return program if program is not None and program.valid() else None
+
+    def _signature(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return signature(args) if self.key is None else (*signature(args), self.key())
 
     def _trace(self, args: tuple[Any, ...]) -> Any:
         if tracing.active is not None:
@@ -74,14 +86,14 @@ class CompiledStep:
             outputs = _outputs(result, tracer)
         finally:
             tracing.active = None
-        self.programs[signature(args)] = Program(tracer, slots, outputs)
+        self.programs[self._signature(args)] = Program(tracer, slots, outputs)
         return result
 
     def _name(self, i: int) -> str:
         return self._names[i] if i < len(self._names) else f"arg{i}"
 
 
-def jit(fn: Callable[..., Any]) -> CompiledStep:
+def jit(fn: Callable[..., Any], *, key: Callable[[], Any] | None = None) -> CompiledStep:
     """Compile a training step: ``step = dc.jit(train_step)``, then call ``step(x, y)``.
 
     The first call with arguments of new shapes or dtypes runs ``fn`` eagerly while recording
@@ -91,7 +103,9 @@ def jit(fn: Callable[..., Any]) -> CompiledStep:
     a tensor) is refused with a :class:`~descend.compiler.trace.TraceError`. Python state the step
     reads is baked in when it is traced (a module's ``training`` flag, a number in a Python
     variable); the optimizer's ``param_groups`` (a learning rate a schedule changes) and
-    ``.grad`` are read live on every replay.
+    ``.grad`` are read live on every replay. ``key``, a function of no arguments, names the
+    Python state a program depends on: its value joins the signature, so a new value traces
+    a new program (``key=lambda: model.training`` for a step run in train and eval mode).
 
     >>> import numpy as np, descend as dc
     >>> step = dc.jit(lambda x: (x * 2).sum())
@@ -103,7 +117,7 @@ def jit(fn: Callable[..., Any]) -> CompiledStep:
         t3 = t2.sum()
         return t3
     """
-    return CompiledStep(fn)
+    return CompiledStep(fn, key)
 
 
 def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -113,11 +127,16 @@ def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
     >>> signature((np.zeros((2, 3), dtype=np.float32), None))
     (((2, 3), dtype('float32')), None)
     """
-    return tuple((arg.shape, arg.dtype) if _is_array(arg) else arg for arg in args)
+    return tuple([(arg.shape, arg.dtype) if _is_array(arg) else arg for arg in args])
+
+
+ARRAYS = (np.ndarray, Tensor)
+"""The arguments a program takes as arrays (a Tensor's array is its ``.data``)."""
 
 
 def _is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray | Tensor)
+    """NumPy arrays, Tensors, and arrays on a GPU (which the trace then refuses)."""
+    return isinstance(value, ARRAYS) or backend.array_module(value) is not np
 
 
 def _array(value: Any) -> np.ndarray:

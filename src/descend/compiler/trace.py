@@ -9,9 +9,10 @@ event (see :mod:`descend.compiler.instructions`).
 What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
 Python, an array made outside descend's ops (with NumPy from a ``.data``) entering an op in
 the forward pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
-An op whose *backward* reads such arrays (relu's mask, convolution's ``cols``, pooling's
-``hits``) is kept as one :class:`~descend.compiler.instructions.Backward` unit, replayed after its
-forward has refreshed them.
+An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
+own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat. An op
+whose *backward* computes arrays with NumPy (max pooling's ``hits``) is kept as one
+:class:`~descend.compiler.instructions.Backward` unit, replayed after its forward.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
 from descend.compiler.instructions import (
@@ -35,6 +36,7 @@ from descend.compiler.instructions import (
     Compare,
     InPlace,
     Op,
+    SavingOp,
     SgdUpdate,
 )
 from descend.optim.sgd import sgd_update
@@ -74,6 +76,11 @@ class Tracer:
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
         """A slot holding ``value`` (an array, or a number written into the step)."""
+        if backend.array_module(value) is not np:
+            raise TraceError(
+                f"jit_compile on device {backend.device_of(value)} is not supported yet; the "
+                "compiled step replays NumPy calls. Train there without jit_compile (or "
+                "dc.jit), or on the CPU")
         slot = len(self.env)
         self.env.append(value)
         self.names.append(name or f"{self._prefix}{slot}")
@@ -105,6 +112,10 @@ class Tracer:
             ".data, or a tensor made outside the step); a replay would reuse its first value. "
             "Pass it to the step as an argument, or compute it with descend's ops")
 
+    def state_slots(self) -> list[int]:
+        """The slots of the parameters and buffers read where they live."""
+        return [self._slots[id(array)] for _, array in self.state]
+
     def _state(self, tensor: Tensor) -> int:
         self.state.append((tensor, tensor.data))
         return self.new_slot(tensor.data, tensor.name or f"w{len(self.state)}")
@@ -124,8 +135,19 @@ class Tracer:
             self._frames[-1].opaque = True
         scalar = out.data.ndim == 0
         out = self.new_slot(out.data)
-        self.code.append(BoundOp(fn, ins, out, bindings) if bindings else
-                         Op(fn, ins, out, scalar))
+        saved = [] if bindings else self._saved(fn)
+        if bindings:
+            self.code.append(BoundOp(fn, ins, out, bindings))
+        elif saved:
+            self.code.append(SavingOp(fn, ins, out, saved))
+        else:
+            self.code.append(Op(fn, ins, out, scalar))
+
+    def _saved(self, fn: Function) -> list[tuple[str, int]]:
+        """A slot for each array the op's forward made and kept for its backward."""
+        given = _constructor_args(type(fn))
+        return [(name, self.new_slot(fn.__dict__[name])) for name in type(fn).saved_arrays
+                if name not in given and isinstance(fn.__dict__.get(name), np.ndarray)]
 
     def compare(self, ufunc: Callable[..., Any], x: Tensor, other: Any, out: Tensor) -> None:
         """A comparison (no gradient) was made: ``out = ufunc(x, other)``."""

@@ -185,7 +185,8 @@ def read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]
     return tensors, metadata
 
 
-def load(path: str | os.PathLike, *, model: Any = None, compile: bool = True) -> Any:
+def load(path: str | os.PathLike, *, model: Any = None, compile: bool = True,
+         device: str | None = None) -> Any:
     """Read a model written by :func:`save`.
 
     Args:
@@ -193,6 +194,8 @@ def load(path: str | os.PathLike, *, model: Any = None, compile: bool = True) ->
         model: a model to load the weights into (needed for custom modules, whose
             architecture is code); by default the model is rebuilt from the file.
         compile: restore the compile settings (and the optimizer state, if saved).
+        device: where the model's weights go (``"cpu"``, ``"cuda[:N]"``); by default the
+            CPU for a rebuilt model, and its own device for ``model``.
 
     Returns:
         The model, ready to ``predict`` — and, when saved with ``include_optimizer=True``, to
@@ -215,6 +218,8 @@ def load(path: str | os.PathLike, *, model: Any = None, compile: bool = True) ->
     try:
         checked = check_metadata(metadata, tensors)
         model = _model(checked, tensors, model)
+        if device is not None:
+            model.to(device)
         weights = {name[len("model/"):]: value for name, value in tensors.items()
                    if name.startswith("model/")}
         model.load_state_dict(weights)

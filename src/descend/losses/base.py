@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from descend.backend import get_default_dtype
+from descend.backend import get_default_dtype, to_device
 from descend.losses.checks import as_array, check_choice, check_same_shape
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
@@ -49,13 +49,16 @@ def predictions(op: str, y_pred: ArrayLike, reduction: str) -> Tensor:
 def targets(op: str, y_true: ArrayLike, pred: Tensor, hint: str = "") -> Tensor:
     """``y_true`` as a Tensor of ``pred``'s dtype, checked to have ``pred``'s shape.
 
-    A Tensor that requires grad stays in the graph; anything else becomes a constant.
+    A Tensor that requires grad stays in the graph (a Tensor on another device than ``pred``
+    is an error in the op that meets it); anything else becomes a constant on ``pred``'s
+    device, as a Python number does.
 
     >>> import descend as dc
     >>> targets("mse", [1, 2], dc.tensor([0.5, 0.5])).numpy()
     array([1., 2.], dtype=float32)
     """
-    true = y_true if isinstance(y_true, Tensor) else Tensor._wrap(as_array(y_true, op, "y_true"))
+    true = y_true if isinstance(y_true, Tensor) else Tensor._wrap(
+        to_device(as_array(y_true, op, "y_true"), pred.device))
     check_same_shape(op, true.shape, pred.shape, hint)
     return true.astype(pred.dtype)
 

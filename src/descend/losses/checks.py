@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from descend.backend import array_module
 from descend.tensors import ArrayLike, Tensor
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ def check_choice(op: str, argument: str, value: Any, choices: Iterable[Any]) -> 
 
 
 def as_array(value: ArrayLike, op: str, what: str) -> np.ndarray:
-    """``value`` (a Tensor, NumPy array, number or nested lists) as a NumPy array of numbers.
+    """``value`` (a Tensor, an array, a number or nested lists) as an array of numbers.
 
     Tensors give their array (no copy, no graph); other values keep their dtype.
 
@@ -43,6 +44,8 @@ def as_array(value: ArrayLike, op: str, what: str) -> np.ndarray:
     """
     if isinstance(value, Tensor):
         return value.data
+    if array_module(value) is not np:  # an array on a GPU stays there
+        return value
     if isinstance(value, str | bytes) or value is None:
         raise TypeError(f"{op}: {what} must be an array of numbers, got {type(value).__name__}")
     try:
@@ -85,8 +88,8 @@ def _outside(ints: np.ndarray, num_classes: int | None) -> bool:
     """Whether any label is negative or (given a class count) ``>= num_classes``: one pass,
     reading the labels as unsigned, where a negative label is larger than any class count."""
     if num_classes is None:
-        return bool(np.minimum.reduce(ints, axis=None) < 0)
-    return bool(np.maximum.reduce(ints.view(np.uint64), axis=None) >= num_classes)
+        return bool(ints.min() < 0)
+    return bool(ints.view(np.uint64).max() >= num_classes)
 
 
 def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str = "label"
@@ -108,11 +111,11 @@ def check_labels(op: str, labels: np.ndarray, num_classes: int | None, what: str
         bad = ~np.isfinite(labels) | (labels != np.round(labels))
         if bad.any():
             raise ValueError(f"{op}: class {what}s must be whole numbers (0, 1, 2, ...), got "
-                             f"{labels[bad].flat[0].item()!r}")
+                             f"{labels[bad].ravel()[0].item()!r}")
     ints = labels if labels.dtype == np.int64 else labels.astype(np.int64)
     if ints.size and _outside(ints, num_classes):
         outside = ints < 0 if num_classes is None else (ints < 0) | (ints >= num_classes)
-        bad_label = int(ints[outside].flat[0])
+        bad_label = int(ints[outside].ravel()[0])
         if num_classes is None:
             raise ValueError(f"{op}: class {what}s must be non-negative, got {bad_label}")
         raise ValueError(f"{op}: {what} {bad_label} is outside the valid range 0..{num_classes - 1}"
@@ -156,9 +159,8 @@ def check_unit_interval(op: str, values: np.ndarray, what: str = "y_true") -> No
     ...
     ValueError: binary_crossentropy: y_true must hold probabilities in [0, 1] (0/1 labels or ...
     """
-    if values.size and not (np.minimum.reduce(values, axis=None) >= 0
-                            and np.maximum.reduce(values, axis=None) <= 1):
-        bad = values[~((values >= 0) & (values <= 1))].flat[0].item()
+    if values.size and not (values.min() >= 0 and values.max() <= 1):
+        bad = values[~((values >= 0) & (values <= 1))].ravel()[0].item()
         raise ValueError(f"{op}: {what} must hold probabilities in [0, 1] (0/1 labels or soft "
                          f"labels), got {bad!r}; for class labels 0..k-1 use "
                          "sparse_categorical_crossentropy, for -1/1 labels the hinge loss")

@@ -20,8 +20,7 @@ array([[-0.1563,  0.1142,  0.042 ]], dtype=float32)
 
 from __future__ import annotations
 
-import numpy as np
-
+from descend.backend import array_module, to_device
 from descend.losses.base import (
     Reduction,
     predictions,
@@ -126,12 +125,12 @@ def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *,
     """
     op = "sparse_categorical_crossentropy"
     pred = predictions(op, y_pred, reduction)
-    labels = sparse_labels(op, y_true, pred.shape)
+    labels = to_device(sparse_labels(op, y_true, pred.shape), pred.device)
     if from_logits:
         if reduction == "mean":  # the mean over every position, in the op itself
             return SparseSoftmaxCrossEntropy.apply(pred, labels=labels, mean=True)
         return reduce_loss(SparseSoftmaxCrossEntropy.apply(pred, labels=labels), reduction)
-    one_hot = np.arange(pred.shape[-1]) == labels[..., None]
+    one_hot = array_module(labels).arange(pred.shape[-1]) == labels[..., None]
     chosen = (probabilities(op, pred) * one_hot.astype(pred.dtype)).sum(axis=-1)
     return reduce_loss(-chosen.log(), reduction)
 
@@ -153,12 +152,13 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: Reduction = "mean"
     op = "hinge"
     true, pred = prepare(op, y_true, y_pred, reduction)
     labels = true.data
-    values = set(np.unique(labels).tolist())
+    xp = array_module(labels)
+    values = set(xp.unique(labels).tolist())
     if not (values <= {-1.0, 1.0} or values <= {0.0, 1.0}):
         shown = sorted(values)[:5]
         raise ValueError(f"hinge: y_true must hold labels -1 and 1 (or 0 and 1), got values "
                          f"{shown}")
-    signs = np.where(labels > 0, 1.0, -1.0).astype(pred.dtype)
+    signs = xp.where(labels > 0, 1.0, -1.0).astype(pred.dtype)
     return reduce_loss((1.0 - pred * signs).relu(), reduction)
 
 

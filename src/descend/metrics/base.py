@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.backend import to_host
 from descend.losses.checks import as_array, check_same_shape
 from descend.tensors import ArrayLike, Tensor
 
@@ -37,11 +38,13 @@ def batch_arrays(op: str, y_true: ArrayLike, y_pred: ArrayLike, *, same_shape: b
                  ) -> tuple[np.ndarray, np.ndarray]:
     """``(y_true, y_pred)`` as NumPy arrays with a batch axis (a scalar becomes one sample).
 
+    Metrics keep float64 running sums on the host, so values on a GPU are copied here.
+
     >>> batch_arrays("mae", 1.0, 2.0)
     (array([1.]), array([2.]))
     """
-    true = as_array(y_true, op, "y_true")
-    pred = as_array(y_pred, op, "y_pred")
+    true = to_host(as_array(y_true, op, "y_true"))
+    pred = to_host(as_array(y_pred, op, "y_pred"))
     if same_shape:
         check_same_shape(op, true.shape, pred.shape)
     return np.atleast_1d(true), np.atleast_1d(pred)
@@ -68,7 +71,7 @@ def sample_weights(op: str, sample_weight: ArrayLike | None, batch: int) -> np.n
     """
     if sample_weight is None:
         return np.ones(batch)
-    weights = as_array(sample_weight, op, "sample_weight").astype(np.float64)
+    weights = to_host(as_array(sample_weight, op, "sample_weight")).astype(np.float64)
     if weights.ndim == 0:
         weights = np.full(batch, float(weights))
     elif weights.shape == (batch, 1):

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from descend import backend
 from descend.autograd.mode import no_grad
 from descend.config import Configurable
 from descend.nn.module import Module
@@ -44,13 +45,13 @@ class Model(Configurable, Trainer, Module):
     """
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter's values, in ``parameters()`` order.
+        """Host copies (NumPy arrays) of every parameter's values, in ``parameters()`` order.
 
         >>> import descend as dc
         >>> [w.shape for w in dc.Sequential([dc.nn.Dense(2, input_dim=3)]).get_weights()]
         [(3, 2), (2,)]
         """
-        return [p.data.copy() for p in self.parameters()]
+        return [np.array(p.numpy()) for p in self.parameters()]
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """Overwrite every parameter from a list like :meth:`get_weights` returns.
@@ -74,4 +75,4 @@ class Model(Configurable, Trainer, Module):
                                  f"parameter of shape {p.shape}")
         with no_grad():
             for p, array in zip(params, arrays):
-                p.data[...] = array
+                backend.copy_into(p.data, array)

@@ -43,6 +43,7 @@ class Parameter(Tensor):
     Args:
         data: the initial values (copied); floats get the default dtype unless ``dtype``.
         dtype: ``"float32"`` or ``"float64"``.
+        device: ``"cpu"`` or ``"cuda[:N]"`` (by default where ``data`` is).
 
     >>> import descend as dc
     >>> p = dc.nn.Parameter([1.0, 2.0])
@@ -50,8 +51,9 @@ class Parameter(Tensor):
     (True, dtype('float32'))
     """
 
-    def __init__(self, data: ArrayLike, *, dtype: Any = None) -> None:
-        super().__init__(data, dtype=dtype)
+    def __init__(self, data: ArrayLike, *, dtype: Any = None,
+                 device: backend.DeviceLike | None = None) -> None:
+        super().__init__(data, dtype=dtype, device=device)
         if self.data.dtype.kind != "f":
             raise TypeError(
                 f"Parameter: parameters must be floating point to be trained, got "
@@ -100,11 +102,12 @@ class Module:
         self._buffer_names: list[str] = []
         self._regularizers: dict[str, Callable[[Tensor], Tensor]] = {}
         self._dtype: np.dtype | None = None
+        self._device: backend.Device | None = None
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: name the usual cause of a missing base state.
         if name in ("training", "input_shape", "output_shape", "_buffer_names",
-                    "_regularizers", "_dtype", "_built"):
+                    "_regularizers", "_dtype", "_device", "_built"):
             raise AttributeError(
                 f"{type(self).__name__} has no attribute {name!r}: call super().__init__() at "
                 f"the start of {type(self).__name__}.__init__"
@@ -134,6 +137,15 @@ class Module:
         """The dtype new parameters get (the default dtype unless :meth:`astype` was called)."""
         return backend.get_default_dtype() if self._dtype is None else self._dtype
 
+    @property
+    def device(self) -> backend.Device:
+        """Where the parameters live, and where lazy layers create theirs: the device given
+        to :meth:`to`, else that of the first parameter (the CPU when there is none)."""
+        if self._device is not None:
+            return self._device
+        params = self.parameters()
+        return params[0].device if params else backend.CPU
+
     def build(self, input_shape: Shape) -> Module:
         """Create every lazy parameter for inputs of ``input_shape``; returns the module.
 
@@ -149,7 +161,7 @@ class Module:
         self.eval()
         try:
             with no_grad():
-                self(zeros(shape, dtype=self.dtype))
+                self(zeros(shape, dtype=self.dtype, device=self.device))
         finally:
             for module, mode in modes:
                 module.training = mode
@@ -269,6 +281,27 @@ class Module:
                     tensor.grad = Tensor._wrap(tensor.grad.data.astype(target))
         return self
 
+    def to(self, device: backend.DeviceLike) -> Module:
+        """Move every parameter and buffer to ``device`` in place; returns self.
+
+        As torch's ``Module.to``, parameters keep their identity, so an optimizer holding them
+        still works (its state is made on the parameters' device at their first step: move
+        the model before training it). Layers built later create their parameters there.
+
+        >>> import descend as dc
+        >>> layer = dc.nn.Dense(2, input_dim=3).to("cpu")
+        >>> str(layer.kernel.device), str(layer.device)
+        ('cpu', 'cpu')
+        """
+        target = backend.device(device)
+        for module in self.modules():
+            module._device = target
+        for _, tensor in self._named("parameter", "buffer"):
+            tensor.data = backend.to_device(tensor.data, target)
+            if tensor.grad is not None:
+                tensor.grad = Tensor._wrap(backend.to_device(tensor.grad.data, target))
+        return self
+
     # ------------------------------------------------------------------ regularization
     def add_regularizer(self, name: str, regularizer: Callable[[Tensor], Tensor]) -> None:
         """Penalise parameter ``name`` of this module with ``regularizer(parameter)``."""
@@ -299,20 +332,21 @@ class Module:
                 if param is not None:
                     penalty = regularizer(param)
                     total = penalty if total is None else total + penalty
-        return total if total is not None else zeros((), dtype=self.dtype)
+        return total if total is not None else zeros((), dtype=self.dtype, device=self.device)
 
     # ------------------------------------------------------------------ saving
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter and buffer as NumPy arrays, keyed by dotted name.
+        """Host copies of every parameter and buffer as NumPy arrays, keyed by dotted name.
 
         >>> import descend as dc
         >>> sorted(dc.nn.BatchNorm(input_shape=(3,)).state_dict())
         ['beta', 'gamma', 'running_mean', 'running_var']
         """
-        return {name: np.array(t.data) for name, t in self._named("parameter", "buffer")}
+        return {name: np.array(backend.to_host(t.data))
+                for name, t in self._named("parameter", "buffer")}
 
     def load_state_dict(self, state: Mapping[str, ArrayLike], strict: bool = True) -> LoadResult:
-        """Copy values into the parameters and buffers (in place, keeping their dtype).
+        """Copy values into the parameters and buffers (in place, keeping dtype and device).
 
         Args:
             state: arrays keyed by dotted name, as :meth:`state_dict` gives.
@@ -330,7 +364,7 @@ class Module:
         targets = dict(self._named("parameter", "buffer"))
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
-        values = {k: np.asarray(v.data if isinstance(v, Tensor) else v)
+        values = {k: v.numpy() if isinstance(v, Tensor) else np.asarray(v)
                   for k, v in state.items() if k in targets}
         mismatched = [f"{k}: expected shape {targets[k].shape}, got {v.shape}"
                       for k, v in values.items() if v.shape != targets[k].shape]
@@ -344,7 +378,7 @@ class Module:
             raise ValueError(f"load_state_dict: the state does not fit {type(self).__name__}"
                              f"{hint}: " + "; ".join(problems))
         for k, v in values.items():
-            np.copyto(targets[k].data, v, casting="same_kind")
+            backend.copy_into(targets[k].data, v)
         return LoadResult(missing, unexpected)
 
     # ------------------------------------------------------------------ display

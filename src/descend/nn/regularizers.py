@@ -54,7 +54,7 @@ class L1L2(Configurable):
         if self.l2:
             terms.append((weight * weight).sum() * self.l2)
         if not terms:
-            return zeros((), dtype=weight.dtype)
+            return zeros((), dtype=weight.dtype, device=weight.device)
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.elementwise import unary, where
 from descend.ops.special import erf
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
@@ -29,7 +30,7 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     array([0. , 0.5, 1. ], dtype=float32)
     """
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return array_module(x).where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class Sigmoid(Function):
@@ -79,10 +80,11 @@ class LeakyRelu(Function):
         self.slope = slope
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.where(x > 0, x, x * self.slope)
+        return array_module(x).where(x > 0, x, x * self.slope)
 
     def backward(self, gy: Tensor) -> Tensor:
-        factor = np.where(self.inputs[0].data > 0, 1.0, self.slope).astype(gy.dtype)
+        x = self.inputs[0].data
+        factor = array_module(x).where(x > 0, 1.0, self.slope).astype(gy.dtype)
         return gy * factor
 
 
@@ -93,7 +95,7 @@ class Elu(Function):
         self.alpha = alpha
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return array_module(x).where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def backward(self, gy: Tensor) -> Tensor:
         (x,) = self.inputs
@@ -133,7 +135,7 @@ class Softplus(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         bx = x * self.beta
         soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / self.beta
-        return np.where(bx > self.threshold, x, soft).astype(x.dtype, copy=False)
+        return array_module(x).where(bx > self.threshold, x, soft).astype(x.dtype, copy=False)
 
     def backward(self, gy: Tensor) -> Tensor:
         (x,) = self.inputs

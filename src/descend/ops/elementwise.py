@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module, to_device
 from descend.ops.shape import sum_to
 from descend.tensors import NUMBER, ArrayLike, Tensor, as_operand, ensure_tensor
 
@@ -224,7 +225,7 @@ class Where(Function):
         self.condition = condition
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.where(self.condition, a, b)
+        return array_module(a).where(self.condition, a, b)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs
@@ -371,7 +372,10 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
     >>> dc.where(x > 0, x, 0.0).numpy()
     array([0., 2.], dtype=float32)
     """
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    cond = np.asarray(cond) if array_module(cond) is np else cond
+    if isinstance(a, Tensor) or isinstance(b, Tensor):  # a host condition goes to their device
+        cond = to_device(cond, (a if isinstance(a, Tensor) else b).device)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be boolean, got dtype {cond.dtype}")
     if not isinstance(a, Tensor) and isinstance(b, Tensor):

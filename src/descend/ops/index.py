@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.tensors import Tensor
 
 Index = Any
@@ -37,7 +38,20 @@ def _plain_index(index: Index) -> Index:
 def _may_repeat(index: Index) -> bool:
     """Whether the index can pick one element twice (integer arrays can; slices, masks can't)."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    return any(_is_array(p) and p.dtype.kind in "iu" for p in parts)
+
+
+def _is_array(part: Index) -> bool:
+    return isinstance(part, np.ndarray) or array_module(part) is not np
+
+
+def _on_device(index: Index, xp: Any) -> Index:
+    """``index`` with its host arrays copied to the device of ``xp`` (as it is on the CPU)."""
+    if xp is np:
+        return index
+    if isinstance(index, tuple):
+        return tuple(_on_device(i, xp) for i in index)
+    return xp.asarray(index) if isinstance(index, np.ndarray) else index
 
 
 class GetItem(Function):
@@ -51,7 +65,7 @@ class GetItem(Function):
         self.index = index
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x[self.index]
+        return x[_on_device(self.index, array_module(x))]
 
     def backward(self, gy: Tensor) -> Tensor:
         return Scatter.apply(gy, index=self.index, shape=self.inputs[0].shape)
@@ -66,11 +80,13 @@ class Scatter(Function):
         self.index, self.shape = index, shape
 
     def forward(self, g: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.shape, dtype=g.dtype)
-        if _may_repeat(self.index):
-            np.add.at(out, self.index, g)
+        xp = array_module(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        index = _on_device(self.index, xp)
+        if _may_repeat(index):
+            xp.add.at(out, index, g)
         else:
-            out[self.index] = g
+            out[index] = g
         return out
 
     def backward(self, gy: Tensor) -> Tensor:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.autograd.mode import is_grad_enabled
 from descend.tensors import ArrayLike, Tensor
 
@@ -45,6 +45,10 @@ def setitem(x: Tensor, index: Any, value: ArrayLike) -> None:
 
 
 def _check_allowed(x: Tensor, other: ArrayLike, what: str) -> None:
+    if isinstance(other, Tensor) and type(other.data) is not type(x.data):
+        mixed = backend.mixed_devices(f"in-place '{what}'", [x.data, other.data])
+        if mixed is not None:
+            raise mixed
     if is_grad_enabled() and (x.requires_grad or getattr(other, "requires_grad", False)):
         raise RuntimeError(
             f"in-place '{what}' on a tensor that takes part in the graph would break its "

@@ -18,6 +18,7 @@ from itertools import pairwise
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.index import getitem
 from descend.ops.shape import normalize_axis
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
@@ -37,7 +38,7 @@ class Concat(Function):
         self.axis = axis
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
-        return np.concatenate(xs, axis=self.axis)
+        return array_module(*xs).concatenate(xs, axis=self.axis)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
         grads: list[Tensor | None] = []
@@ -58,7 +59,7 @@ class Stack(Function):
         self.axis = axis
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
-        return np.stack(xs, axis=self.axis)
+        return array_module(*xs).stack(xs, axis=self.axis)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
         return tuple(
@@ -76,7 +77,7 @@ class Pad(Function):
         self.widths, self.value = widths, value
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.pad(x, self.widths, mode="constant", constant_values=self.value)
+        return array_module(x).pad(x, self.widths, mode="constant", constant_values=self.value)
 
     def backward(self, gy: Tensor) -> Tensor:
         inner = tuple(slice(before, size - after)

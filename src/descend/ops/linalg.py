@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.fused import FUSED, activate_, through_activation
 from descend.ops.shape import sum_to
 from descend.tensors import ArrayLike, Tensor, as_operand, ensure_tensor
@@ -34,7 +35,7 @@ class MatMul(Function):
         if a.ndim == b.ndim == 2 and a.shape[1] == 1:
             # an outer product (the weight gradient at batch 1): np.matmul has no BLAS path
             # for a contracted length of 1 and loops several times slower than np.dot
-            return np.dot(a, b)
+            return array_module(a).dot(a, b)
         return np.matmul(a, b)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.activation import Sigmoid
 from descend.ops.nn import _shifted, log_softmax
 from descend.tensors import Tensor
@@ -40,8 +41,8 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 def _label_positions(labels: np.ndarray) -> tuple[np.ndarray, ...]:
     """The index of each row's label in logits of shape ``(*labels.shape, classes)``."""
     if labels.ndim == 1:
-        return np.arange(labels.shape[0]), labels
-    return (*np.indices(labels.shape, sparse=True), labels)
+        return array_module(labels).arange(labels.shape[0]), labels
+    return (*array_module(labels).indices(labels.shape, sparse=True), labels)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -112,7 +113,7 @@ class OneHot(Function):
         self.labels, self.classes = labels, classes
 
     def forward(self) -> np.ndarray:
-        return np.arange(self.classes) == self.labels[..., None]
+        return array_module(self.labels).arange(self.classes) == self.labels[..., None]
 
 
 class SquaredErrorMean(Function):
@@ -129,8 +130,9 @@ class SquaredErrorMean(Function):
 
     def forward(self, pred: np.ndarray, true: np.ndarray) -> np.ndarray:
         difference = pred - true
-        return np.vdot(difference, difference) / difference.size if difference.size else \
-            np.asarray(np.nan, dtype=difference.dtype)
+        xp = array_module(difference)
+        return xp.vdot(difference, difference) / difference.size if difference.size else \
+            xp.asarray(np.nan, dtype=difference.dtype)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
         pred, true = self.inputs

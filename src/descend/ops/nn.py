@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.shape import normalize_axis
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
@@ -18,7 +19,8 @@ from descend.tensors import ArrayLike, Tensor, ensure_tensor
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
     """x minus its maximum along ``axis`` (so exp never overflows)."""
     m = x.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)  # all -inf: no shift
+    # all -inf: no shift
+    m = array_module(m).where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
     return x - m
 
 

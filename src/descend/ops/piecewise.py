@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.elementwise import binary, unary
 from descend.ops.shape import sum_to
 from descend.tensors import ArrayLike, Tensor
@@ -40,11 +41,11 @@ class Clip(Function):
         self.low, self.high = low, high
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.clip(x, self.low, self.high)
+        return x.clip(self.low, self.high)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0].data
-        inside = np.ones(x.shape, dtype=bool)
+        inside = array_module(x).ones(x.shape, dtype=bool)
         if self.low is not None:
             inside &= x >= self.low
         if self.high is not None:

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.window import Pair, Window, pool_window
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
@@ -43,7 +44,7 @@ class MaxPool2d(Function):
     def backward(self, gy: Tensor) -> Tensor:
         padded = self.window.padded(self.inputs[0].data, -np.inf)
         best = self.output.data
-        taken = np.zeros(best.shape, dtype=bool)
+        taken = array_module(best).zeros(best.shape, dtype=bool)
         hits = []
         for rows, columns in self.window.offsets():  # the first maximum of each window wins
             hit = padded[:, :, rows, columns] == best
@@ -66,7 +67,7 @@ class PoolScatter(Function):
         self.window, self.hits = window, hits
 
     def forward(self, g: np.ndarray) -> np.ndarray:
-        out = self.window.padded_zeros(g.shape[0], g.shape[1], g.dtype)
+        out = self.window.padded_zeros(g.shape[0], g.shape[1], g)
         apart = all(s >= k for s, k in zip(self.window.strides, self.window.size))
         for (rows, columns), hit in zip(self.window.offsets(), self.hits):
             if apart:  # windows do not overlap: each element is written once, in place
@@ -90,7 +91,7 @@ class PoolGather(Function):
 
     def forward(self, g: np.ndarray) -> np.ndarray:
         padded = self.window.padded(g)
-        out = np.zeros(self.hits[0].shape, dtype=g.dtype)
+        out = array_module(g).zeros(self.hits[0].shape, dtype=g.dtype)
         for (rows, columns), hit in zip(self.window.offsets(), self.hits):
             out += padded[:, :, rows, columns] * hit
         return out
@@ -138,7 +139,7 @@ class WindowSpread(Function):
         self.window = window
 
     def forward(self, g: np.ndarray) -> np.ndarray:
-        spread = np.broadcast_to(g[..., None, None], (*g.shape, *self.window.size))
+        spread = array_module(g).broadcast_to(g[..., None, None], (*g.shape, *self.window.size))
         return self.window.col2im(spread)
 
     def backward(self, gg: Tensor) -> Tensor:
@@ -186,6 +187,6 @@ def avg_pool2d(x: ArrayLike, pool_size: Pair = 2, strides: Pair | None = None,
     total = WindowSum.apply(x, window=window)
     if padding == "valid":
         return total * (1.0 / math.prod(window.size))
-    ones = np.ones((1, 1, *window.in_hw), dtype=x.dtype)
+    ones = array_module(x.data).ones((1, 1, *window.in_hw), dtype=x.dtype)
     counts = window.windows(ones).sum(axis=(-2, -1))
     return total * (1.0 / counts)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module, as_array
 from descend.ops.elementwise import Exp, where
 from descend.ops.shape import broadcast_to, normalize_axis, reshape
 from descend.tensors import INTEGER, Tensor
@@ -84,15 +85,16 @@ class Mean(_Reduction):
 class _Extreme(_Reduction):
     """max or min; tied elements share the gradient equally (like torch's amax/amin)."""
 
-    reduce = staticmethod(np.max)
+    reduce = "max"
+    """The array method that reduces."""
     reads_inputs = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return type(self).reduce(x, axis=self.axes, keepdims=self.keepdims)
+        return getattr(x, self.reduce)(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0].data
-        best = type(self).reduce(x, axis=self.axes, keepdims=True)
+        best = getattr(x, self.reduce)(axis=self.axes, keepdims=True)
         winners = x == best
         share = winners / winners.sum(axis=self.axes, keepdims=True)
         return spread(gy, x.shape, self.axes) * share.astype(x.dtype)
@@ -101,13 +103,13 @@ class _Extreme(_Reduction):
 class Max(_Extreme):
     """Largest element over the axes."""
 
-    reduce = staticmethod(np.max)
+    reduce = "max"
 
 
 class Min(_Extreme):
     """Smallest element over the axes."""
 
-    reduce = staticmethod(np.min)
+    reduce = "min"
 
 
 class LogSumExp(_Reduction):
@@ -118,9 +120,9 @@ class LogSumExp(_Reduction):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         m = x.max(axis=self.axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+        m = array_module(m).where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
         out = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
-        return out if self.keepdims else np.squeeze(out, axis=self.axes)
+        return out if self.keepdims else out.squeeze(axis=self.axes)
 
     def backward(self, gy: Tensor) -> Tensor:
         (x,) = self.inputs
@@ -234,7 +236,7 @@ def _arg(x: Tensor, axis: int | None, keepdims: bool, pick: str) -> Tensor:
         raise ValueError(f"{pick}: cannot take the {pick} of an empty tensor")
     if axis is not None:
         axis = normalize_axis(axis, x.ndim, pick)
-    return Tensor._wrap(np.asarray(getattr(np, pick)(x.data, axis=axis, keepdims=keepdims)))
+    return Tensor._wrap(as_array(getattr(x.data, pick)(axis=axis, keepdims=keepdims)))
 
 
 def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:

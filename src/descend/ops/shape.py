@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module, as_array
 from descend.tensors import INTEGER, Tensor
 
 
@@ -82,7 +83,7 @@ class BroadcastTo(Function):
         self.shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(x, self.shape)
+        return array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, gy: Tensor) -> Tensor:
         return sum_to(gy, self.inputs[0].shape)
@@ -172,7 +173,7 @@ def sum_array_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     lead = tuple(range(x.ndim - len(shape)))
     stretched = tuple(i for i, size in enumerate(shape)
                       if size == 1 and x.shape[len(lead) + i] != 1)
-    summed = np.asarray(x.sum(axis=lead)) if lead else x
+    summed = as_array(x.sum(axis=lead)) if lead else x
     return summed.sum(axis=stretched, keepdims=True) if stretched else summed
 
 

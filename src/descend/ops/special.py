@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.elementwise import Exp
 from descend.tensors import Tensor
 
@@ -52,33 +53,35 @@ def _erf_small(x: np.ndarray) -> np.ndarray:
 def _erfc_tail(y: np.ndarray) -> np.ndarray:
     """erfc(y) for y > 0.46875, as a rational function times exp(-y^2)."""
     middle = y <= _MIDDLE
-    ym = np.where(middle, y, 1.0)
+    xp = array_module(y)
+    ym = xp.where(middle, y, 1.0)
     num, den = _C[8] * ym, ym
     for c, d in zip(_C[:7], _D[:7]):
         num, den = (num + c) * ym, (den + d) * ym
     rational_middle = (num + _C[7]) / (den + _D[7])
-    z = 1.0 / np.where(middle, 1.0, y * y)
+    z = 1.0 / xp.where(middle, 1.0, y * y)
     num, den = _P[5] * z, z
     for p, q in zip(_P[:4], _Q[:4]):
         num, den = (num + p) * z, (den + q) * z
     rational_far = (_INV_SQRT_PI - z * (num + _P[4]) / (den + _Q[4])) / y
-    rational = np.where(middle, rational_middle, rational_far)
+    rational = xp.where(middle, rational_middle, rational_far)
     # exp(-y^2) split as exp(-r^2) exp(-(y-r)(y+r)) with r = y rounded down to 1/16: no cancellation
     r = np.trunc(y * 16.0) / 16.0
     result = np.exp(-r * r) * np.exp(-(y - r) * (y + r)) * rational
-    return np.where(y >= _BIG, 0.0, result)
+    return xp.where(y >= _BIG, 0.0, result)
 
 
 def erf_array(x: np.ndarray) -> np.ndarray:
     """The error function of every element, in the dtype of ``x`` (computed in float64)."""
-    x64 = np.asarray(x, dtype=np.float64)
+    xp = array_module(x)
+    x64 = xp.asarray(x, dtype=np.float64)
     y = np.abs(x64)
     small = y <= _SMALL
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        near = _erf_small(np.where(small, x64, 0.0))
-        far = np.copysign(1.0 - _erfc_tail(np.where(small, 1.0, y)), x64)
-    out = np.where(small, near, far)
-    out = np.where(np.isnan(x64), np.nan, out)
+        near = _erf_small(xp.where(small, x64, 0.0))
+        far = np.copysign(1.0 - _erfc_tail(xp.where(small, 1.0, y)), x64)
+    out = xp.where(small, near, far)
+    out = xp.where(np.isnan(x64), np.nan, out)
     return out.astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
 
 

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+
+from descend.backend import array_module
 
 Pair = int | tuple[int, int]
 Padding = str | int | tuple[int, int]
@@ -55,12 +56,13 @@ class Window:
         """``x`` with the border added (``x`` itself when there is none)."""
         if not any(sum(p) for p in self.pads):
             return x
-        return np.pad(x, ((0, 0), (0, 0), *self.pads), constant_values=value)
+        return array_module(x).pad(x, ((0, 0), (0, 0), *self.pads), constant_values=value)
 
     def view(self, padded: np.ndarray) -> np.ndarray:
         """Every window of a padded input as a view ``(N, C, out_h, out_w, kh, kw)``."""
         (sh, sw), (dh, dw) = self.strides, self.dilation
-        windows = sliding_window_view(padded, self.span, axis=(2, 3))
+        stride_tricks = array_module(padded).lib.stride_tricks
+        windows = stride_tricks.sliding_window_view(padded, self.span, axis=(2, 3))
         return windows[:, :, ::sh, ::sw, ::dh, ::dw]
 
     def windows(self, x: np.ndarray) -> np.ndarray:
@@ -71,11 +73,11 @@ class Window:
         """The windows as columns: shape ``(C·kh·kw, N·out_h·out_w)`` (one copy)."""
         c = x.shape[1]
         windows = self.windows(x).transpose(1, 4, 5, 0, 2, 3)
-        return np.ascontiguousarray(windows).reshape(c * math.prod(self.size), -1)
+        return array_module(x).ascontiguousarray(windows).reshape(c * math.prod(self.size), -1)
 
     def col2im(self, cols: np.ndarray) -> np.ndarray:
         """Add windows ``(N, C, out_h, out_w, kh, kw)`` back onto an ``(N, C, H, W)`` image."""
-        out = self.padded_zeros(cols.shape[0], cols.shape[1], cols.dtype)
+        out = self.padded_zeros(cols.shape[0], cols.shape[1], cols)
         kw = self.size[1]
         for k, (rows, columns) in enumerate(self.offsets()):
             out[:, :, rows, columns] += cols[..., k // kw, k % kw]
@@ -96,11 +98,12 @@ class Window:
         h, w = self.in_hw
         return padded[:, :, top : top + h, left : left + w]
 
-    def padded_zeros(self, n: int, c: int, dtype: np.dtype) -> np.ndarray:
-        """Zeros the shape of a padded ``(n, c, H, W)`` input."""
+    def padded_zeros(self, n: int, c: int, like: np.ndarray) -> np.ndarray:
+        """Zeros the shape of a padded ``(n, c, H, W)`` input, of ``like``'s dtype and device."""
         (top, bottom), (left, right) = self.pads
         h, w = self.in_hw
-        return np.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
+        shape = (n, c, h + top + bottom, w + left + right)
+        return array_module(like).zeros(shape, dtype=like.dtype)
 
 
 def as_pair(value: Pair, name: str, op: str) -> tuple[int, int]:

@@ -19,6 +19,23 @@ from typing import Any
 
 import numpy as np
 
+from descend.backend import array_module
+
+
+def zeros_like(param: np.ndarray) -> np.ndarray:
+    """Zeros like ``param``, on its device (an optimizer's state lives beside its parameter).
+
+    >>> import numpy as np
+    >>> zeros_like(np.ones(2, np.float32))
+    array([0., 0.], dtype=float32)
+    """
+    return array_module(param).zeros_like(param)
+
+
+def empty_like(param: np.ndarray) -> np.ndarray:
+    """A work array like ``param``, on its device (values undefined)."""
+    return array_module(param).empty_like(param)
+
 
 def coupled_grad(grad: np.ndarray, param: np.ndarray, hparams: Mapping[str, Any]) -> np.ndarray:
     """The gradient a rule follows: ``-grad`` when ``maximize``, plus ``weight_decay · param``.
@@ -102,7 +119,7 @@ def adam_moments_(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     if hparams["decoupled_weight_decay"]:
         decay_weights_(param, hparams["lr"], hparams["weight_decay"])
     g = coupled_grad(grad, param, hparams)
-    scratch = np.empty_like(param)
+    scratch = empty_like(param)
     lerp_(state["exp_avg"], g, 1.0 - beta1, scratch)
     add_scaled_square_(state["exp_avg_sq"], beta2, g, scratch)
     return g, scratch

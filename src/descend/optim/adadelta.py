@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import add_scaled_square_, coupled_grad
+from descend.optim._kernels import add_scaled_square_, coupled_grad, empty_like, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,7 +21,7 @@ def adadelta_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, An
     >>> sorted(adadelta_init(np.zeros(2), {}))
     ['acc_delta', 'square_avg', 'step']
     """
-    return {"step": 0, "square_avg": np.zeros_like(param), "acc_delta": np.zeros_like(param)}
+    return {"step": 0, "square_avg": zeros_like(param), "acc_delta": zeros_like(param)}
 
 
 def adadelta_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
@@ -38,7 +38,7 @@ def adadelta_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     state["step"] += 1
     g = coupled_grad(grad, param, hparams)
     rho, eps = hparams["rho"], hparams["eps"]
-    scratch = np.empty_like(param)
+    scratch = empty_like(param)
     square_avg = add_scaled_square_(state["square_avg"], rho, g, scratch)
     np.add(square_avg, eps, out=scratch)
     np.sqrt(scratch, out=scratch)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.backend import array_module
 from descend.optim._kernels import coupled_grad
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
@@ -21,7 +22,8 @@ def adagrad_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any
     >>> adagrad_init(np.zeros(2), {"initial_accumulator_value": 0.1})
     {'step': 0, 'sum': array([0.1, 0.1])}
     """
-    return {"step": 0, "sum": np.full_like(param, hparams["initial_accumulator_value"])}
+    start = hparams["initial_accumulator_value"]
+    return {"step": 0, "sum": array_module(param).full_like(param, start)}
 
 
 def adagrad_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import adam_moments_
+from descend.optim._kernels import adam_moments_, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,10 +21,10 @@ def adam_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any]:
     >>> sorted(adam_init(np.zeros(2), {"amsgrad": True}))
     ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']
     """
-    state: dict[str, Any] = {"step": 0, "exp_avg": np.zeros_like(param),
-                             "exp_avg_sq": np.zeros_like(param)}
+    state: dict[str, Any] = {"step": 0, "exp_avg": zeros_like(param),
+                             "exp_avg_sq": zeros_like(param)}
     if hparams["amsgrad"]:
-        state["max_exp_avg_sq"] = np.zeros_like(param)
+        state["max_exp_avg_sq"] = zeros_like(param)
     return state
 
 
@@ -47,7 +47,7 @@ def adam_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     step, (beta1, beta2) = state["step"], hparams["betas"]
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
     if hparams["amsgrad"]:
-        exp_avg_sq = state.setdefault("max_exp_avg_sq", np.zeros_like(param))
+        exp_avg_sq = state.setdefault("max_exp_avg_sq", zeros_like(param))
         np.maximum(exp_avg_sq, state["exp_avg_sq"], out=exp_avg_sq)
     step_size = hparams["lr"] / (1 - beta1**step)
     np.sqrt(exp_avg_sq, out=scratch)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import coupled_grad, lerp_
+from descend.optim._kernels import coupled_grad, empty_like, lerp_, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,7 +21,7 @@ def adamax_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any]
     >>> sorted(adamax_init(np.zeros(2), {}))
     ['exp_avg', 'exp_inf', 'step']
     """
-    return {"step": 0, "exp_avg": np.zeros_like(param), "exp_inf": np.zeros_like(param)}
+    return {"step": 0, "exp_avg": zeros_like(param), "exp_inf": zeros_like(param)}
 
 
 def adamax_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
@@ -39,7 +39,7 @@ def adamax_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     state["step"] += 1
     beta1, beta2 = hparams["betas"]
     g = coupled_grad(grad, param, hparams)
-    scratch = np.empty_like(param)
+    scratch = empty_like(param)
     exp_avg = lerp_(state["exp_avg"], g, 1.0 - beta1, scratch)
     exp_inf = state["exp_inf"]
     exp_inf *= beta2

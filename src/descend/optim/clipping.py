@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.optim._checks import non_negative
 from descend.tensors import Tensor
 
@@ -78,8 +78,9 @@ def clip_grad_norm(params: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         return 0.0
     norm_type = float(norm_type)
-    norms = [np.linalg.norm(g.ravel(), ord=norm_type) for g in grads]
-    total = float(np.linalg.norm(np.asarray(norms, dtype=grads[0].dtype), ord=norm_type))
+    xp = backend.array_module(grads[0])
+    norms = xp.stack([xp.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
+    total = float(xp.linalg.norm(norms.astype(grads[0].dtype, copy=False), ord=norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm: the total {norm_type}-norm of the gradients is "
                            f"{total}, so they cannot be clipped; turn on dc.detect_anomaly() "
@@ -113,4 +114,4 @@ def clip_grad_value(params: Tensor | Iterable[Tensor], clip_value: float) -> Non
         return
     clip_value = non_negative("clip_grad_value", "clip_value", clip_value)
     for g in _grads(params, "clip_grad_value"):
-        np.clip(g, -clip_value, clip_value, out=g)
+        g.clip(-clip_value, clip_value, out=g)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import decay_weights_, lerp_
+from descend.optim._kernels import decay_weights_, lerp_, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,7 +21,7 @@ def lion_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any]:
     >>> lion_init(np.zeros(2), {})
     {'step': 0, 'exp_avg': array([0., 0.])}
     """
-    return {"step": 0, "exp_avg": np.zeros_like(param)}
+    return {"step": 0, "exp_avg": zeros_like(param)}
 
 
 def lion_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,

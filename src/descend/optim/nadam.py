@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import adam_moments_
+from descend.optim._kernels import adam_moments_, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,8 +21,8 @@ def nadam_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any]:
     >>> nadam_init(np.zeros(1), {})["mu_product"]
     1.0
     """
-    return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(param),
-            "exp_avg_sq": np.zeros_like(param)}
+    return {"step": 0, "mu_product": 1.0, "exp_avg": zeros_like(param),
+            "exp_avg_sq": zeros_like(param)}
 
 
 def _mu(beta1: float, step: int, momentum_decay: float) -> float:

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from descend import tracing
+from descend import backend, tracing
 from descend.autograd.mode import enable_grad
 from descend.optim._checks import check_hyperparameter
 from descend.tensors import Tensor
@@ -227,8 +227,9 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
                              f"shape {param.shape} but its grad has shape {param.grad.shape}")
         init, update = self.rule
-        # 1-d views of 0-d parameters: NumPy's arithmetic on them gives scalars, not arrays
-        data, grad = np.atleast_1d(param.data, param.grad.data)
+        data, grad = param.data, param.grad.data
+        if data.ndim == 0:  # 1-d views: NumPy's arithmetic on 0-d arrays gives scalars
+            data, grad = data.reshape(1), grad.reshape(1)
         if position not in self.state:
             self.state[position] = init(data, group)
         update(grad, self.state[position], data, group)
@@ -290,7 +291,7 @@ class Optimizer:
         >>> sorted(opt.state_dict()["state"][0])
         ['exp_avg', 'exp_avg_sq', 'step']
         """
-        state = {position: {k: v.copy() if isinstance(v, np.ndarray) else v
+        state = {position: {k: _host_copy(v)
                             for k, v in entries.items()}
                  for position, entries in sorted(self.state.items())}
         groups, start = [], 0
@@ -426,6 +427,13 @@ def _check_param(param: Any, owner: str, taken: set[int]) -> None:
     taken.add(id(param))
 
 
+def _host_copy(value: Any) -> Any:
+    """A state entry as plain data: arrays copied to the host, numbers as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return backend.to_host(value) if backend.array_module(value) is not np else value
+
+
 def _restore(owner: str, key: str, value: Any, param: Tensor) -> Any:
     """One saved state entry, as the live state holds it (arrays copied in the param's dtype)."""
     if isinstance(value, np.ndarray | list) and np.ndim(value) > 0:
@@ -433,6 +441,6 @@ def _restore(owner: str, key: str, value: Any, param: Tensor) -> Any:
         if array.shape != param.shape:
             raise ValueError(f"{owner}.load_state_dict: state '{key}' has shape {array.shape} "
                              f"but its parameter has shape {param.shape}")
-        return array
+        return backend.to_device(array, param.device)
     number = value.item() if isinstance(value, np.ndarray | np.generic) else value
     return int(number) if key == "step" else float(number)

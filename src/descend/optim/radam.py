@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import adam_moments_
+from descend.optim._kernels import adam_moments_, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,7 +21,7 @@ def radam_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any]:
     >>> sorted(radam_init(np.zeros(2), {}))
     ['exp_avg', 'exp_avg_sq', 'step']
     """
-    return {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
+    return {"step": 0, "exp_avg": zeros_like(param), "exp_avg_sq": zeros_like(param)}
 
 
 def radam_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,

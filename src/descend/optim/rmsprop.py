@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.optim._kernels import add_scaled_square_, coupled_grad, lerp_
+from descend.optim._kernels import add_scaled_square_, coupled_grad, empty_like, lerp_, zeros_like
 from descend.optim.optimizer import Optimizer, Params, UpdateRule
 
 
@@ -21,11 +21,11 @@ def rmsprop_init(param: np.ndarray, hparams: Mapping[str, Any]) -> dict[str, Any
     >>> sorted(rmsprop_init(np.zeros(2), {"momentum": 0.9, "centered": True}))
     ['grad_avg', 'momentum_buffer', 'square_avg', 'step']
     """
-    state: dict[str, Any] = {"step": 0, "square_avg": np.zeros_like(param)}
+    state: dict[str, Any] = {"step": 0, "square_avg": zeros_like(param)}
     if hparams["momentum"] > 0:
-        state["momentum_buffer"] = np.zeros_like(param)
+        state["momentum_buffer"] = zeros_like(param)
     if hparams["centered"]:
-        state["grad_avg"] = np.zeros_like(param)
+        state["grad_avg"] = zeros_like(param)
     return state
 
 
@@ -44,10 +44,10 @@ def rmsprop_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     state["step"] += 1
     g = coupled_grad(grad, param, hparams)
     alpha = hparams["alpha"]
-    scratch = np.empty_like(param)
+    scratch = empty_like(param)
     square_avg = add_scaled_square_(state["square_avg"], alpha, g, scratch)
     if hparams["centered"]:
-        grad_avg = state.setdefault("grad_avg", np.zeros_like(param))
+        grad_avg = state.setdefault("grad_avg", zeros_like(param))
         lerp_(grad_avg, g, 1.0 - alpha, scratch)
         np.multiply(grad_avg, grad_avg, out=scratch)
         np.subtract(square_avg, scratch, out=scratch)
@@ -58,7 +58,7 @@ def rmsprop_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     np.divide(g, scratch, out=scratch)
     momentum = hparams["momentum"]
     if momentum > 0:
-        buf = state.setdefault("momentum_buffer", np.zeros_like(param))
+        buf = state.setdefault("momentum_buffer", zeros_like(param))
         buf *= momentum
         buf += scratch
         np.multiply(buf, hparams["lr"], out=scratch)

@@ -49,7 +49,7 @@ def sgd_update(grad: np.ndarray, state: dict[str, Any], param: np.ndarray,
     if momentum != 0:
         buf = state.get("momentum_buffer")
         if buf is None:
-            buf = state["momentum_buffer"] = np.array(g, copy=True)
+            buf = state["momentum_buffer"] = g.copy()
         else:
             buf *= momentum
             dampening = hparams["dampening"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import losses, metrics, optim
+from descend import backend, losses, metrics, optim
 from descend.losses.checks import check_loss_value
 from descend.tensors import Tensor
 
@@ -68,10 +68,12 @@ class Compiled:
     loss_name: str
     takes_reduction: bool
     metric_names: list[str] = field(default_factory=list)
-    jit_compile: bool = False
-    """Whether ``fit`` runs its steps through ``dc.jit`` (``compile(..., jit_compile=True)``)."""
-    jit_steps: dict[bool, Any] = field(default_factory=dict, repr=False, compare=False)
-    """The compiled steps, one per value of ``regularized``, made at the first step."""
+    jit_compile: bool | str = False
+    """Whether ``fit`` runs its steps through ``dc.jit``: ``True``, ``False`` or ``"auto"``."""
+    jit_steps: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The compiled step (key ``"train"``), made at the first step."""
+    jit_choice: str | None = None
+    """What ``jit_compile="auto"`` chose at the first step: ``"compiled"`` or ``"eager"``."""
 
     @classmethod
     def resolve(cls, optimizer: Any, loss: Any, metric_list: Sequence[Any] | None) -> Compiled:
@@ -151,7 +153,8 @@ class Compiled:
                              "reduction='none' option returning one loss per sample")
         per_sample = check_loss_value(self.loss_name, self.loss(y_true, y_pred, reduction="none"),
                                       y_pred)
-        weighted = per_sample * np.asarray(sample_weight, dtype=per_sample.dtype)
+        xp = backend.array_module(per_sample.data)
+        weighted = per_sample * xp.asarray(sample_weight, dtype=per_sample.dtype)
         return weighted.sum() if getattr(self.loss, "reduction", None) == "sum" else \
             weighted.mean()
 

@@ -183,7 +183,7 @@ class GradientNormLogger(Callback):
                        if p.grad is not None]
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        norms = {name: float(np.linalg.norm(grad.data)) for name, grad in self._grads}
+        norms = {name: float(np.linalg.norm(grad.numpy())) for name, grad in self._grads}
         self.norms.append(norms)
         for name, norm in norms.items():
             if logs is not None:

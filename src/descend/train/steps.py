@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from descend import backend
 from descend.autograd.mode import no_grad
 from descend.data import Dataset
 from descend.losses.checks import LossResultError
@@ -125,7 +126,7 @@ def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str) -> 
     ...
     ValueError: fit: the loss mse cannot compare targets of shape (4, 3) against outputs ...
     """
-    x, y, weights = unpack(batch, model.output_shape, where)
+    x, y, weights = on_device(unpack(batch, model.output_shape, where), model.device)
     with inference_mode(model):
         prediction = forward(model, x, where)
         shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
@@ -142,6 +143,20 @@ def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str) -> 
             except (ValueError, TypeError) as err:
                 raise type(err)(f"{where}: the metric {metric.name} cannot score {shapes}. "
                                 f"{err}") from None
+
+
+def on_device(batch: Sequence[Any], device: backend.Device) -> Any:
+    """The arrays of ``batch`` (``x``, ``y``, sample weights; ``None`` stays) on ``device``;
+    the batch itself on the CPU.
+
+    >>> import numpy as np
+    >>> batch = (np.ones(2), None)
+    >>> on_device(batch, backend.CPU) is batch
+    True
+    """
+    if device == backend.CPU:
+        return batch
+    return tuple(None if a is None else backend.to_device(a, device) for a in batch)
 
 
 def first_batch(data: Dataset | BatchSource, size: int | None) -> Batch:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from descend import backend
-from descend.compiler import jit
+from descend.compiler import TraceError, jit
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
 from descend.tensors import Tensor
@@ -51,6 +51,7 @@ from descend.train.steps import (
     forward,
     inference_mode,
     name_input_shape,
+    on_device,
     unpack,
 )
 
@@ -92,11 +93,12 @@ class Trainer:
         self.epochs_trained = 0
         self.fit_seed: int | None = None
         self._distribute: Any = None  # the DataParallel of the fit running now, if any
+        self._verbose = 0  # the verbose of the fit running now
         self._regularized: bool | None = None  # known once built; None: ask the model
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
-                metrics: Sequence[Any] | None = None, *, jit_compile: bool = False) -> None:
+                metrics: Sequence[Any] | None = None, *, jit_compile: bool | str = False) -> None:
         """Choose how to train: the optimizer, the loss to minimise and metrics to report.
 
         Args:
@@ -106,7 +108,12 @@ class Trainer:
                 ``dc.losses`` object, or a function ``f(y_true, y_pred) -> Tensor``.
             metrics: names (``"mae"``, ``"accuracy"``, ...) or ``dc.metrics`` objects.
             jit_compile: run each training step through ``dc.jit``: traced once per batch
-                shape, then replayed as NumPy calls, with the same weights as without it.
+                shape (and train/eval mode), then replayed as NumPy calls, with the same
+                weights as without it. ``"auto"``: try that at the first step; if the step
+                cannot be traced (a layer reads a value into Python, an array made with
+                NumPy enters an op: ``dc.jit``'s ``TraceError``), put back the weights,
+                buffers and random state the attempt changed and train eagerly from then on.
+                ``fit(verbose>0)`` prints which it chose.
 
         Unknown names raise a ``ValueError`` listing the valid ones, here and not mid-fit.
 
@@ -116,9 +123,9 @@ class Trainer:
         >>> model.optimizer.lr, model.compiled.loss_name, model.compiled.metric_names
         (0.1, 'huber', ['mae'])
         """
-        if not isinstance(jit_compile, bool):
-            raise ValueError(f"compile: jit_compile must be True or False, got {jit_compile!r} "
-                             "('auto' is not supported yet)")
+        if not isinstance(jit_compile, bool) and jit_compile != "auto":
+            raise ValueError(f"compile: jit_compile must be True, False or 'auto', got "
+                             f"{jit_compile!r}")
         self.compiled = Compiled.resolve(optimizer, loss, metrics)
         self.compiled.jit_compile = jit_compile
         if self.built:
@@ -219,7 +226,7 @@ class Trainer:
         self.history = History()
         callback_list = self._callback_list(callbacks, settings, train, validation)
         self.stop_training = False
-        self._distribute = distribute
+        self._distribute, self._verbose = distribute, settings.verbose
         self.train()
         try:
             callback_list.on_train_begin()
@@ -237,7 +244,7 @@ class Trainer:
                     break
             callback_list.on_train_end()
         finally:
-            self._distribute = None
+            self._distribute, self._verbose = None, 0
             if distribute is not None:
                 distribute.end_fit()
         return self.history
@@ -271,11 +278,12 @@ class Trainer:
         total, count = 0.0, 0
         batch_begin, batch_end = (callbacks.listens("on_batch_begin"),
                                   callbacks.listens("on_batch_end"))
+        device = self.device
         with backend.using_rng(EpochGenerator((self.fit_seed, epoch, 1))):  # type: ignore[arg-type]
             for step, batch in enumerate(self._epoch_batches(train, settings, epoch)):
                 if batch_begin:
                     callbacks.on_batch_begin(step, {})
-                loss_sum, rows = self._fit_batch(batch, metrics)
+                loss_sum, rows = self._fit_batch(on_device(batch, device), metrics)
                 total, count = total + loss_sum, count + rows
                 if batch_end:
                     callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
@@ -334,10 +342,12 @@ class Trainer:
         >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
         array([[0.5]], dtype=float32)
         """
-        if self.compiled.jit_compile and sample_weight is None:  # type: ignore[union-attr]
-            loss, prediction = self._compiled_step()(x, y)  # weighted batches: eager for now
+        jit_compile = self.compiled.jit_compile  # type: ignore[union-attr]
+        compiled = self._run_compiled(x, y, sample_weight) if jit_compile else None
+        if compiled is not None:
+            loss, prediction = compiled
             for metric in metrics:
-                metric.update(y, prediction.data)
+                metric.update(y, prediction.data, sample_weight=sample_weight)
             return float(loss.data)
         prediction = self(Tensor._wrap(x))
         loss = self.compute_loss(y, prediction, sample_weight)
@@ -353,19 +363,44 @@ class Trainer:
         loss.backward()
         optimizer.step()
 
-    def _whole_step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    def _whole_step(self, x: Tensor, y: Tensor, sample_weight: Any) -> tuple[Tensor, Tensor]:
         """Predict, measure, compute the gradient, step: what ``jit_compile`` traces."""
         prediction = self(x)
-        loss = self.compute_loss(y, prediction)
+        loss = self.compute_loss(y, prediction, sample_weight)
         self._descend(loss)
         return loss, prediction
 
-    def _compiled_step(self) -> Any:
-        """:meth:`_whole_step` through ``dc.jit``, made at the first step after ``compile``."""
-        steps = self.compiled.jit_steps  # type: ignore[union-attr]
+    def _run_compiled(self, x: np.ndarray, y: np.ndarray,
+                      sample_weight: Any) -> tuple[Tensor, Tensor] | None:
+        """:meth:`_whole_step` through ``dc.jit`` (made at the first step after ``compile``,
+        one program per train/eval mode): its (loss, prediction), or ``None`` where
+        ``jit_compile="auto"`` chose the eager step."""
+        compiled = self.compiled
+        if compiled.jit_choice == "eager":  # type: ignore[union-attr]
+            return None
+        if isinstance(sample_weight, np.ndarray):  # in the loss's dtype: no array made inside
+            sample_weight = sample_weight.astype(self.dtype, copy=False)
+        steps = compiled.jit_steps  # type: ignore[union-attr]
         if "train" not in steps:
-            steps["train"] = jit(self._whole_step)
-        return steps["train"]
+            steps["train"] = jit(self._whole_step, key=lambda: self.training)
+        step = steps["train"]
+        if compiled.jit_compile is True or step.ready(x, y, sample_weight):  # type: ignore
+            return step(x, y, sample_weight)
+        state, random = self.state_dict(), backend.rng().bit_generator.state
+        try:
+            result = step(x, y, sample_weight)
+        except TraceError as err:  # put back what the attempt changed; train eagerly
+            self.load_state_dict(state)
+            backend.rng().bit_generator.state = random
+            self._jit_chose("eager", f": {str(err).split('. ')[0]}")
+            return None
+        self._jit_chose("compiled", " (dc.jit)")
+        return result
+
+    def _jit_chose(self, choice: str, why: str) -> None:
+        if self.compiled.jit_choice is None and self._verbose:  # type: ignore[union-attr]
+            print(f"fit: jit_compile='auto' runs the {choice} step{why}")
+        self.compiled.jit_choice = choice  # type: ignore[union-attr]
 
     def test_step(self, x: np.ndarray, y: np.ndarray, sample_weight: Any = None,
                   metrics: Sequence[Metric] = ()) -> float:
@@ -422,8 +457,9 @@ class Trainer:
         self._ensure_built(data.x.shape)
         y = match_target_shape(data.y, self.output_shape)
         metrics = compiled.make_metrics(y.shape, self.output_shape)
+        x, y, weights = on_device((data.x, y, data.sample_weight), self.device)
         try:
-            loss = self.train_step(data.x, y, data.sample_weight, metrics)
+            loss = self.train_step(x, y, weights, metrics)
         except (ValueError, TypeError) as err:
             name_input_shape(self, data.x, "train_on_batch", err)
             raise
@@ -494,11 +530,11 @@ class Trainer:
         sample = data.y if isinstance(data, Dataset) else None
         metrics = self._require_compiled(where).make_metrics(
             None if sample is None else sample.shape, self.output_shape)
-        total, count = 0.0, 0
+        total, count, device = 0.0, 0, self.device
         batches = data.batches(batch_size) if isinstance(data, Dataset) else iter(data)
         with inference_mode(self):
             for batch in batches:
-                x, y, weights = unpack(batch, self.output_shape, where)
+                x, y, weights = on_device(unpack(batch, self.output_shape, where), device)
                 total += self.test_step(x, y, weights, metrics) * len(x)
                 count += len(x)
             penalty = float(self.regularization_loss().data) if self.has_regularizers() else 0.0
@@ -527,9 +563,11 @@ class Trainer:
             raise ValueError("predict: the iterable of batches is empty")
         if not self.built:
             self.build((None, *first[0].shape[1:]))
+        device = self.device
         with inference_mode(self):
             batches = data.batches(size) if isinstance(data, Dataset) else data
-            outputs = [self.predict_step(batch[0]) for batch in batches]
+            outputs = [backend.to_host(self.predict_step(backend.to_device(batch[0], device)))
+                       for batch in batches]
         return np.concatenate(outputs, axis=0)
 
     # ---------------------------------------------------------------- set-up

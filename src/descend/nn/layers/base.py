@@ -112,14 +112,17 @@ class Layer(Configurable, Module):
                           f"{tuple(shape)}")
 
     def add_weight(self, shape: tuple[int, ...], initializer: Callable[..., Any]) -> Parameter:
-        """A new parameter of ``shape`` filled by ``initializer`` in the layer's dtype."""
-        return Parameter(initial_weight(shape, self.dtype, initializer), dtype=self.dtype)
+        """A new parameter of ``shape`` filled by ``initializer`` in the layer's dtype, on its
+        device (values are drawn on the host and copied, the same on every device)."""
+        return Parameter(initial_weight(shape, self.dtype, initializer), dtype=self.dtype,
+                         device=self.device)
 
     def __call__(self, x: ArrayLike, *args: Any, **kwargs: Any) -> Any:
         x = ensure_tensor(x, type(self).__name__)
         if self._built:
             self.check_input(x.shape)
         else:
+            self._device = self._device or x.device  # a lazy layer builds where its input is
             self.build(x.shape)
         return super().__call__(x, *args, **kwargs)
 

@@ -99,7 +99,7 @@ def dropout(x: ArrayLike, rate: float, *, training: bool = True) -> Tensor:
     if not training or rate == 0:
         return x
     dtype = x.dtype if x.dtype.kind == "f" else backend.get_default_dtype()
-    return x * DropoutMask.apply(shape=x.shape, rate=rate, dtype=dtype)
+    return x * DropoutMask.apply(shape=x.shape, rate=rate, dtype=dtype, device=x.device)
 
 
 @register_configurable

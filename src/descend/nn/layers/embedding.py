@@ -76,7 +76,7 @@ class Embedding(Layer):
         return super().__call__(x)
 
     def forward(self, x: Tensor) -> Tensor:
-        return getitem(self.embeddings, np.asarray(x.data))
+        return getitem(self.embeddings, x.data)
 
     def extra_repr(self) -> str:
         return f"{self.input_dim}, {self.output_dim}"

@@ -94,8 +94,8 @@ class BatchNorm(Layer):
         channels = (int(input_shape[1]),)
         self.gamma = self.add_weight(channels, Ones())
         self.beta = self.add_weight(channels, Zeros())
-        self.register_buffer("running_mean", zeros(channels, dtype=self.dtype))
-        self.register_buffer("running_var", ones(channels, dtype=self.dtype))
+        self.register_buffer("running_mean", zeros(channels, dtype=self.dtype, device=self.device))
+        self.register_buffer("running_var", ones(channels, dtype=self.dtype, device=self.device))
 
     def forward(self, x: Tensor) -> Tensor:
         axes = (0, *range(2, x.ndim))

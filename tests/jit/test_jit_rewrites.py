@@ -1,0 +1,229 @@
+"""The compiled step's rewrites (``compiler/rewrite.py``, ``compiler/buffers.py``): each one
+shows in the printed program and gives the eager step's bits (compared as bytes, so -0.0 and
+0.0 differ), step after step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import descend as dc
+
+
+def _bits(arrays):
+    return [np.asarray(a).tobytes() for a in arrays]
+
+
+def _params(seed, *shapes, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    return [dc.tensor((rng.standard_normal(s) * 0.5).astype(dtype), requires_grad=True,
+                      name=f"w{i}") for i, s in enumerate(shapes)]
+
+
+def _compare(make, arguments, steps=4):
+    """Run ``make()``'s step eagerly and compiled on twin parameters over ``arguments(i)``;
+    assert equal bytes of results and parameters; return the compiled program's text."""
+    (eager_params, eager), (params, step) = make(), make()
+    compiled = dc.jit(step)
+    for i in range(steps):
+        args = arguments(i)
+        assert _bits([eager(*args).data]) == _bits([compiled(*args).data])
+        assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
+    return str(compiled.program(*arguments(0)))
+
+
+def _batch(shape, seed=0):
+    return lambda i: (np.random.default_rng(seed + i).standard_normal(shape).astype(np.float32),)
+
+
+def _sgd_step(params, loss_of, lr=0.05, **options):
+    optimizer = dc.optim.SGD(params, lr=lr, **options)
+
+    def step(*args):
+        optimizer.zero_grad()
+        loss = loss_of(*args)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return params, step
+
+
+def test_a_plain_op_mlp_writes_into_its_temporaries_as_the_fused_linear_does():
+    def make():
+        w1, b1, w2, b2 = _params(0, (6, 16), (16,), (16, 3), (3,))
+        return _sgd_step([w1, b1, w2, b2], lambda x, onehot: -(dc.log_softmax(
+            (x @ w1 + b1).relu() @ w2 + b2, axis=-1) * onehot).sum(axis=-1).mean())
+
+    def arguments(i):
+        rng = np.random.default_rng(i)
+        x = rng.standard_normal((12, 6)).astype(np.float32)
+        return x, np.eye(3, dtype=np.float32)[rng.integers(0, 3, 12)]
+
+    text = _compare(make, arguments)
+    assert "t5 = np.add(t3, w1, out=t3)" in text       # x @ w1 + b1: the bias added in place
+    assert "t6 = np.maximum(t5, 0, out=t5)" in text    # relu in place: its mask reads t6
+    assert "t6 > 0" in text and "t5 > 0" not in text
+
+
+def test_the_fused_linear_adds_its_bias_in_place():
+    def make():
+        w, b = _params(1, (5, 4), (4,))
+        return _sgd_step([w, b], lambda x: dc.linear(x, w, b, activation="tanh").sum())
+
+    text = _compare(make, _batch((7, 5)))
+    assert "t3 = arg0 @ w0; t3 += w1; t3 = tanh_(t3)" in text
+
+
+def test_an_input_read_again_is_not_written_into():
+    def make():
+        (w,) = _params(2, (4, 4))
+
+        def loss(x):
+            a = x @ w
+            return (a * 2.0 + a.exp()).sum()
+        return _sgd_step([w], loss)
+
+    text = _compare(make, _batch((3, 4)))
+    assert "t4 = t2 * 2.0" in text                     # t2 is read by the exp after it
+    assert "np.exp(t2, out=t2)" in text                # ... which then writes into it
+
+
+def test_arguments_parameters_and_results_keep_their_arrays():
+    w = dc.tensor(np.ones(3, dtype=np.float32), requires_grad=True, name="w")
+    step = dc.jit(lambda x: (x * 2.0, (x * w) * 3.0))
+    x = np.arange(3, dtype=np.float32)
+    first = step(x)
+    second = step(x)
+    assert np.array_equal(x, np.arange(3)) and np.array_equal(w.data, np.ones(3))
+    assert first[0].data is not second[0].data and np.array_equal(first[1].data, [0, 3, 6])
+    assert "np.multiply(t4, 3.0, out=t4)" in str(step.program(x))   # x * w is internal
+
+
+def test_a_temporary_laid_out_otherwise_is_not_reused():
+    """The negation of a transposed product is laid out as its input; writing ``t + u`` into
+    it would give the sum that layout, and the reduction over it another order of additions."""
+    def make():
+        w, v = _params(3, (40, 40), (40, 40))
+
+        def loss(x):
+            t = -(x @ w).T
+            return ((t + x @ v) ** 2).sum(axis=0).sum()
+        return _sgd_step([w, v], loss)
+
+    text = _compare(make, _batch((40, 40)))
+    assert "t7 = np.add(t4, t6, out=t6)" in text      # into the input laid out as the sum
+
+
+def test_numbers_and_views_of_parameters_are_made_once():
+    def make():
+        w1, b1, w2, b2 = _params(4, (6, 8), (8,), (8, 3), (3,))
+        return _sgd_step([w1, b1, w2, b2], lambda x: dc.linear(
+            dc.linear(x, w1, b1, activation="relu"), w2, b2).mean())
+
+    lines = _compare(make, _batch((5, 6))).splitlines()
+    once = [line for line in lines if line.endswith("  # once")]
+    assert len(once) == 4 and lines[1:5] == once
+    assert "broadcast_to(1.0" in once[0] and once[3].endswith("= w2.T  # once")
+
+
+def test_a_reshape_that_copies_a_parameter_is_made_on_every_step():
+    def make():
+        (w,) = _params(5, (3, 4))
+        return _sgd_step([w], lambda x: ((x @ w.T.reshape(2, 6)) ** 2).sum(), lr=0.01)
+
+    text = _compare(make, _batch((5, 2)))
+    assert "t2 = w0.T  # once" in text and "\n    t3 = t2.reshape(...)\n" in text
+
+
+@pytest.mark.parametrize("label_shape", [(9,), (3, 4)])
+def test_the_cross_entropy_gradient_subtracts_one_at_each_label(label_shape):
+    def make():
+        (w,) = _params(6, (5, 4))
+        return _sgd_step([w], lambda x, y: dc.losses.sparse_categorical_crossentropy(
+            y, x @ w, from_logits=True))
+
+    def arguments(i):
+        rng = np.random.default_rng(i)
+        labels = np.full(label_shape, 2) if i == 0 else rng.integers(0, 4, label_shape)
+        return rng.standard_normal((*label_shape, 5)).astype(np.float32), labels
+
+    text = _compare(make, arguments)
+    assert "[rows, arg1] -= 1" in text and "one_hot" not in text
+
+
+def test_sgd_updates_of_float32_and_float64_parameters_share_no_scratch():
+    def make():
+        (w32,) = _params(7, (4, 2))
+        (w64,) = _params(7, (2, 3), dtype=np.float64)
+        return _sgd_step([w32, w64], lambda x: (x @ w32 @ w64).sum(), lr=0.1)
+
+    _compare(make, _batch((3, 4)))
+
+
+def _update_then_zero_grad(returns_grad=False, set_to_none=True):
+    def make():
+        w, b = _params(9, (4, 3), (3,))
+        optimizer = dc.optim.SGD([w, b], lr=0.1)
+
+        def step(x):
+            loss = ((x @ w + b) ** 2).mean()
+            loss.backward()
+            grad = w.grad
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=set_to_none)
+            return (loss, grad) if returns_grad else loss
+        return [w, b], step
+    return make
+
+
+@pytest.mark.parametrize("returns_grad, set_to_none, dropped",
+                         [(False, True, [True, True]), (True, True, [False, True]),
+                          (False, False, [False, False])])
+def test_an_update_before_zero_grad_scales_the_gradient_in_place(returns_grad, set_to_none,
+                                                                 dropped):
+    """``step(); zero_grad()``: no one sees the gradient again, so the update writes
+    ``grad * lr`` into it, unless the step returns it (``w``'s here) or zero_grad keeps the
+    arrays."""
+    (eager_params, eager), (params, step) = (_update_then_zero_grad(returns_grad, set_to_none)(),
+                                             _update_then_zero_grad(returns_grad, set_to_none)())
+    compiled = dc.jit(step)
+    for i in range(4):
+        x = _batch((5, 4))(i)[0]
+        want, got = eager(x), compiled(x)
+        if returns_grad:
+            assert _bits([want[1].data]) == _bits([got[1].data])
+        assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
+        if not set_to_none:
+            assert _bits([p.grad.data for p in eager_params]) == _bits([p.grad.data
+                                                                       for p in params])
+    updates = [i for i in compiled.program(x).code if hasattr(i, "dropped")]
+    assert [u.dropped is not None for u in updates] == dropped
+
+
+UNARY = [lambda t: -t, lambda t: t.relu(), lambda t: t.tanh(), lambda t: t.tanh().exp(),
+         lambda t: t.sigmoid(), lambda t: t.T.T, lambda t: -t.reshape(24, 16).T,
+         lambda t: (t * 0.5).reshape(24, 16).reshape(16, 24)]
+BINARY = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b.tanh(),
+          lambda a, b: a / (b * b + 1.0)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 7), st.integers(0, 99),
+                          st.integers(0, 99)), min_size=1, max_size=12))
+def test_random_elementwise_steps_give_eager_bits(ops):
+    """Chains of elementwise ops and views whose temporaries are read again or not, laid out
+    in either order: the buffer reuse never changes a bit of the losses or weights."""
+    def make():
+        w, v, b = _params(10, (16, 24), (16, 24), (24,))
+
+        def loss(x):
+            pool = [w * 0.0 + x, w, v, x @ v.T @ w + b]
+            for binary, kind, i, j in ops:
+                a, c = pool[i % len(pool)], pool[j % len(pool)]
+                pool.append(BINARY[kind % 4](a, c) if binary else UNARY[kind](a))
+            return sum(((t - 0.1) ** 2).sum(axis=0).mean() for t in pool[-2:])
+        return _sgd_step([w, v, b], loss, lr=0.01)
+
+    _compare(make, _batch((16, 24)), steps=3)
