@@ -5,8 +5,9 @@ recipe, 200 epochs per call) and the MNIST MLP (784-256-10 ReLU, Adam, batch 128
 of 54,000 images with 6,000 validating per call, as ``descend demo mnist``; the real MNIST
 files when found in ``$DESCEND_DATA/mnist`` or ``shared/data/mnist``, else random data of
 MNIST's shape, which costs the same). The **dashboard** variant adds
-``Dashboard(quiet=True)``, and a watcher thread follows every run's Server-Sent Events as an
-open page would, so the server's work competes for the interpreter too. Variants are
+``Dashboard(quiet=True)``, and a watcher thread follows every run's Server-Sent Events and
+asks for the list of runs once a second, as an open page does, so the server's work competes
+for the interpreter too. Variants are
 interleaved round by round and the overhead is the median of the paired ratios, at one BLAS
 thread, of the wall time and of the training thread's CPU time (the second is what the
 callback itself costs, and moves much less when other processes load the machine); the CPU
@@ -16,14 +17,15 @@ Run from the repository root (needs the ``web`` and ``bench`` extras)::
 
     python benchmarks/dashboard_overhead.py            # 7 rounds, about 1 min
     python benchmarks/dashboard_overhead.py --quick    # 3 rounds
+    python benchmarks/dashboard_overhead.py --rounds 21  # a busy machine
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
+import queue
 import statistics
 import threading
 import time
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from harness import machine_info, pin_threads
+from harness import machine_info, others_load, pin_threads
 
 import descend as dc
 from descend.demo import boston
@@ -80,25 +82,37 @@ def workloads() -> dict[str, tuple[Callable[[list], None], str]]:
                                                          "batch 128")}
 
 
-def watch(url: str, stop: threading.Event, page_open: threading.Event) -> None:
-    """Follow every fit run's events, as a browser page does, until ``stop``; poll for new
-    runs only while ``page_open`` (during the Dashboard's fits: polling during the bare fits
-    would slow those and flatter the Dashboard)."""
+def watch(url: str, stop: threading.Event, boards: queue.Queue) -> None:
+    """Follow each Dashboard's run through its Server-Sent Events, as an open page does, and
+    ask for the list of runs once a second meanwhile, as the page does (``refresh``). The run's
+    id is read from the callback as soon as its fit has started (polling ``/api/runs`` fast
+    enough to catch a 0.3 s fit would cost the server more than the Dashboard does)."""
     host, port = url.split("//")[1].rstrip("/").split(":")
-    seen: set[str] = set()
     while not stop.is_set():
-        if not page_open.wait(timeout=0.1):
+        try:
+            board = boards.get(timeout=0.1)
+        except queue.Empty:
             continue
+        while board.run is None:
+            time.sleep(0.005)
+        closed = threading.Event()
+        threading.Thread(target=refresh, args=(host, int(port), closed), daemon=True).start()
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
-        connection.request("GET", "/api/runs?kind=fit")
-        runs = json.loads(connection.getresponse().read())["runs"]
-        for run in runs:
-            if run["id"] not in seen and run["status"] == "running":
-                seen.add(run["id"])
-                connection.request("GET", f"/api/runs/{run['id']}/events")
-                connection.getresponse().read()  # until the run ends
+        connection.request("GET", f"/api/runs/{board.run.id}/events")
+        connection.getresponse().read()  # until the run ends
         connection.close()
-        time.sleep(0.01)
+        closed.set()
+
+
+def refresh(host: str, port: int, closed: threading.Event) -> None:
+    """The page's list of runs, asked for every second until ``closed``."""
+    while True:
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        connection.request("GET", "/api/runs?kind=fit")
+        connection.getresponse().read()
+        connection.close()
+        if closed.wait(1.0):
+            return
 
 
 def _timed(fit: Callable[[list], None], callbacks: list) -> tuple[float, float, float]:
@@ -116,20 +130,23 @@ def measure(rounds: int) -> list[dict]:
     the medians of the paired ratios of wall time and of the training thread's CPU time, plus
     the other threads' CPU time as a share of the fit's."""
     server = ensure_server(port=0)
-    stop, page_open = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=watch, args=(server.url, stop, page_open), daemon=True)
+    stop, boards = threading.Event(), queue.Queue()
+    watcher = threading.Thread(target=watch, args=(server.url, stop, boards), daemon=True)
     watcher.start()
     results = []
     try:
         for label, (fit, note) in workloads().items():
-            fit([])
-            fit([dc.callbacks.Dashboard(port=0, quiet=True)])  # warm up both
+            fit([])  # warm up both
+            boards.put(warm := dc.callbacks.Dashboard(port=0, quiet=True))
+            fit([warm])
             bare, board = [], []
             for round_ in range(rounds):  # ABBA order: neither variant always runs first
                 for variant in ((bare, board) if round_ % 2 == 0 else (board, bare)):
                     callbacks = [dc.callbacks.Dashboard(port=0, quiet=True)] * (variant is board)
-                    page_open.set() if variant is board else page_open.clear()
+                    for callback in callbacks:
+                        boards.put(callback)
                     variant.append(_timed(fit, callbacks))
+                    time.sleep(0.05)  # the page's last requests are answered
             wall = [b[0] / a[0] for a, b in zip(bare, board)]
             cpu = [b[1] / a[1] for a, b in zip(bare, board)]
             results.append({
@@ -151,12 +168,15 @@ def _spread(ratios: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="how many rounds (more steady the median on a busy machine)")
     args = parser.parse_args()
-    with pin_threads(1):
-        results = measure(3 if args.quick else 7)
+    with pin_threads(1), others_load() as load:
+        results = measure(3 if args.quick else args.rounds)
     info = machine_info()
     print(f"Dashboard overhead at 1 BLAS thread ({info.get('cpu', '?')}); target <= "
-          f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]")
+          f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]; other processes used "
+          f"{load.get('others', float('nan')):.0%} of the machine")
     for r in results:
         print(f"{r['workload']} ({r['note']}):\n"
               f"  fit {r['fit_s']:.2f}s, with Dashboard {r['dashboard_s']:.2f}s; wall time "

@@ -50,18 +50,30 @@ def test_dashboard_records_epochs_with_val_metrics_and_ends_the_run(capsys):
     epochs = [e for e in events if e["type"] == "epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2, 3]
     assert epochs[-1]["logs"]["val_mae"] == history.history["val_mae"][-1]
-    assert set(epochs[0]["grad_norms"]) == {"0", "1"} and epochs[0]["lr"] == 0.01
-    assert sum(epochs[0]["histograms"]["0"]["counts"]) == 3 * 4 + 4
+    assert epochs[0]["lr"] == 0.01 and epochs[0]["step"] == 3
+    drawn = next(e for e in epochs if "histograms" in e)  # the newest epoch of a message
+    assert set(drawn["grad_norms"]) == {"0", "1"}
+    assert sum(drawn["histograms"]["0"]["counts"]) == 3 * 4 + 4
     assert events[-2]["type"] == "weights" and events[-1] == {
         "type": "end", "status": "done", "seq": len(events) - 1}
     assert "Dense" in board.run.info["summary"] and board.run.title == "small"
 
 
-def test_batch_updates_are_throttled():
-    board = dc.callbacks.Dashboard(port=0, quiet=True, rate=1e-3)  # one batch event in 1000 s
-    model().fit(*data(256), epochs=2, batch_size=8, verbose=0, callbacks=[board])
-    batches = [e for e in board.run.since(0) if e["type"] == "batch"]
-    assert len(batches) == 1 and batches[0]["step"] == 1
+def test_updates_are_throttled_into_few_messages_that_keep_every_epoch():
+    board = dc.callbacks.Dashboard(port=0, quiet=True, rate=1e-3)  # one message in 1000 s
+    messages = []
+
+    class Listen(dc.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            board.run.listen(lambda: messages.append(len(board.run.since(0))))
+
+    history = model().fit(*data(256), epochs=5, batch_size=8, verbose=0,
+                          callbacks=[board, Listen()])
+    events = board.run.since(0)
+    assert [e["type"] for e in events] == ["batch"] + ["epoch"] * 5 + ["weights", "end"]
+    assert events[0]["step"] == 1 and [e["step"] for e in events[1:6]] == [32, 64, 96, 128, 160]
+    assert [e["logs"]["loss"] for e in events[1:6]] == history.history["loss"]
+    assert messages == [1, 7, 8]  # the first batch; every epoch with the weights; the end
 
 
 def test_stop_from_the_page_sets_stop_training():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -91,6 +92,25 @@ def test_a_page_that_goes_away_stops_its_training(client):
     assert run.stop_requested.wait(5)
     wait_idle(client)
     assert run.status == "stopped"
+
+
+def test_an_event_stream_sleeps_until_its_run_has_news(client, monkeypatch):
+    from descend.serve import app
+
+    monkeypatch.setattr(app, "WAKE_INTERVAL", 120.0)  # only the run's wake-up brings news soon
+    run = client.app.app.state.server.manager.register("fit", "woken")
+
+    def train() -> None:
+        time.sleep(0.3)
+        run.emit({"type": "epoch", "epoch": 1})
+        time.sleep(0.3)
+        run.finish("done")
+
+    threading.Thread(target=train, daemon=True).start()
+    start = time.monotonic()
+    assert [e["type"] for e in events_of(client, run.id)] == ["epoch", "end"]
+    assert time.monotonic() - start < 60
+    assert not run._listeners  # the stream stopped listening when it ended
 
 
 def test_more_trainings_than_slots_is_busy(client):

@@ -90,7 +90,11 @@ def divide(numerator: Any, denominator: Any) -> Any:
 
     >>> divide(np.array([1.0, 1.0]), np.array([2.0, 0.0]))
     array([0.5, 0. ])
+    >>> divide(3.0, 2.0), divide(3.0, 0.0)
+    (1.5, 0.0)
     """
+    if type(numerator) is float and type(denominator) is float:  # a running mean's two sums
+        return numerator / denominator if denominator != 0 else 0.0
     numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
     out = np.zeros(np.broadcast(numerator, denominator).shape)
     np.divide(numerator, denominator, out=out, where=denominator != 0)

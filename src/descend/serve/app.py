@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from descend.serve import boston, playground
-from descend.serve.runs import RunManager
+from descend.serve.runs import Run, RunManager
 from descend.serve.validation import BusyError, Form, RequestError
 from descend.serve.worker import Workers
 
@@ -43,7 +43,48 @@ PAGES = {"/": "index.html", "/boston": "boston.html", "/dashboard": "dashboard.h
          "/playground": "playground.html"}
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 EVENT_INTERVAL = 0.05
-"""Seconds between two looks at a run's new events: at most 20 updates a second per page."""
+"""Seconds a page's event stream rests after each look at its run: at most 20 messages a
+second per page (what arrives meanwhile comes in the next message)."""
+WAKE_INTERVAL = 1.0
+"""Seconds an event stream waits for its run's news before it looks anyway (whether the page
+is still there, whether a run fed from another process still lives)."""
+
+
+async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[str]:
+    """``run``'s events from number ``since`` on, as Server-Sent Events messages, each with
+    everything new; it sleeps until the run says it has news (no polling), and ends after the
+    run's ``end`` event or when the page has gone (the server cancels it then; a quiet run
+    also looks every :data:`WAKE_INTERVAL` seconds)."""
+    loop = asyncio.get_running_loop()
+    news = asyncio.Event()
+
+    def wake() -> None:  # called by the thread that emitted
+        if not news.is_set():
+            with contextlib.suppress(RuntimeError):  # the server has stopped meanwhile
+                loop.call_soon_threadsafe(news.set)
+
+    run.listen(wake)
+    try:
+        index = since
+        while True:
+            news.clear()
+            finished = run.finished
+            events = run.since(index)
+            if events:
+                index += len(events)
+                yield f"data: {json.dumps(events, allow_nan=False)}\n\n"
+            if (events and events[-1]["type"] == "end") or (finished and not run.since(index)):
+                return
+            if events:
+                await asyncio.sleep(EVENT_INTERVAL)
+            try:
+                async with asyncio.timeout(WAKE_INTERVAL):
+                    await news.wait()
+            except TimeoutError:  # a quiet run: is the page still there?
+                if await request.is_disconnected():
+                    return
+    finally:
+        run.unlisten(wake)
 
 
 def hostname(value: str) -> str:
@@ -163,19 +204,9 @@ class Server:
         close_stops = form.flag("close_stops", False)
 
         async def stream() -> AsyncIterator[str]:
-            index = since
             try:
-                while True:
-                    finished = run.finished
-                    events = run.since(index)
-                    if events:
-                        index += len(events)
-                        yield f"data: {json.dumps(events, allow_nan=False)}\n\n"
-                    if finished and not run.since(index):
-                        break
-                    if await request.is_disconnected():
-                        break
-                    await asyncio.sleep(EVENT_INTERVAL)
+                async for message in run_messages(run, since, request):
+                    yield message
             finally:
                 if close_stops and not run.finished:
                     run.stop()

@@ -1,11 +1,11 @@
 """``dc.callbacks.Dashboard``: watch any ``fit`` live in the browser.
 
 The callback starts the local server on its first use (or reuses the one this process
-started) and prints the page's address. It sends, at most ``rate`` times a second, the
-running loss and metrics, the learning rate and every layer's gradient norm; after every
-epoch, the epoch's logs (``val_*`` included) and learning rate, with every layer's gradient
-norm and a histogram of its weights at most 4 times a second (and at the end). The page's
-Stop button sets ``model.stop_training``.
+started) and prints the page's address. At most ``rate`` times a second it hands the page
+every epoch ended since its last message (the epoch's logs, ``val_*`` included, and learning
+rate) and the latest batch's running loss and metrics, learning rate and every layer's
+gradient norm; a histogram of each layer's weights comes at most 4 times a second (and at
+the end). The page's Stop button sets ``model.stop_training``.
 
 >>> import numpy as np, descend as dc
 >>> from descend.serve.dashboard import Dashboard
@@ -30,7 +30,8 @@ import numpy as np
 from descend.train.callbacks import Callback
 
 HISTOGRAM_INTERVAL = 0.25
-"""Seconds between two epochs' weight histograms and gradient norms (the last epoch always)."""
+"""Seconds between two epochs that bring weight histograms and gradient norms (the end of
+training brings the last histograms too)."""
 
 
 class Dashboard(Callback):
@@ -39,11 +40,16 @@ class Dashboard(Callback):
     A ``descend serve`` already listening on ``port`` shows it (the events are posted to it);
     otherwise this process starts its own server, once, and every later fit reuses it.
 
+    Each batch and epoch costs the fit only a few attribute updates: what the page needs is
+    handed over at most ``rate`` times a second, in one message: every epoch ended since the
+    last one (the curves get every epoch's point), then the running loss and metrics of the
+    latest batch with each layer's gradient norm.
+
     Args:
         title: the run's name on the page (default: the model's class and parameter count).
         port: the port to serve on when no server runs yet (a free one if it is taken).
         keep: how many runs the page remembers (the oldest finished ones are forgotten).
-        rate: at most this many batch updates a second.
+        rate: at most this many updates a second.
         bins: the number of bars in each weight histogram.
         open_browser: open the page in the browser when training starts.
         quiet: do not print the page's address.
@@ -61,9 +67,9 @@ class Dashboard(Callback):
         self.open_browser, self.quiet = open_browser, quiet
         self.run: Any = None
         self.url: str | None = None
-        self._last = self._drawn = 0.0
-        self._epoch = 0
-        self._step = 0
+        self._due = self._drawn = 0.0
+        self._epoch = self._step = 0
+        self._epochs: list[tuple[int, int, dict[str, Any]]] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         from descend.serve import local, remote
@@ -85,7 +91,7 @@ class Dashboard(Callback):
             self.run = server.manager.register("fit", title, info)
             base = server.url
         self.url = f"{base}dashboard?run={self.run.id}"
-        self._last, self._drawn, self._step = 0.0, 0.0, 0
+        self._due, self._drawn, self._step, self._epochs = 0.0, 0.0, 0, []
         if not self.quiet:
             print(f"Dashboard: {self.url}", flush=True)
         if self.open_browser:
@@ -98,28 +104,35 @@ class Dashboard(Callback):
         self._step += 1
         if self.run.stop_requested.is_set():
             self.model.stop_training = True
-        now = time.perf_counter()
-        if now - self._last < self.interval:
-            return
-        self._last = now
-        self.run.emit({"type": "batch", "epoch": self._epoch, "batch": batch + 1,
-                       "step": self._step, "logs": _numbers(logs), "lr": self._lr(),
-                       "grad_norms": grad_norms(self.model)})
+        if time.perf_counter() >= self._due:
+            self._send({"type": "batch", "epoch": self._epoch, "batch": batch + 1,
+                        "step": self._step, "logs": _numbers(logs), "lr": self._lr(),
+                        "grad_norms": grad_norms(self.model)})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        event = {"type": "epoch", "epoch": epoch + 1, "step": self._step,
-                 "logs": _numbers(logs), "lr": self._lr()}
-        now = time.perf_counter()
-        if now - self._drawn >= HISTOGRAM_INTERVAL:  # the costly part, a few times a second
-            self._drawn = now
-            event["grad_norms"] = grad_norms(self.model)
-            event["histograms"] = histograms(self.model, self.bins)
-        self.run.emit(event)
+        self._epochs.append((epoch + 1, self._step, dict(logs or {})))
+        if time.perf_counter() >= self._due:
+            self._send()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        self.run.emit({"type": "weights", "step": self._step,
-                       "histograms": histograms(self.model, self.bins)})
+        self._send({"type": "weights", "step": self._step,
+                    "histograms": histograms(self.model, self.bins)})
         self.run.finish("stopped" if self.run.stop_requested.is_set() else "done")
+
+    def _send(self, last: dict[str, Any] | None = None) -> None:
+        """Hand the epochs ended since the last message, then ``last``, to the run as one
+        message; the newest epoch brings the weights' histograms and gradient norms at most
+        every :data:`HISTOGRAM_INTERVAL` seconds."""
+        now = time.perf_counter()
+        events = [{"type": "epoch", "epoch": epoch, "step": step, "logs": _numbers(logs),
+                   "lr": logs.get("lr")} for epoch, step, logs in self._epochs]
+        if events and now - self._drawn >= HISTOGRAM_INTERVAL:
+            self._drawn = now
+            events[-1].update(grad_norms=grad_norms(self.model),
+                              histograms=histograms(self.model, self.bins))
+        self.run.emit_many(events + ([last] if last else []))
+        self._epochs = []
+        self._due = now + self.interval
 
     def _lr(self) -> float | None:
         optimizer = getattr(self.model, "optimizer", None)

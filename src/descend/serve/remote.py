@@ -71,10 +71,10 @@ class RemoteRun:
                                         name=f"descend-dashboard-{self.id}")
         self._thread.start()
 
-    def emit(self, event: dict[str, Any]) -> None:
-        """Queue one event for the next post."""
+    def emit_many(self, events: list[dict[str, Any]]) -> None:
+        """Queue events for the next post."""
         with self._lock:
-            self._buffer.append(event)
+            self._buffer.extend(events)
 
     def stop(self) -> None:
         """Ask the training to stop after its current batch."""

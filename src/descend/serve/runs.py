@@ -27,6 +27,7 @@ import subprocess
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from descend.serve import worker
@@ -67,6 +68,7 @@ class Run:
         self.stop_requested = threading.Event()
         self.last_seen = time.monotonic()
         self._events: list[dict[str, Any]] = []
+        self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
     @property
@@ -76,14 +78,34 @@ class Run:
 
     def emit(self, event: dict[str, Any]) -> None:
         """Append one event (a dict with a ``type``); ``seq`` numbers them from 0."""
+        self.emit_many([event])
+
+    def emit_many(self, events: list[dict[str, Any]]) -> None:
+        """Append several events at once (the pages get them in one message), then wake
+        whoever :meth:`listen` s."""
         with self._lock:
-            kind, count = event.get("type"), len(self._events)
-            if (count >= MAX_EVENTS and kind == "batch") or (count >= 2 * MAX_EVENTS
-                                                               and kind != "end"):
-                return
-            event = clean(event)
-            event["seq"] = len(self._events)
-            self._events.append(event)
+            for event in events:
+                kind, count = event.get("type"), len(self._events)
+                if (count >= MAX_EVENTS and kind == "batch") or (count >= 2 * MAX_EVENTS
+                                                                   and kind != "end"):
+                    continue
+                event = clean(event)
+                event["seq"] = count
+                self._events.append(event)
+            listeners = list(self._listeners)
+        for wake in listeners:
+            wake()
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` (from the emitting thread) after each new event, until
+        :meth:`unlisten`; a page's event stream waits on it instead of polling."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def unlisten(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake``."""
+        with self._lock:
+            self._listeners.remove(wake)
 
     def check_alive(self) -> None:
         """End a remote run whose process has sent nothing for :data:`SILENCE` seconds."""

@@ -115,11 +115,14 @@ function onEvents(events) {
   for (const c of Object.values(current.charts)) c.update();
 }
 
+let shown = 0;  // counts show() calls: an older one still waiting for its answer gives way
+
 async function show(id) {
+  const ticket = ++shown;
   resetView();
   if (!id) return;
   const run = await api(`/api/runs/${encodeURIComponent(id)}`).catch(() => null);
-  if (!run) return;
+  if (!run || ticket !== shown) return;
   current = { id, charts: {} };
   current.charts.lr = chart($("lr-chart"), { datasets: [series("lr", COLORS[2])],
                                             xTitle: "step", legend: false });
@@ -133,7 +136,19 @@ async function show(id) {
   current.source = follow(id, onEvents);
 }
 
+let refreshing = false;  // a slow server: the next tick asks again, never two at once
+
 async function refresh() {
+  if (refreshing) return;
+  refreshing = true;
+  try {
+    await followNewest();
+  } finally {
+    refreshing = false;
+  }
+}
+
+async function followNewest() {
   const { runs } = await api("/api/runs?kind=fit").catch(() => ({ runs: known }));
   const ids = runs.map((r) => r.id).join();
   if (ids !== known.map((r) => r.id).join() || runs.some((r, i) => r.status !== known[i].status)) {
@@ -152,8 +167,9 @@ async function refresh() {
 $("run-select").addEventListener("change", () => { pinned = true; show($("run-select").value); });
 $("stop").addEventListener("click", async () => {
   if (!current) return;
-  await api(`/api/runs/${encodeURIComponent(current.id)}/stop`, { method: "POST" });
+  // Said before asking: the run's end can arrive before the answer, and must not be overwritten.
   $("run-status").textContent = "Stopping after this batch…";
+  await api(`/api/runs/${encodeURIComponent(current.id)}/stop`, { method: "POST" });
 });
 $("log-scale").addEventListener("change", () => {
   const c = current && current.charts["metric-loss"];
