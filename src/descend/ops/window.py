@@ -80,10 +80,17 @@ class Window:
 
     def im2col(self, x: np.ndarray) -> np.ndarray:
         """The windows as rows: shape ``(N·out_h·out_w, kh·kw·C)``, each row one window's
-        pixels in order, each pixel its ``C`` channels (one copy)."""
-        c = x.shape[1]
-        windows = self.windows(x).transpose(0, 2, 3, 4, 5, 1)
-        return array_module(x).ascontiguousarray(windows).reshape(-1, math.prod(self.size) * c)
+        pixels in order, each pixel its ``C`` channels (one copy).
+
+        The copy runs along the image's contiguous axis: a pixel's channels when they sit side
+        by side (the matrix is then stored row by row), else image rows (one channel, or an
+        NCHW image: the matrix is then stored column by column, the transpose of a C-ordered
+        array, which a matrix product reads as it is)."""
+        xp, windows = array_module(x), self.windows(x)
+        k = math.prod(self.size) * x.shape[1]
+        if x.shape[1] > 1 and channels_last(x) is x:
+            return xp.ascontiguousarray(windows.transpose(0, 2, 3, 4, 5, 1)).reshape(-1, k)
+        return xp.ascontiguousarray(windows.transpose(4, 5, 1, 0, 2, 3)).reshape(k, -1).T
 
     def col2im(self, cols: np.ndarray) -> np.ndarray:
         """Add window values back onto an ``(N, C, H, W)`` image: ``cols`` ``(kh, kw, N, C,
