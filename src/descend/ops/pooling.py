@@ -54,7 +54,7 @@ def first_maxima(window: Window, x: np.ndarray, best: np.ndarray
     ``(N, C, out_h, out_w)`` of the windows whose first maximum ``best`` lies there (torch's rule:
     of equal maxima the first, row by row, wins)."""
     padded = window.padded(x, -np.inf)
-    taken = array_module(best).zeros(best.shape, dtype=bool)
+    taken = array_module(best).zeros_like(best, dtype=bool)  # in best's memory order
     for rows, columns in window.offsets():
         hit = (padded[:, :, rows, columns] == best) > taken  # a maximum, and the first one
         taken |= hit
@@ -105,7 +105,7 @@ class MaxPoolGather(Function):
 
     def forward(self, g: np.ndarray, x: np.ndarray, best: np.ndarray) -> np.ndarray:
         padded = self.window.padded(g)
-        out = array_module(g).zeros(best.shape, dtype=g.dtype)
+        out = array_module(g).zeros_like(best, dtype=g.dtype)
         for rows, columns, hit in first_maxima(self.window, x, best):
             out += padded[:, :, rows, columns] * hit
         return out
