@@ -88,7 +88,7 @@ class Window:
         array, which a matrix product reads as it is)."""
         xp, windows = array_module(x), self.windows(x)
         k = math.prod(self.size) * x.shape[1]
-        if x.shape[1] > 1 and channels_last(x) is x:
+        if x.shape[1] > 1 and x.strides[1] == x.itemsize:  # channels side by side
             return xp.ascontiguousarray(windows.transpose(0, 2, 3, 4, 5, 1)).reshape(-1, k)
         return xp.ascontiguousarray(windows.transpose(4, 5, 1, 0, 2, 3)).reshape(k, -1).T
 
@@ -126,14 +126,12 @@ class Window:
 
 
 def channels_last(x: np.ndarray) -> np.ndarray:
-    """An ``(N, C, H, W)`` image with each pixel's channels side by side in memory: ``x`` itself
-    if they are (a crop of a channels-last image too), else a channels-last copy.
+    """An ``(N, C, H, W)`` image laid out channels last and contiguous in memory (``x`` itself
+    if it is; a crop of a padded image is copied, so that ufuncs over it run in long loops).
 
     >>> channels_last(np.zeros((2, 3, 4, 5), dtype=np.float32)).strides
     (240, 4, 60, 12)
     """
-    if x.strides[1] == x.itemsize:
-        return x
     return array_module(x).ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
