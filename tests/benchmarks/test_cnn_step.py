@@ -98,3 +98,11 @@ def test_the_target_is_one_point_two_times_the_hand_step():
     assert target.met() and target.note == "torch 0.80× hand NumPy"
     assert "| 64 | 1 ms | 1 ms | 1 ms | 1.15× (1.10–1.20) | 0.80× (0.75–0.85) | 0% |" in (
         cnn_step.BENCH.markdown({1: run}))
+
+
+def test_the_profile_times_each_instruction_of_the_flat_compiled_step():
+    rows, replay, hand = load("cnn_profile").profile(2)
+    text = "\n".join(line for line, _ in rows)
+    assert "conv2d(" in text and "max_pool2d_grad(" in text and ".backward(" not in text
+    assert all(seconds > 0 for _, seconds in rows) and sum(s for _, s in rows) <= replay
+    assert hand > 0

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import descend as dc
+from descend.autograd.function import Function
 from jitcheck import batches, make_step, run, same, twins
 
 SPARSE_CE = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -303,11 +304,46 @@ def test_sgd_replays_follow_changes_to_its_group():
         assert all(np.array_equal(a.data, b.data) for a, b in zip(w1, w2))
 
 
-def test_a_convolution_backward_replays_flat():
-    """The forward's ``cols`` get a slot: the kernel gradient reads it there, no unit."""
+def test_a_convolution_and_pooling_backward_replay_flat():
+    """The forward's ``cols`` get a slot: the kernel gradient reads it there, no unit; max
+    pooling's backward is one op reading its input and output, no unit either."""
     model, optimizer = _cnn()
     step = dc.jit(make_step(model, optimizer, SPARSE_CE))
     x, y = batches((2, 8, 8), 3, [4])[0]
     text = str(step.program(x, y))
-    assert "conv2d.backward(" not in text and "max_pool2d.backward(" in text
+    assert ".backward(" not in text and "max_pool2d_grad(g" in text
     assert "t5 = .cols" in text and "conv2d_kernel_grad(x, g" in text and "# cols=t5" in text
+
+
+class _Clip(Function):
+    """A user's op whose backward computes its mask with NumPy from the input's ``.data``."""
+
+    def forward(self, x):
+        return np.clip(x, -1.0, 1.0)
+
+    def backward(self, gy):
+        inside = np.abs(self.inputs[0].data) <= 1.0
+        return gy * dc.tensor(inside.astype(gy.dtype))
+
+
+class _ClippedMLP(dc.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first, self.second = dc.nn.Dense(16, input_dim=8), dc.nn.Dense(4)
+
+    def forward(self, x):
+        return self.second(_Clip.apply(self.first(x)))
+
+
+def test_an_op_whose_backward_reads_values_replays_as_one_unit():
+    def build():
+        model = _ClippedMLP()
+        return model, dc.optim.SGD(model.parameters(), lr=0.5)
+
+    data = batches((8,), 4, [6, 6, 6])
+    eager_model, eager_step, model, step = twins(build, SPARSE_CE)
+    eager = run(eager_model, eager_step, data)
+    compiled = dc.jit(step)
+    result = run(model, compiled, data)
+    assert same(eager[0], result[0]) and same(eager[1], result[1])
+    assert "_clip.backward(" in str(compiled.program(*data[0]))

@@ -102,6 +102,18 @@ def test_conv2d_twice_differentiable():
                                  rng.standard_normal((2, 2, 3, 2))])
 
 
+def test_conv2d_bias_gradient_twice_differentiable():
+    rng = np.random.default_rng(1)
+
+    def gradient_norm(x, k, b):
+        with dc.enable_grad():
+            gb = dc.grad(lambda c: (conv2d(x, k, c, padding="same") ** 2).sum())(b)
+            return (gb * gb * gb).sum()
+
+    dc.gradcheck(gradient_norm, [rng.standard_normal((2, 2, 4, 5)),
+                                 rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)])
+
+
 POOL_CASES = [
     # x shape, pool_size, strides, padding
     ((2, 3, 6, 6), 2, None, "valid"),

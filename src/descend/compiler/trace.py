@@ -10,8 +10,9 @@ What a replay could not reproduce is refused with a :class:`TraceError`: reading
 Python, an array made outside descend's ops (with NumPy from a ``.data``) entering an op in
 the forward pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
 An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
-own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat. An op
-whose *backward* computes arrays with NumPy (max pooling's ``hits``) is kept as one
+own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat (max
+pooling's backward is one op of its gradient, input and output). An op whose *backward*
+computes arrays with NumPy (a user's op reading ``.data``) is kept as one
 :class:`~descend.compiler.instructions.Backward` unit, replayed after its forward.
 """
 

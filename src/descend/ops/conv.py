@@ -1,11 +1,12 @@
 """2-D convolution of NCHW images: ``conv2d`` (pooling is in ``descend.ops.pooling``).
 
 Convolution is im2col + one GEMM: every receptive field of the (padded) input is read through
-a strided view (``sliding_window_view``, no copy), laid out as one column of a matrix by a
-single copy, and the flattened kernel ``(filters, C·kh·kw)`` multiplies that matrix. Backward
-is the same idea in reverse: col2im adds each window's gradient back onto the input, one
-vectorised add per kernel offset (never a loop over pixels), so overlapping windows accumulate
-correctly with any stride and dilation.
+a strided view (``sliding_window_view``, no copy), laid out as one row of a matrix by a single
+copy, and that matrix multiplies the flattened kernel ``(kh·kw·C, filters)``. The product,
+one row per output pixel, is the output image channels last (``descend.ops.window``), seen as
+NCHW through a transpose. Backward is the same idea in reverse: col2im adds each window's
+gradient back onto the input, one vectorised add per kernel offset (never a loop over
+pixels), so overlapping windows accumulate correctly with any stride and dilation.
 
 The three linear maps of a convolution (output from input, input gradient, kernel gradient)
 are ops whose backwards are each other, so convolutions can be differentiated twice.
@@ -22,14 +23,27 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
+from descend.backend import array_module
 from descend.ops.fused import FUSED, activate_, through_activation
+from descend.ops.shape import broadcast_to
 from descend.ops.window import Padding, Pair, Window, make_window
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
-def _per_filter(g: np.ndarray) -> np.ndarray:
-    """An output (gradient) ``(N, F, out_h, out_w)`` as a matrix ``(F, N·out_h·out_w)``."""
-    return g.transpose(1, 0, 2, 3).reshape(g.shape[1], -1)
+def _per_pixel(g: np.ndarray) -> np.ndarray:
+    """An output (gradient) ``(N, F, out_h, out_w)`` as a matrix ``(N·out_h·out_w, F)`` (a view
+    when ``g`` is channels last, as the convolution makes it)."""
+    return g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])
+
+
+def _kernel_rows(kernel: np.ndarray) -> np.ndarray:
+    """A kernel ``(F, C, kh, kw)`` as ``(F, kh·kw·C)``, the column order of ``im2col``."""
+    return kernel.transpose(0, 2, 3, 1).reshape(kernel.shape[0], -1)
+
+
+def _image(rows: np.ndarray, n: int, out_hw: tuple[int, int]) -> np.ndarray:
+    """Rows ``(N·out_h·out_w, F)`` as the NCHW image ``(N, F, out_h, out_w)`` (a view)."""
+    return rows.reshape(n, *out_hw, rows.shape[1]).transpose(0, 3, 1, 2)
 
 
 class Conv2d(Function):
@@ -50,13 +64,12 @@ class Conv2d(Function):
 
     def forward(self, x: np.ndarray, kernel: np.ndarray, *bias: np.ndarray) -> np.ndarray:
         self.cols = self.window.im2col(x)
-        filters = kernel.shape[0]
-        y = kernel.reshape(filters, -1) @ self.cols
+        y = self.cols @ _kernel_rows(kernel).T
         if bias:
-            y = y + bias[0].reshape(filters, 1)
+            y += bias[0]
         if self.activation is not None:
             y = activate_(y, self.activation)
-        return y.reshape(filters, x.shape[0], *self.window.out_hw).transpose(1, 0, 2, 3)
+        return _image(y, x.shape[0], self.window.out_hw)
 
     def backward(self, gy: Tensor) -> tuple[Tensor | None, ...]:
         if self.activation is not None:
@@ -67,7 +80,7 @@ class Conv2d(Function):
         gk = ConvKernelGrad.apply(x, gy, window=self.window, cols=self.cols) if need[1] else None
         if len(need) == 2:
             return gx, gk
-        return gx, gk, gy.sum(axis=(0, 2, 3)) if need[2] else None
+        return gx, gk, ConvBiasGrad.apply(gy) if need[2] else None
 
 
 class ConvInputGrad(Function):
@@ -88,12 +101,14 @@ class ConvInputGrad(Function):
         self.window = window
 
     def forward(self, gy: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        n, filters, oh, ow = gy.shape
+        n, _, oh, ow = gy.shape
         c, kh, kw = kernel.shape[1:]
-        # the gradient of every window as columns (C·kh·kw, N·out_h·out_w), in one product,
-        # then col2im: each offset's rows added onto the slice of the image that offset read
-        cols = kernel.reshape(filters, -1).T @ _per_filter(gy)
-        return self.window.col2im(cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2))
+        # per kernel offset (i, j), the gradient of every window's pixel there, (N·out_h·out_w,
+        # C) = gy's rows @ kernel[:, :, i, j], in one stacked product; then col2im adds each
+        # offset's image onto the slice of the input that offset read
+        taps = array_module(kernel).ascontiguousarray(kernel.transpose(2, 3, 0, 1))
+        cols = (_per_pixel(gy) @ taps).reshape(kh, kw, n, oh, ow, c)
+        return self.window.col2im(cols.transpose(0, 1, 2, 5, 3, 4))
 
     def backward(self, ggx: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, kernel = self.inputs
@@ -121,14 +136,36 @@ class ConvKernelGrad(Function):
     def forward(self, x: np.ndarray, gy: np.ndarray) -> np.ndarray:
         # the forward's matrix of windows when the convolution passes it on, else anew
         cols = self.window.im2col(x) if self.cols is None else self.cols
-        product = _per_filter(gy) @ cols.T
-        return product.reshape(gy.shape[1], x.shape[1], *self.window.size)
+        product = _per_pixel(gy).T @ cols
+        return product.reshape(gy.shape[1], *self.window.size, x.shape[1]).transpose(0, 3, 1, 2)
 
     def backward(self, ggk: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, gy = self.inputs
         need_x, need_gy = self.needs_input_grad
         return (ConvInputGrad.apply(gy, ggk, window=self.window) if need_x else None,
                 Conv2d.apply(x, ggk, window=self.window) if need_gy else None)
+
+
+class ConvBiasGrad(Function):
+    """The bias gradient of a convolution: the output gradient summed over images and pixels,
+    ``ones @ rows`` on its rows ``(N·out_h·out_w, F)`` (one matrix-vector product: NumPy's
+    ``sum(axis=0)`` walks such a matrix one short row at a time).
+
+    >>> import descend as dc
+    >>> ConvBiasGrad.apply(dc.ones((2, 3, 4, 4))).numpy()
+    array([32., 32., 32.], dtype=float32)
+    """
+
+    name = "conv2d_bias_grad"
+    reads_inputs = False
+
+    def forward(self, gy: np.ndarray) -> np.ndarray:
+        self.shape = gy.shape
+        rows = _per_pixel(gy)
+        return array_module(gy).ones(len(rows), dtype=gy.dtype) @ rows
+
+    def backward(self, gb: Tensor) -> Tensor:
+        return broadcast_to(gb.reshape(1, -1, 1, 1), self.shape)
 
 
 def conv2d(x: ArrayLike, kernel: Tensor, bias: Tensor | None = None, *, strides: Pair = 1,

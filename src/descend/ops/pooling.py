@@ -2,9 +2,10 @@
 
 Max pooling takes the largest element of each window with one ``np.maximum`` pass per kernel
 offset (no copy of the windows, no argmax); its gradient goes to the first largest element of
-each window (torch's rule), found in backward from the output. Average pooling sums windows.
-Each op's backward is another op (scatter/gather, sum/spread), so pooling can be
-differentiated twice.
+each window (torch's rule), found in backward by comparing each offset's elements with the
+output. Average pooling sums windows. Each op's backward is another op (scatter/gather,
+sum/spread) of arrays only, so pooling can be differentiated twice and a compiled step
+replays it op by op.
 
 >>> import descend as dc
 >>> max_pool2d(dc.arange(16.0).reshape(1, 1, 4, 4)).numpy()
@@ -15,12 +16,13 @@ array([[[[ 5.,  7.],
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
 from descend.autograd.function import Function
 from descend.backend import array_module
-from descend.ops.window import Pair, Window, pool_window
+from descend.ops.window import Pair, Window, channels_last, pool_window
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
@@ -34,70 +36,83 @@ class MaxPool2d(Function):
         self.window = window
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        padded = self.window.padded(x, -np.inf)
+        xp, padded = array_module(x), self.window.padded(x, -np.inf)
         out = None
         for rows, columns in self.window.offsets():
             part = padded[:, :, rows, columns]
-            out = part.copy() if out is None else np.maximum(out, part, out=out)
+            # the copy keeps the input's memory order (channels last after a convolution)
+            out = part.copy(order="K") if out is None else xp.maximum(out, part, out=out)
         return out
 
     def backward(self, gy: Tensor) -> Tensor:
-        padded = self.window.padded(self.inputs[0].data, -np.inf)
-        best = self.output.data
-        taken = array_module(best).zeros(best.shape, dtype=bool)
-        hits = []
-        for rows, columns in self.window.offsets():  # the first maximum of each window wins
-            hit = padded[:, :, rows, columns] == best
-            hit &= ~taken
-            taken |= hit
-            hits.append(hit)
-        return PoolScatter.apply(gy, window=self.window, hits=hits)
+        return MaxPoolScatter.apply(gy, self.inputs[0], self.output, window=self.window)
 
 
-class PoolScatter(Function):
-    """Each window's value added onto the image element its mask picks (max pooling's backward).
+def first_maxima(window: Window, x: np.ndarray, best: np.ndarray
+                 ) -> Iterator[tuple[slice, slice, np.ndarray]]:
+    """For each kernel offset, its slices of the padded image and the boolean mask
+    ``(N, C, out_h, out_w)`` of the windows whose first maximum ``best`` lies there (torch's rule:
+    of equal maxima the first, row by row, wins)."""
+    padded = window.padded(x, -np.inf)
+    taken = array_module(best).zeros_like(best, dtype=bool)  # in best's memory order
+    for rows, columns in window.offsets():
+        hit = (padded[:, :, rows, columns] == best) > taken  # a maximum, and the first one
+        taken |= hit
+        yield rows, columns, hit
 
-    ``hits`` holds one boolean ``(N, C, out_h, out_w)`` mask per kernel offset.
+
+class MaxPoolScatter(Function):
+    """Each window's gradient ``g`` added onto its first maximum in ``x`` (max pooling's
+    backward; ``best`` is the pooled ``x``). Linear in ``g``; the masks have no gradient.
+
+    >>> import descend as dc
+    >>> window = pool_window((1, 1, 2, 2), 2, None, "valid", "max_pool2d")
+    >>> x = dc.tensor([[[[1.0, 3.0], [3.0, 0.0]]]])
+    >>> MaxPoolScatter.apply(dc.ones((1, 1, 1, 1)), x, dc.full((1, 1, 1, 1), 3.0),
+    ...                      window=window).numpy()[0, 0]
+    array([[0., 1.],
+           [0., 0.]], dtype=float32)
     """
 
-    name = "pool_scatter"
-    saved_arrays = ("hits",)
+    name = "max_pool2d_grad"
 
-    def __init__(self, window: Window, hits: list[np.ndarray]) -> None:
-        self.window, self.hits = window, hits
+    def __init__(self, window: Window) -> None:
+        self.window = window
 
-    def forward(self, g: np.ndarray) -> np.ndarray:
-        out = self.window.padded_zeros(g.shape[0], g.shape[1], g)
+    def forward(self, g: np.ndarray, x: np.ndarray, best: np.ndarray) -> np.ndarray:
+        xp, g = array_module(g), channels_last(g)
+        out = self.window.blank(g.shape[0], g.shape[1], g)
         apart = all(s >= k for s, k in zip(self.window.strides, self.window.size))
-        for (rows, columns), hit in zip(self.window.offsets(), self.hits):
+        for rows, columns, hit in first_maxima(self.window, x, best):
             if apart:  # windows do not overlap: each element is written once, in place
-                np.multiply(g, hit, out=out[:, :, rows, columns])
+                xp.multiply(g, hit, out=out[:, :, rows, columns])
             else:
                 out[:, :, rows, columns] += g * hit
         return self.window.crop(out)
 
-    def backward(self, gg: Tensor) -> Tensor:
-        return PoolGather.apply(gg, window=self.window, hits=self.hits)
+    def backward(self, gg: Tensor) -> tuple[Tensor, None, None]:
+        _, x, best = self.inputs
+        return MaxPoolGather.apply(gg, x, best, window=self.window), None, None
 
 
-class PoolGather(Function):
-    """Each window's masked element of an image, summed over the window (scatter's backward)."""
+class MaxPoolGather(Function):
+    """Each window's first maximum's element of an image ``g`` (the scatter's backward)."""
 
-    name = "pool_gather"
-    saved_arrays = ("hits",)
+    name = "max_pool2d_gather"
 
-    def __init__(self, window: Window, hits: list[np.ndarray]) -> None:
-        self.window, self.hits = window, hits
+    def __init__(self, window: Window) -> None:
+        self.window = window
 
-    def forward(self, g: np.ndarray) -> np.ndarray:
+    def forward(self, g: np.ndarray, x: np.ndarray, best: np.ndarray) -> np.ndarray:
         padded = self.window.padded(g)
-        out = array_module(g).zeros(self.hits[0].shape, dtype=g.dtype)
-        for (rows, columns), hit in zip(self.window.offsets(), self.hits):
+        out = array_module(g).zeros_like(best, dtype=g.dtype)
+        for rows, columns, hit in first_maxima(self.window, x, best):
             out += padded[:, :, rows, columns] * hit
         return out
 
-    def backward(self, gy: Tensor) -> Tensor:
-        return PoolScatter.apply(gy, window=self.window, hits=self.hits)
+    def backward(self, gy: Tensor) -> tuple[Tensor, None, None]:
+        _, x, best = self.inputs
+        return MaxPoolScatter.apply(gy, x, best, window=self.window), None, None
 
 
 class WindowSum(Function):
@@ -139,8 +154,7 @@ class WindowSpread(Function):
         self.window = window
 
     def forward(self, g: np.ndarray) -> np.ndarray:
-        spread = array_module(g).broadcast_to(g[..., None, None], (*g.shape, *self.window.size))
-        return self.window.col2im(spread)
+        return self.window.col2im(array_module(g).broadcast_to(g, (*self.window.size, *g.shape)))
 
     def backward(self, gg: Tensor) -> Tensor:
         return WindowSum.apply(gg, window=self.window)

@@ -2,8 +2,15 @@
 
 Shared by convolution (``descend.ops.conv``) and pooling (``descend.ops.pooling``). A window has
 a size, strides, a dilation and a border; ``view`` gives every window of a (padded) input as a
-strided view without copying, ``im2col`` lays them out as the columns of one matrix, and
+strided view without copying, ``im2col`` lays them out as the rows of one matrix, and
 ``col2im`` adds window-shaped values back onto an image, one vectorised add per kernel offset.
+
+Images keep the NCHW shape, but what the window makes (a padded copy, a gradient image, the
+matrix of windows) is laid out *channels last* in memory, as ``(N, H, W, C)`` seen through a
+transpose: one pixel's channels sit side by side. Then each row of ``im2col`` (one window: its
+kh·kw pixels' channel vectors) is copied in runs of ``C`` values, a convolution's matrix
+product gives ``(N·out_h·out_w, F)``, already an ``(N, out_h, out_w, F)`` image, and the bias
+adds along rows; the ops that follow (ReLU, pooling) keep that layout.
 
 >>> window = make_window((1, 1, 5, 5), 3, 2, "same", 1, "conv2d")
 >>> window.pads, window.out_hw
@@ -53,10 +60,12 @@ class Window:
                      in zip(self.in_hw, self.pads, self.span, self.strides))
 
     def padded(self, x: np.ndarray, value: float = 0.0) -> np.ndarray:
-        """``x`` with the border added (``x`` itself when there is none)."""
+        """``x`` with the border added, channels last (``x`` itself when there is none)."""
         if not any(sum(p) for p in self.pads):
             return x
-        return array_module(x).pad(x, ((0, 0), (0, 0), *self.pads), constant_values=value)
+        out = self.blank(x.shape[0], x.shape[1], x, value)
+        self.crop(out)[...] = x
+        return out
 
     def view(self, padded: np.ndarray) -> np.ndarray:
         """Every window of a padded input as a view ``(N, C, out_h, out_w, kh, kw)``."""
@@ -70,17 +79,26 @@ class Window:
         return self.view(self.padded(x))
 
     def im2col(self, x: np.ndarray) -> np.ndarray:
-        """The windows as columns: shape ``(C·kh·kw, N·out_h·out_w)`` (one copy)."""
-        c = x.shape[1]
-        windows = self.windows(x).transpose(1, 4, 5, 0, 2, 3)
-        return array_module(x).ascontiguousarray(windows).reshape(c * math.prod(self.size), -1)
+        """The windows as rows: shape ``(N·out_h·out_w, kh·kw·C)``, each row one window's
+        pixels in order, each pixel its ``C`` channels (one copy).
+
+        The copy runs along the image's contiguous axis: a pixel's channels when they sit side
+        by side (the matrix is then stored row by row), else image rows (one channel, or an
+        NCHW image: the matrix is then stored column by column, the transpose of a C-ordered
+        array, which a matrix product reads as it is)."""
+        xp, windows = array_module(x), self.windows(x)
+        k = math.prod(self.size) * x.shape[1]
+        if x.shape[1] > 1 and x.strides[1] == x.itemsize:  # channels side by side
+            return xp.ascontiguousarray(windows.transpose(0, 2, 3, 4, 5, 1)).reshape(-1, k)
+        return xp.ascontiguousarray(windows.transpose(4, 5, 1, 0, 2, 3)).reshape(k, -1).T
 
     def col2im(self, cols: np.ndarray) -> np.ndarray:
-        """Add windows ``(N, C, out_h, out_w, kh, kw)`` back onto an ``(N, C, H, W)`` image."""
-        out = self.padded_zeros(cols.shape[0], cols.shape[1], cols)
+        """Add window values back onto an ``(N, C, H, W)`` image: ``cols`` ``(kh, kw, N, C,
+        out_h, out_w)`` holds, for each kernel offset, the value of every window there."""
+        out = self.blank(cols.shape[2], cols.shape[3], cols)
         kw = self.size[1]
         for k, (rows, columns) in enumerate(self.offsets()):
-            out[:, :, rows, columns] += cols[..., k // kw, k % kw]
+            out[:, :, rows, columns] += cols[k // kw, k % kw]
         return self.crop(out)
 
     def offsets(self) -> Iterator[tuple[slice, slice]]:
@@ -98,12 +116,23 @@ class Window:
         h, w = self.in_hw
         return padded[:, :, top : top + h, left : left + w]
 
-    def padded_zeros(self, n: int, c: int, like: np.ndarray) -> np.ndarray:
-        """Zeros the shape of a padded ``(n, c, H, W)`` input, of ``like``'s dtype and device."""
+    def blank(self, n: int, c: int, like: np.ndarray, value: float = 0.0) -> np.ndarray:
+        """A padded ``(n, c, H, W)`` image filled with ``value``, channels last in memory, of
+        ``like``'s dtype and device."""
         (top, bottom), (left, right) = self.pads
         h, w = self.in_hw
-        shape = (n, c, h + top + bottom, w + left + right)
-        return array_module(like).zeros(shape, dtype=like.dtype)
+        shape = (n, h + top + bottom, w + left + right, c)
+        return array_module(like).full(shape, value, dtype=like.dtype).transpose(0, 3, 1, 2)
+
+
+def channels_last(x: np.ndarray) -> np.ndarray:
+    """An ``(N, C, H, W)`` image laid out channels last and contiguous in memory (``x`` itself
+    if it is; a crop of a padded image is copied, so that ufuncs over it run in long loops).
+
+    >>> channels_last(np.zeros((2, 3, 4, 5), dtype=np.float32)).strides
+    (240, 4, 60, 12)
+    """
+    return array_module(x).ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
 def as_pair(value: Pair, name: str, op: str) -> tuple[int, int]:
