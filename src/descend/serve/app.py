@@ -114,7 +114,7 @@ async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[
             if events:
                 index += len(events)
                 yield message(events)
-            if (events and events[-1]["type"] == "end") or (finished and not run.count > index):
+            if (events and events[-1]["type"] == "end") or (finished and run.count <= index):
                 return
             if len(events) == MESSAGE_EVENTS:  # more are waiting
                 continue
