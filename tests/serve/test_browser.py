@@ -172,3 +172,53 @@ def test_playground_race_from_a_clicked_start_and_the_url_reproduces_it(page, se
     page.goto(url)
     page.wait_for_function("race && race.problem === 'double_well'")
     assert page.evaluate("JSON.stringify(race.racers.map(r => r.params))") == paths
+
+
+def dropping_streams(monkeypatch, drops: int):
+    """Make the server end each of the first ``drops`` event streams after two messages, as a
+    proxy timeout or a network blip would, and resume the second one three events too early,
+    as a server that ignored ``Last-Event-ID`` would; returns each stream's ``Last-Event-ID``."""
+    from descend.serve import app
+
+    real, seen = app.run_messages, []
+
+    async def run_messages(run, since, request):
+        seen.append(request.headers.get("last-event-id"))
+        number, sent = len(seen), 0
+        async for message in real(run, max(0, since - 3) if number == 2 else since, request):
+            yield message
+            sent += message.startswith("id: ")
+            if number <= drops and sent == 2:
+                return
+
+    monkeypatch.setattr(app, "run_messages", run_messages)
+    return seen
+
+
+def test_dashboard_draws_each_point_once_across_reconnects(page, server, tmp_path, monkeypatch):
+    page.set_default_timeout(60_000)
+    seen = dropping_streams(monkeypatch, drops=2)
+    x, y = np.ones((64, 2), np.float32), np.ones((64, 1), np.float32)
+    model = dc.Sequential([dc.nn.Dense(4, activation="relu", input_dim=2), dc.nn.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    board = dc.callbacks.Dashboard("reconnected", port=0, quiet=True)
+    slow = dc.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: time.sleep(0.05))
+    fit = threading.Thread(target=model.fit, args=(x, y), kwargs={
+        "epochs": 60, "batch_size": 16, "verbose": 0, "callbacks": [board, slow]})
+    fit.start()
+    try:
+        while board.run is None:
+            time.sleep(0.01)
+        page.goto(f"{server.url}dashboard?run={board.run.id}")
+        page.wait_for_selector("text=Finished (done)")
+    finally:
+        board.run.stop()
+        fit.join(timeout=60)
+    assert len(seen) == 3 and seen[0] is None and all(s.isdigit() for s in seen[1:]), seen
+    assert int(seen[1]) < int(seen[2]) < board.run.count - 1  # dropped mid-run, twice
+    steps = [e["step"] for e in board.run.since(0) if e["type"] == "epoch"]
+    drawn = "current.charts['metric-loss'].data.datasets[{}].data.map((p) => p.x)"
+    assert page.evaluate(drawn.format(1)) == steps and len(steps) == 60  # each epoch once
+    batches = [e["step"] for e in board.run.since(0) if e["type"] == "batch"]
+    assert page.evaluate(drawn.format(0)) == batches
+    shoot(page, tmp_path, "serve_dashboard_reconnected")

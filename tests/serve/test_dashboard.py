@@ -51,9 +51,9 @@ def test_dashboard_records_epochs_with_val_metrics_and_ends_the_run(capsys):
     assert [e["epoch"] for e in epochs] == [1, 2, 3]
     assert epochs[-1]["logs"]["val_mae"] == history.history["val_mae"][-1]
     assert epochs[0]["lr"] == 0.01 and epochs[0]["step"] == 3
-    drawn = next(e for e in epochs if "histograms" in e)  # the newest epoch of a message
+    drawn = next(e for e in epochs if "grad_norms" in e)  # the newest epoch of a message
     assert set(drawn["grad_norms"]) == {"0", "1"}
-    assert sum(drawn["histograms"]["0"]["counts"]) == 3 * 4 + 4
+    assert sum(events[-2]["histograms"]["0"]["counts"]) == 3 * 4 + 4
     assert events[-2]["type"] == "weights" and events[-1] == {
         "type": "end", "status": "done", "seq": len(events) - 1}
     assert "Dense" in board.run.info["summary"] and board.run.title == "small"
@@ -74,6 +74,19 @@ def test_updates_are_throttled_into_few_messages_that_keep_every_epoch():
     assert events[0]["step"] == 1 and [e["step"] for e in events[1:6]] == [32, 64, 96, 128, 160]
     assert [e["logs"]["loss"] for e in events[1:6]] == history.history["loss"]
     assert messages == [1, 7, 8]  # the first batch; every epoch with the weights; the end
+
+
+def test_the_end_of_a_fit_computes_the_weight_histograms_once(monkeypatch):
+    """The last epochs, flushed at the end with the ``weights`` event, do not bring a second
+    histogram of the same weights."""
+    calls = []
+    monkeypatch.setattr(dashboard, "histograms",
+                        lambda *args: calls.append(1) or {"0": {"edges": [], "counts": []}})
+    board = dc.callbacks.Dashboard(port=0, quiet=True, rate=1e-3)  # everything at the end
+    model().fit(*data(), epochs=3, batch_size=16, verbose=0, callbacks=[board])
+    events = board.run.since(0)
+    assert len(calls) == 1 and events[-2]["type"] == "weights"
+    assert not any("histograms" in e for e in events[:-2]) and "grad_norms" in events[-3]
 
 
 def test_stop_from_the_page_sets_stop_training():

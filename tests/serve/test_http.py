@@ -10,19 +10,41 @@ import pytest
 from webtools import needs_web
 
 from descend.demo import boston as demo
+from descend.serve import app
 
 pytestmark = needs_web
 
 
+def messages_of(client, run_id: str, headers=None, **query) -> list[tuple[str, list[dict]]]:
+    """Read a run's Server-Sent Events until its end event: each message's id and events."""
+    messages, last_id = [], None
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    with client.stream("GET", f"/api/runs/{run_id}/events?{params}", headers=headers) as stream:
+        assert stream.status_code == 200, stream.read()
+        for line in stream.iter_lines():
+            if line.startswith("id: "):
+                last_id = line[4:]
+            elif line.startswith("data: "):
+                messages.append((last_id, json.loads(line[6:])))
+    return messages
+
+
 def events_of(client, run_id: str, **query) -> list[dict]:
     """Read a run's Server-Sent Events until its end event."""
-    events = []
-    params = "&".join(f"{k}={v}" for k, v in query.items())
-    with client.stream("GET", f"/api/runs/{run_id}/events?{params}") as stream:
-        for line in stream.iter_lines():
-            if line.startswith("data: "):
-                events += json.loads(line[6:])
-    return events
+    return [e for _, events in messages_of(client, run_id, **query) for e in events]
+
+
+def long_run(client, batches: int):
+    """A finished fit run of ``batches`` batch events, each with an epoch every 100."""
+    run = client.app.app.state.server.manager.register("fit", "long", {"summary": "Dense"})
+    for step in range(1, batches + 1):
+        run.emit({"type": "batch", "step": step, "logs": {"loss": 1 / step},
+                  "grad_norms": {"0": 0.5, "1": 0.25}})
+        if step % 100 == 0:
+            run.emit({"type": "epoch", "epoch": step // 100, "step": step,
+                      "logs": {"loss": 1 / step}})
+    run.finish("done")
+    return run
 
 
 def wait_idle(client) -> None:
@@ -62,7 +84,7 @@ def test_boston_training_streams_epochs_and_equals_the_demo(client):
     assert end["mse"]["test"] == pytest.approx(expected["test"].mse, rel=1e-12)
     assert len(end["scatter"]) == 173
     described = client.get(f"/api/runs/{started['run']}").json()
-    assert described["status"] == "done" and described["events"][-1]["type"] == "end"
+    assert described["status"] == "done" and described["event_count"] == len(events)
     listed = client.get("/api/runs?kind=boston").json()["runs"]
     assert any(r["id"] == started["run"] for r in listed)
 
@@ -161,6 +183,42 @@ def test_unknown_runs_and_bad_queries_are_refused(client):
     run = client.post("/api/boston/train", json={"epochs": 1}).json()["run"]
     response = client.get(f"/api/runs/{run}/events?since=-1")
     assert response.status_code == 400 and "since must be a whole number" in response.text
+
+
+def test_a_reconnecting_stream_resumes_after_its_last_event_id(client):
+    run = long_run(client, 1000)
+    messages = messages_of(client, run.id)
+    events = [e for _, batch in messages for e in batch]
+    assert [e["seq"] for e in events] == list(range(run.count)) and run.count == 1011
+    assert [int(i) for i, _ in messages] == [batch[-1]["seq"] for _, batch in messages]
+    resumed = messages_of(client, run.id, headers={"Last-Event-ID": "41"})
+    assert [e for _, batch in resumed for e in batch] == events[42:]  # exactly the missing ones
+    since = events_of(client, run.id, since=5)
+    assert since == events[5:]
+    header_wins = messages_of(client, run.id, headers={"Last-Event-ID": "1009"}, since=3)
+    assert header_wins == [("1010", [events[-1]])]
+
+
+@pytest.mark.parametrize("last_event_id", ["abc", "-1", "1.5", "1011", "10" * 30, "\u0663"])
+def test_a_bad_last_event_id_is_refused(client, last_event_id):
+    run = long_run(client, 1000)
+    response = client.get(f"/api/runs/{run.id}/events",
+                          headers={"Last-Event-ID": last_event_id.encode()})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(
+        f"Last-Event-ID must be the number of an event of run {run.id}, from 0 to 1010, got ")
+
+
+def test_opening_a_long_run_costs_a_small_answer_and_bounded_messages(client):
+    """The page asks for a run's info, then streams its events once, in bounded messages."""
+    run = long_run(client, 19_000)
+    assert run.count == 19_191
+    answer = client.get(f"/api/runs/{run.id}")
+    assert len(answer.content) < 400, answer.text
+    assert answer.json()["event_count"] == 19_191 and answer.json()["info"]["summary"] == "Dense"
+    messages = messages_of(client, run.id)
+    assert [len(batch) for _, batch in messages] == [app.MESSAGE_EVENTS] * 38 + [191]
+    assert [e["seq"] for _, batch in messages for e in batch] == list(range(19_191))
 
 
 @pytest.mark.parametrize(("headers", "refused"), [

@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from descend.serve import boston, playground
 from descend.serve.runs import Run, RunManager
-from descend.serve.validation import BusyError, Form, RequestError
+from descend.serve.validation import BusyError, Form, RequestError, shown
 from descend.serve.worker import Workers
 
 STATIC = Path(__file__).parent / "static"
@@ -48,13 +48,53 @@ second per page (what arrives meanwhile comes in the next message)."""
 WAKE_INTERVAL = 1.0
 """Seconds an event stream waits for its run's news before it looks anyway (whether the page
 is still there, whether a run fed from another process still lives)."""
+MESSAGE_EVENTS = 500
+"""Events one message carries at most: a page opening a long run gets it in bounded pieces
+(one after another, without the rest of :data:`EVENT_INTERVAL`)."""
+RETRY_MS = 1000
+"""Milliseconds a page waits before it reconnects a dropped event stream (sent as ``retry:``)."""
+
+
+def message(events: list[dict[str, Any]]) -> str:
+    """One Server-Sent Events message: the ``seq`` of its last event as its ``id`` (what the
+    browser sends back as ``Last-Event-ID`` when it reconnects), the events as its data.
+
+    >>> message([{"type": "end", "status": "done", "seq": 7}])
+    'id: 7\\ndata: [{"type": "end", "status": "done", "seq": 7}]\\n\\n'
+    """
+    return f"id: {events[-1]['seq']}\ndata: {json.dumps(events, allow_nan=False)}\n\n"
+
+
+def resume_point(run: Run, last_event_id: str) -> int:
+    """Where a reconnecting page's stream resumes: just after the event numbered
+    ``last_event_id`` (its ``Last-Event-ID`` header), so no event comes twice or goes missing.
+
+    Only the number of an event this run has sent is accepted; anything else (not a whole
+    number, or past the run's events, as after a server restart) is a :class:`RequestError`,
+    a 400 that ends the page's stream instead of resuming somewhere wrong.
+
+    >>> run = RunManager().register("fit", "resumed"); run.emit_many([{"type": "batch"}] * 3)
+    >>> resume_point(run, "1")
+    2
+    >>> resume_point(run, "3")
+    Traceback (most recent call last):
+    ...
+    descend.serve.validation.RequestError: Last-Event-ID must be ... from 0 to 2, got '3'; ...
+    """
+    count = run.count
+    if last_event_id.isascii() and last_event_id.isdigit() and int(last_event_id) < count:
+        return int(last_event_id) + 1
+    raise RequestError(f"Last-Event-ID must be the number of an event of run {run.id}, from 0 "
+                       f"to {count - 1}, got {shown(last_event_id)}; reload the page.")
 
 
 async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[str]:
     """``run``'s events from number ``since`` on, as Server-Sent Events messages, each with
-    everything new; it sleeps until the run says it has news (no polling), and ends after the
-    run's ``end`` event or when the page has gone (the server cancels it then; a quiet run
-    also looks every :data:`WAKE_INTERVAL` seconds)."""
+    everything new (at most :data:`MESSAGE_EVENTS` events) and its last event's number as its
+    ``id``, after a ``retry:`` telling the browser how soon to reconnect; it sleeps until the
+    run says it has news (no polling), and ends after the run's ``end`` event or when the page
+    has gone (the server cancels it then; a quiet run also looks every :data:`WAKE_INTERVAL`
+    seconds)."""
     loop = asyncio.get_running_loop()
     news = asyncio.Event()
 
@@ -65,16 +105,19 @@ async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[
 
     run.listen(wake)
     try:
+        yield f"retry: {RETRY_MS}\n\n"
         index = since
         while True:
             news.clear()
             finished = run.finished
-            events = run.since(index)
+            events = run.since(index, limit=MESSAGE_EVENTS)
             if events:
                 index += len(events)
-                yield f"data: {json.dumps(events, allow_nan=False)}\n\n"
-            if (events and events[-1]["type"] == "end") or (finished and not run.since(index)):
+                yield message(events)
+            if (events and events[-1]["type"] == "end") or (finished and run.count <= index):
                 return
+            if len(events) == MESSAGE_EVENTS:  # more are waiting
+                continue
             if events:
                 await asyncio.sleep(EVENT_INTERVAL)
             try:
@@ -185,8 +228,10 @@ class Server:
         return JSONResponse({"runs": [r.describe() for r in self.manager.runs(kind)]})
 
     async def run(self, request: Request) -> Response:
+        """One run as the runs list shows it, with how many events it has (its events come
+        through :meth:`events`, so opening a long run costs a small answer)."""
         run = self.manager.get(request.path_params["run_id"])
-        return JSONResponse({**run.describe(), "events": run.since(0)})
+        return JSONResponse({**run.describe(), "event_count": run.count})
 
     async def stop(self, request: Request) -> Response:
         run = self.manager.get(request.path_params["run_id"])
@@ -196,12 +241,17 @@ class Server:
     async def events(self, request: Request) -> Response:
         """The run's events from ``since`` on as Server-Sent Events, then an ``end``.
 
+        A browser reconnecting after a dropped stream sends ``Last-Event-ID``: the stream then
+        resumes just after that event (see :func:`resume_point`), whatever ``since`` says.
         With ``close_stops=true`` (the Boston page) a page that goes away stops the training.
         """
         run = self.manager.get(request.path_params["run_id"])
         form = Form(dict(request.query_params), known=("since", "close_stops"))
         since = form.integer("since", 0, low=0, high=10**9)
         close_stops = form.flag("close_stops", False)
+        last_event_id = request.headers.get("last-event-id", "")
+        if last_event_id:
+            since = resume_point(run, last_event_id)
 
         async def stream() -> AsyncIterator[str]:
             try:

@@ -122,14 +122,16 @@ class Dashboard(Callback):
     def _send(self, last: dict[str, Any] | None = None) -> None:
         """Hand the epochs ended since the last message, then ``last``, to the run as one
         message; the newest epoch brings the weights' histograms and gradient norms at most
-        every :data:`HISTOGRAM_INTERVAL` seconds."""
+        every :data:`HISTOGRAM_INTERVAL` seconds (not the histograms when ``last`` is the
+        end's ``weights`` event, which has them already)."""
         now = time.perf_counter()
         events = [{"type": "epoch", "epoch": epoch, "step": step, "logs": _numbers(logs),
                    "lr": logs.get("lr")} for epoch, step, logs in self._epochs]
         if events and now - self._drawn >= HISTOGRAM_INTERVAL:
             self._drawn = now
-            events[-1].update(grad_norms=grad_norms(self.model),
-                              histograms=histograms(self.model, self.bins))
+            events[-1]["grad_norms"] = grad_norms(self.model)
+            if not (last and last["type"] == "weights"):
+                events[-1]["histograms"] = histograms(self.model, self.bins)
         self.run.emit_many(events + ([last] if last else []))
         self._epochs = []
         self._due = now + self.interval

@@ -113,11 +113,17 @@ class Run:
             self.finish("error", message=f"the training process sent nothing for "
                                          f"{SILENCE:g} s; it has probably ended")
 
-    def since(self, index: int) -> list[dict[str, Any]]:
-        """The events from number ``index`` on (a silent remote run is ended first)."""
+    @property
+    def count(self) -> int:
+        """How many events the run has (the next event's ``seq``)."""
+        return len(self._events)
+
+    def since(self, index: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """The events from number ``index`` on, at most ``limit`` of them (a silent remote
+        run is ended first)."""
         self.check_alive()
         with self._lock:
-            return self._events[index:]
+            return self._events[index:None if limit is None else index + limit]
 
     def finish(self, status: str, **details: Any) -> None:
         """End the run with ``status``; ``details`` go into a last ``end`` event."""

@@ -40,7 +40,12 @@ class BusyError(RuntimeError):
     status = 503
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """``value`` as an error sentence quotes it: in quotes, at most 40 characters.
+
+    >>> shown("x" * 50)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'"
+    """
     text = repr(value) if isinstance(value, str) else repr(str(value))
     return text if len(text) <= 40 else text[:37] + "...'"
 
@@ -66,7 +71,7 @@ class Form:
             known = list(known)
             for name in self.values:
                 if name not in known:
-                    raise RequestError(f"unknown parameter {_shown(name)}; expected one of: "
+                    raise RequestError(f"unknown parameter {shown(name)}; expected one of: "
                                      f"{', '.join(known)}.")
 
     def integer(self, name: str, default: int, *, low: int, high: int) -> int:
@@ -84,7 +89,7 @@ class Form:
             value = None
         if value is None or not low <= value <= high:
             raise RequestError(f"{name} must be a whole number from {low} to {high}, "
-                             f"got {_shown(raw)}.")
+                             f"got {shown(raw)}.")
         return value
 
     def number(self, name: str, default: float | None, *, low: float, high: float,
@@ -107,7 +112,7 @@ class Form:
         if not (math.isfinite(value) and above and value <= high):
             bound = "at least" if low_inclusive else "greater than"
             raise RequestError(f"{name} must be a number {bound} {low:g} and at most {high:g}, "
-                             f"got {_shown(raw)}.")
+                             f"got {shown(raw)}.")
         return value
 
     def choice(self, name: str, default: str, choices: Iterable[str]) -> str:
@@ -122,7 +127,7 @@ class Form:
             for choice in choices:
                 if raw.strip().lower() == choice.lower():
                     return choice
-        raise RequestError(f"{name} must be one of {', '.join(choices)}; got {_shown(raw)}.")
+        raise RequestError(f"{name} must be one of {', '.join(choices)}; got {shown(raw)}.")
 
     def flag(self, name: str, default: bool) -> bool:
         """A yes/no value: true/false, 1/0, on/off, yes/no.
@@ -138,7 +143,7 @@ class Form:
             return True
         if text in ("0", "false", "off", "no"):
             return False
-        raise RequestError(f"{name} must be true or false, got {_shown(raw)}.")
+        raise RequestError(f"{name} must be true or false, got {shown(raw)}.")
 
     def names(self, name: str, default: list[str], choices: Iterable[str], *,
               most: int) -> list[str]:
@@ -150,5 +155,5 @@ class Form:
         raw = self.values.get(name, default)
         items = raw.split(",") if isinstance(raw, str) else raw
         if not isinstance(items, list) or not 1 <= len(items) <= most:
-            raise RequestError(f"{name} must list 1 to {most} names, got {_shown(raw)}.")
+            raise RequestError(f"{name} must list 1 to {most} names, got {shown(raw)}.")
         return [Form({name: item}).choice(name, "", choices) for item in items]

@@ -14,13 +14,19 @@ async function api(path, options = {}) {
   return data;
 }
 
-// Follow a run's events over Server-Sent Events; onEvents gets each batch of events.
+// Follow a run's events over Server-Sent Events; onEvents gets each batch of new events.
+// A dropped stream reconnects by itself and the server resumes after the last message's id
+// (Last-Event-ID); an event already seen (by its seq) is passed over all the same, so no
+// point is ever drawn twice.
 function follow(runId, onEvents, { closeStops = false, since = 0 } = {}) {
   const url = `/api/runs/${encodeURIComponent(runId)}/events?since=${since}` +
               (closeStops ? "&close_stops=true" : "");
   const source = new EventSource(url);
+  let next = since;  // the seq of the first event not seen yet
   source.onmessage = (message) => {
-    const events = JSON.parse(message.data);
+    const events = JSON.parse(message.data).filter((e) => e.seq >= next);
+    if (!events.length) return;
+    next = events[events.length - 1].seq + 1;
     onEvents(events);
     if (events.length && events[events.length - 1].type === "end") source.close();
   };
