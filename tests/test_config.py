@@ -74,7 +74,7 @@ def test_registered_user_layers_round_trip_inside_a_sequential(tmp_path):
     model = dc.Sequential([dc.nn.Dense(2, input_dim=3), Shift(by=0.5), Doubling()])
     assert serialize(model)["config"]["layers"][1:] == [
         {"class_name": "tests.Shift", "config": {"by": 0.5}},
-        {"class_name": "test_config.Doubling", "config": {}}]
+        {"class_name": f"{Doubling.__module__}.Doubling", "config": {}}]
     dc.save(model, tmp_path / "m.safetensors")
     loaded = dc.load(tmp_path / "m.safetensors")
     x = np.ones((2, 3), dtype=np.float32)
