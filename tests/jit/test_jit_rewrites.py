@@ -4,6 +4,8 @@ shows in the printed program and gives the eager step's bits (compared as bytes,
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -178,14 +180,17 @@ def _update_then_zero_grad(returns_grad=False, set_to_none=True):
     return make
 
 
-@pytest.mark.parametrize("returns_grad, set_to_none, dropped",
-                         [(False, True, [True, True]), (True, True, [False, True]),
-                          (False, False, [False, False])])
+@pytest.mark.parametrize("returns_grad, set_to_none, lines",
+                         [(False, True, ["g17 *= lr; w0 -= g17", "g15 *= lr; w1 -= g15"]),
+                          (True, True, ["w0 = sgd_update(g17, state, w0)",
+                                        "g15 *= lr; w1 -= g15"]),
+                          (False, False, ["w0.grad += g17; w0 = sgd_update(w0.grad, state, w0)",
+                                          "w1.grad += g15; w1 = sgd_update(w1.grad, state, w1)"])])
 def test_an_update_before_zero_grad_scales_the_gradient_in_place(returns_grad, set_to_none,
-                                                                 dropped):
-    """``step(); zero_grad()``: no one sees the gradient again, so the update writes
-    ``grad * lr`` into it, unless the step returns it (``w``'s here) or zero_grad keeps the
-    arrays."""
+                                                                 lines):
+    """``step(); zero_grad()``: no one sees the gradient again, so ``.grad`` is never set and
+    the update writes ``grad * lr`` into it, unless the step returns it (``w0``'s here) or
+    zero_grad keeps the arrays (the gradients are then handed to ``.grad`` first)."""
     (eager_params, eager), (params, step) = (_update_then_zero_grad(returns_grad, set_to_none)(),
                                              _update_then_zero_grad(returns_grad, set_to_none)())
     compiled = dc.jit(step)
@@ -198,8 +203,137 @@ def test_an_update_before_zero_grad_scales_the_gradient_in_place(returns_grad, s
         if not set_to_none:
             assert _bits([p.grad.data for p in eager_params]) == _bits([p.grad.data
                                                                        for p in params])
-    updates = [i for i in compiled.program(x).code if hasattr(i, "dropped")]
-    assert [u.dropped is not None for u in updates] == dropped
+    text = str(compiled.program(x))
+    assert all(f"\n    {line}\n" in text for line in lines)
+    assert (".grad" in text) is not set_to_none
+
+
+def test_a_gradient_made_once_is_not_scaled_in_place():
+    """The bias gradient of ``(x @ w + b).sum()`` does not depend on the batch: the program
+    makes it once, so the update must not write ``grad * lr`` into it."""
+    def make():
+        w, b = _params(11, (3, 2), (2,))
+        optimizer = dc.optim.SGD([w, b], lr=0.1)
+
+        def step(x):
+            loss = (x @ w + b).sum()
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            return loss
+        return [w, b], step
+
+    text = _compare(make, _batch((4, 3)), steps=5)
+    assert "  # once" in text.split("w1 = sgd_update(")[0] and "*= lr; w0 -=" in text
+
+
+def test_parameters_given_one_gradient_array_update_alike():
+    """``(a + b).sum()`` gives ``a`` and ``b`` the same gradient array: eager's ``.grad`` of
+    ``b`` is a copy; the compiled update scales neither in place."""
+    def make():
+        a, b, c = _params(12, (4, 3), (4, 3), (3,))
+        optimizer = dc.optim.SGD([a, b, c], lr=0.1)
+
+        def step(x):
+            loss = ((a + b) * x + c).sum()
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            return loss
+        return [a, b, c], step
+
+    text = _compare(make, _batch((4, 3)))
+    assert "w0 = sgd_update(" in text
+
+
+UPDATE_GROUPS = {
+    "SGD": lambda p: dc.optim.SGD(p, lr=0.1),
+    "SGD-momentum": lambda p: dc.optim.SGD(p, lr=0.1, momentum=0.9),
+    "SGD-two-groups": lambda p: dc.optim.SGD([{"params": p[:1], "lr": 0.01},
+                                              {"params": p[1:], "weight_decay": 0.1}], lr=0.1),
+    "Adam": lambda p: dc.optim.Adam(p, lr=0.01),
+    "RMSprop": lambda p: dc.optim.RMSprop(p, lr=0.01, momentum=0.5),
+}
+
+
+def _fused(optimizer_of, zero_grad_first):
+    def make():
+        w, b, s = _params(13, (4, 3), (3,), ())    # s: a 0-d parameter
+        optimizer = optimizer_of([w, b, s])
+
+        def step(x):
+            if zero_grad_first:
+                optimizer.zero_grad()
+            loss = ((x @ w + b) * s).relu().mean()
+            loss.backward()
+            optimizer.step()
+            if not zero_grad_first:
+                optimizer.zero_grad()
+            return loss
+        return [w, b, s], optimizer, step
+    return make
+
+
+@pytest.mark.parametrize("zero_grad_first", [False, True])
+@pytest.mark.parametrize("name", sorted(UPDATE_GROUPS))
+def test_one_instruction_updates_every_parameter(name, zero_grad_first):
+    """The accumulations and updates of one ``optimizer.step()`` are one instruction, for
+    any optimizer, parameter groups and a 0-d parameter: the same weights, optimizer state
+    and (``zero_grad()`` first) ``.grad`` as eager, step after step, also after a
+    new state dict (as ``load_state_dict`` makes) and a change of hyperparameters."""
+    (eager_params, eager_opt, eager), (params, optimizer, step) = (
+        _fused(UPDATE_GROUPS[name], zero_grad_first)(),
+        _fused(UPDATE_GROUPS[name], zero_grad_first)())
+    compiled = dc.jit(step)
+    for i in range(6):
+        if i == 3:
+            for opt in (eager_opt, optimizer):   # as load_state_dict, which a 0-d one fails
+                opt.state = copy.deepcopy(opt.state)
+        if i == 4:
+            for opt in (eager_opt, optimizer):
+                opt.param_groups[0]["lr"] *= 0.5
+        x = _batch((5, 4))(i)[0]
+        assert _bits([eager(x).data]) == _bits([compiled(x).data])
+        assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
+        grads = [[p.grad for p in ps] for ps in (eager_params, params)]
+        assert [g is None for g in grads[0]] == [g is None for g in grads[1]]
+        assert _bits([g.data for g in grads[0] if g is not None]) == _bits(
+            [g.data for g in grads[1] if g is not None])
+        want, got = eager_opt.state_dict()["state"], optimizer.state_dict()["state"]
+        assert want.keys() == got.keys() and all(
+            _bits(want[k].values()) == _bits(got[k].values()) for k in want)
+    lines = str(compiled.program(x)).splitlines()
+    rule = optimizer.rule.update.__name__
+    if zero_grad_first:     # each .grad += and its update on one line
+        assert [line for line in lines if ".grad" in line] == [
+            f"    w{i}.grad += g{slot}; w{i} = {rule}(w{i}.grad, state, w{i})"
+            for i, slot in zip(range(3), _gradient_names(lines))]
+    else:                   # .grad never set; plain SGD scales the gradient in place
+        assert not any(".grad" in line for line in lines)
+        plain = name in ("SGD", "SGD-two-groups")     # w0's group: no momentum, decay
+        update = "*= lr; w0 -= g" if plain else f"w0 = {rule}(g"
+        assert sum(update in line for line in lines) == 1
+        assert (name == "SGD") == any("*= lr; w1 -= g" in line for line in lines)
+
+
+def _gradient_names(lines):
+    """The slot numbers of the gradients the printed updates read, in order."""
+    return [line.split(".grad += g")[1].split(";")[0] for line in lines if ".grad += g" in line]
+
+
+def test_a_gradient_set_before_a_dropping_replay_is_added_to_as_in_eager():
+    """``.grad`` set between steps (the update then follows the sum, as eager's): the fused
+    updates run the instructions they replaced."""
+    (eager_params, _, eager), (params, _, step) = (
+        _fused(UPDATE_GROUPS["SGD"], False)(), _fused(UPDATE_GROUPS["SGD"], False)())
+    compiled = dc.jit(step)
+    for i in range(4):
+        if i == 2:
+            for ps in (eager_params, params):
+                ps[0].grad = dc.tensor(np.full((4, 3), 0.25, dtype=np.float32))
+        x = _batch((5, 4))(i)[0]
+        assert _bits([eager(x).data]) == _bits([compiled(x).data])
+        assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
 
 
 UNARY = [lambda t: -t, lambda t: t.relu(), lambda t: t.tanh(), lambda t: t.tanh().exp(),
@@ -227,3 +361,21 @@ def test_random_elementwise_steps_give_eager_bits(ops):
         return _sgd_step([w, v, b], loss, lr=0.01)
 
     _compare(make, _batch((16, 24)), steps=3)
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_a_transpose_read_by_one_product_is_taken_into_it(batch):
+    """The weight gradients ``h.T @ g`` are one instruction each (at batch 1 an outer
+    product, which the product computes with ``np.dot``); a transpose read twice keeps its
+    slot."""
+    def make():
+        w1, b1, w2 = _params(14, (6, 8), (8,), (8, 3))
+
+        def loss(x):
+            h = dc.linear(x, w1, b1, activation="relu")
+            t = h.T
+            return (h @ w2).sum() + (t * t).mean()
+        return _sgd_step([w1, b1, w2], loss)
+
+    text = _compare(make, _batch((batch, 6)))
+    assert "= arg0.T @ g" in text and "= t3.T @ g" in text and "\n    t4 = t3.T\n" in text

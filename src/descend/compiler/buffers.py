@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from descend.compiler.instructions import Accumulate, Call, Env, InPlace, Op, Run, SgdUpdate
+from descend.compiler.updates import Entry, Updates
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Add, Div, Exp, Mul, Neg, Sub
 from descend.ops.fused import activate_
@@ -204,13 +205,16 @@ def escaped(code: list[Any]) -> set[int]:
 def drop_gradients(code: list[Any], kept: set[int], handed: list[set[int]]) -> None:
     """Let each plain SGD update followed, through other SGD updates only, by its optimizer's
     ``zero_grad(set_to_none=True)`` write ``grad * lr`` into the gradient itself (as hand
-    NumPy does), unless the step returns that gradient (see ``SgdUpdate.dropped``). Only in
-    a step with one backward pass (``handed``: the engine's set of each)."""
+    NumPy does), unless the step returns that gradient or the gradient is a constant of the
+    program (made once, read by every replay) (see ``SgdUpdate.dropped``). Only in a step with
+    one backward pass (``handed``: the engine's set of each)."""
     if len(handed) != 1:
         return
-    returned = {id(i.tensor) for i in code if isinstance(i, Accumulate) and i.grad in kept}
+    written = {slot for instruction in code for slot in instruction.writes()}
+    kept_grads = {id(i.tensor) for i in code
+                  if isinstance(i, Accumulate) and (i.grad in kept or i.grad not in written)}
     for at, update in enumerate(code):
-        if type(update) is not SgdUpdate or id(update.param) in returned:
+        if type(update) is not SgdUpdate or id(update.param) in kept_grads:
             continue
         after = next((i for i in code[at + 1:] if type(i) is not SgdUpdate), None)
         if (isinstance(after, Call) and after.args == (True,)
@@ -219,15 +223,21 @@ def drop_gradients(code: list[Any], kept: set[int], handed: list[set[int]]) -> N
 
 
 def share_scratch(code: list[Any]) -> None:
-    """Give each plain SGD update that keeps its gradient a scratch array for ``grad * lr``:
-    views of one buffer per dtype, as large as the largest parameter (the updates run one
-    after another)."""
-    updates = [i for i in code if isinstance(i, SgdUpdate) and i.dropped is None]
+    """Give each plain SGD update that does not write ``grad * lr`` into the gradient a
+    scratch array for it: views of one buffer per dtype, as large as the largest parameter
+    (the updates run one after another)."""
+    holders: list[Any] = []
+    for instruction in code:
+        inside = [instruction]
+        if isinstance(instruction, Updates):
+            inside = [*instruction.replaced, *instruction.entries]
+        holders += [i for i in inside if (isinstance(i, SgdUpdate) and i.dropped is None)
+                    or (isinstance(i, Entry) and not i.in_place)]
     sizes: dict[np.dtype, int] = {}
-    for update in updates:
-        data = update.param.data
-        sizes[data.dtype] = max(sizes.get(data.dtype, 0), data.size)
+    for holder in holders:
+        dtype = holder.param.data.dtype
+        sizes[dtype] = max(sizes.get(dtype, 0), holder.param.data.size)
     buffers = {dtype: np.empty(size, dtype) for dtype, size in sizes.items()}
-    for update in updates:
-        data = update.param.data
-        update.scratch = buffers[data.dtype][:data.size].reshape(data.shape)
+    for holder in holders:
+        data = holder.param.data
+        holder.scratch = buffers[data.dtype][:data.size].reshape(holder.scratch_shape)

@@ -295,19 +295,33 @@ class Call:
         return []
 
 
-class SgdUpdate(Call):
+class Update(Call):
+    """One parameter's update by its optimizer's rule, replayed as the optimizer runs it:
+    ``optimizer.update_param(position, group, param)`` (``param`` and its state written in
+    place). ``slot``: the parameter's slot."""
+
+    __slots__ = ("group", "optimizer", "param", "position", "slot")
+
+    def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
+                 slot: int) -> None:
+        name = optimizer.rule.update.__name__
+        super().__init__(optimizer.update_param, (position, group, param),
+                         f"{{{slot}}} = {name}({{{slot}}}.grad, state, {{{slot}}})")
+        self.optimizer, self.position, self.group = optimizer, position, group
+        self.param, self.slot = param, slot
+
+
+class SgdUpdate(Update):
     """SGD's update of one parameter when its group has no momentum, weight decay or maximize:
     ``param -= grad * lr``, the expression ``sgd_update`` then reduces to, without
     ``update_param``'s per-call checks. A group changed since (a momentum set, a gradient of
     another shape, lost state) takes the optimizer's own path, ``update_param``."""
 
-    __slots__ = ("dropped", "group", "optimizer", "param", "position", "scratch", "states")
+    __slots__ = ("dropped", "scratch")
 
     def __init__(self, optimizer: Any, position: int, group: dict[str, Any], param: Tensor,
-                 text: str) -> None:
-        super().__init__(optimizer.update_param, (position, group, param), text)
-        self.optimizer, self.states = optimizer, optimizer.state
-        self.position, self.group, self.param = position, group, param
+                 slot: int) -> None:
+        super().__init__(optimizer, position, group, param, slot)
         self.scratch: np.ndarray | None = None
         """An array of the parameter's shape and dtype that ``grad * lr`` is written into
         (shared with other updates, :func:`~descend.compiler.buffers.share_scratch`), or
@@ -317,14 +331,19 @@ class SgdUpdate(Call):
         the engine's set of the arrays it gave to ``.grad`` in this replay. A gradient in it
         is the step's own, which no one sees again: it takes ``grad * lr`` itself."""
 
+    @property
+    def scratch_shape(self) -> tuple[int, ...]:
+        """The shape of the scratch array ``grad * lr`` is written into."""
+        return self.param.data.shape
+
     def compiled(self) -> Run:
         fallback, args = self.method, self.args
-        states, position, group, param = self.states, self.position, self.group, self.param
+        optimizer, position, group, param = self.optimizer, self.position, self.group, self.param
         scratch, dropped = self.scratch, self.dropped
-        rate = _Rate(param.data.dtype)
+        rate = Rate(param.data.dtype)
 
         def run(env: Env) -> None:
-            state, grad, data = states.get(position), param.grad, param.data
+            state, grad, data = optimizer.state.get(position), param.grad, param.data
             if (state is None or grad is None or grad.data.shape != data.shape
                     or group["momentum"] != 0 or group["weight_decay"] != 0
                     or group["maximize"]):
@@ -343,7 +362,7 @@ class SgdUpdate(Call):
         return run
 
 
-class _Rate:
+class Rate:
     """A learning rate as a 0-d array of the parameter's dtype, made again only when the rate
     or dtype changes: the value ``dtype.type(lr)`` is, and NumPy multiplies by a 0-d array in
     about a third of the time it takes for a scalar."""
@@ -354,6 +373,7 @@ class _Rate:
         self.lr, self.array = None, np.zeros((), dtype)
 
     def of(self, lr: float, dtype: np.dtype) -> np.ndarray:
+        """``lr`` as a 0-d array of ``dtype``."""
         if lr != self.lr or dtype != self.array.dtype:
             self.lr, self.array = lr, np.asarray(dtype.type(lr))
         return self.array

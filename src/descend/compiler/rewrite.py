@@ -12,12 +12,17 @@
 - :func:`numbers_as_arrays`: the 0 of ``x > 0`` as a 0-d array of ``x``'s dtype.
 - :func:`alias_reshapes`: a reshape that keeps the shape (the linear's backward flattens
   its 2-D gradient) hands on its input.
+- :func:`transpose_in_products`: a transpose read only by a matrix product (the linear's
+  backward, ``h.T @ g``) is taken inside the product's instruction.
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
   gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
   are the same float subtraction; ``x - False`` is ``x``).
 - :func:`~descend.compiler.buffers.reuse_buffers`: results written into dead inputs;
   :func:`~descend.compiler.buffers.drop_gradients`: an SGD update right before
   ``zero_grad()`` scales the gradient in place.
+- :func:`~descend.compiler.updates.fuse_updates`: one optimizer step's updates and the
+  ``.grad`` accumulations before them become one instruction (``.grad`` never set where
+  ``zero_grad()`` follows).
 """
 
 from __future__ import annotations
@@ -34,8 +39,11 @@ from descend.compiler.buffers import (
     share_scratch,
 )
 from descend.compiler.instructions import BoundOp, Compare, Env, InPlace, Op, Run
+from descend.compiler.source import forward_source
+from descend.compiler.updates import fuse_updates
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Exp, Sub
+from descend.ops.linalg import MatMul
 from descend.ops.losses import (
     OneHot,
     SparseSoftmaxCrossEntropy,
@@ -43,7 +51,7 @@ from descend.ops.losses import (
     _log_softmax,
 )
 from descend.ops.nn import LogSoftmax
-from descend.ops.shape import Reshape
+from descend.ops.shape import Reshape, Transpose
 
 PURE = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
                   "reshape", "transpose", "broadcast_to", "sum_to", "astype"})
@@ -125,9 +133,11 @@ def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
     arrays given to ``.grad``, filled anew by each replay."""
     code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
     code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
+    code = transpose_in_products(code, kept)
     numbers_as_arrays(code, env)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
     drop_gradients(code, kept, handed)
+    code = fuse_updates(code, env, kept, handed)
     share_scratch(code)
     return code
 
@@ -211,6 +221,59 @@ def alias_reshapes(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
         type(i) is Op and type(i.fn) is Reshape and i.out not in kept
         and isinstance(env[i.out], np.ndarray) and env[i.ins[0]].shape == env[i.out].shape)
         else i for i in code]
+
+
+class TransposedProduct(Op):
+    """``env[out] = matmul(transpose(env[x]), env[b])`` (or with ``b`` transposed): the two
+    ops' forwards in one instruction, with no slot for the transposed view."""
+
+    __slots__ = ("side", "transpose")
+
+    def __init__(self, product: Op, transpose: Op, side: int) -> None:
+        ins = list(product.ins)
+        ins[side] = transpose.ins[0]
+        super().__init__(product.fn, ins, product.out, False)
+        self.transpose, self.side = transpose, side
+
+    def compiled(self) -> Run:
+        (a, b), out = self.ins, self.out
+        product, view = self.fn.forward, self.transpose.fn.forward
+        if self.side == 0:
+            def left(env: Env) -> None:
+                env[out] = product(view(env[a]), env[b])
+            return left
+
+        def right(env: Env) -> None:
+            env[out] = product(env[a], view(env[b]))
+        return right
+
+    def run(self, env: Env) -> None:
+        self.compiled()(env)
+
+    def source(self, names: list[str]) -> str:
+        args = [names[i] for i in self.ins]
+        args[self.side] = forward_source(self.transpose.fn, [args[self.side]])
+        return f"{names[self.out]} = {forward_source(self.fn, args)}"
+
+
+def transpose_in_products(code: list[Any], kept: set[int]) -> list[Any]:
+    """Take into a matrix product each transpose (made on every step) that the product alone
+    reads (see :class:`TransposedProduct`)."""
+    made = {i.out: at for at, i in enumerate(code) if type(i) is Op and type(i.fn) is Transpose}
+    readers: dict[int, int] = {}
+    for instruction in code:
+        for slot in instruction.reads():
+            readers[slot] = readers.get(slot, 0) + 1
+    code = list(code)
+    for at, instruction in enumerate(code):
+        if not (type(instruction) is Op and type(instruction.fn) is MatMul):
+            continue
+        for side, slot in enumerate(instruction.ins):
+            if slot in made and readers[slot] == 1 and slot not in kept:
+                code[at] = TransposedProduct(instruction, code[made[slot]], side)
+                code[made[slot]] = None
+                break
+    return [instruction for instruction in code if instruction is not None]
 
 
 def subtract_one_hot(code: list[Any], env: Env, kept: set[int]) -> list[Any]:

@@ -39,6 +39,7 @@ from descend.compiler.instructions import (
     Op,
     SavingOp,
     SgdUpdate,
+    Update,
 )
 from descend.optim.sgd import sgd_update
 from descend.tensors import ArrayLike, Tensor
@@ -233,11 +234,8 @@ class Tracer:
         slot = self._slots.get(id(param.data))
         if slot is None:
             slot = self._state(param)
-        text = f"{{{slot}}} = {optimizer.rule.update.__name__}({{{slot}}}.grad, state, {{{slot}}})"
-        if optimizer.rule.update is sgd_update:
-            self.code.append(SgdUpdate(optimizer, position, group, param, text))
-        else:
-            self.code.append(Call(optimizer.update_param, (position, group, param), text))
+        kind = SgdUpdate if optimizer.rule.update is sgd_update else Update
+        self.code.append(kind(optimizer, position, group, param, slot))
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""
