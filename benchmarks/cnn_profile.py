@@ -14,12 +14,12 @@ Findings: ``profiles/cnn_step.md``. Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import time
 
 import cnn_step
 from cnn_numpy import NumpyCNN
 from harness import pin_threads
 from jit_step import Jitted
+from mlp_step_profile import instruction_minima
 
 
 def profile(rounds: int) -> tuple[list[tuple[str, float]], float, float]:
@@ -27,27 +27,7 @@ def profile(rounds: int) -> tuple[list[tuple[str, float]], float, float]:
     problem = cnn_step.make_problem()
     jitted = Jitted(cnn_step.DescendCNN(problem, cnn_step.LR), ("x", "y"))
     jitted.step()
-    program = jitted.compiled.program(*jitted.arrays)
-    lines = [line.strip() for line in str(program).splitlines()[1 + len(program.once):]]
-    hand = NumpyCNN(problem, cnn_step.LR).step
-    best = [float("inf")] * len(program.runs)
-    replay = hand_best = float("inf")
-    env = program.env
-    for _ in range(rounds):
-        for slot, array in zip(program.arguments, jitted.arrays):
-            env[slot] = array
-        for handed_out in program.handed:
-            handed_out.clear()
-        start = time.perf_counter()
-        for i, run in enumerate(program.runs):
-            began = time.perf_counter()
-            run(env)
-            best[i] = min(best[i], time.perf_counter() - began)
-        replay = min(replay, time.perf_counter() - start)
-        began = time.perf_counter()
-        hand()
-        hand_best = min(hand_best, time.perf_counter() - began)
-    return list(zip(lines, best)), replay, hand_best
+    return instruction_minima(jitted, NumpyCNN(problem, cnn_step.LR).step, rounds)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 Run from the repository root (1 thread, pinned)::
 
     python benchmarks/mlp_step.py --profile
+    python benchmarks/mlp_step_profile.py --jit --batch 1     # the compiled step, per instruction
 
 It rewrites the generated part of ``profiles/mlp_step.md`` (between its markers) and leaves the
 hand-written analysis around them alone. Step and phase times are taken without any
@@ -13,6 +14,7 @@ several-fold, only gives the call counts and the shares of the top functions.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import statistics
 import sys
@@ -21,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from harness import (
@@ -303,5 +306,77 @@ def write_profile(batches: tuple[int, ...] = BATCHES) -> str:
     return markdown
 
 
+def instruction_minima(jitted: Any, hand: Callable[[], object], rounds: int
+                       ) -> tuple[list[tuple[str, float]], float, float]:
+    """Replay ``jitted``'s program (a ``jit_step.Jitted``, stepped once) instruction by
+    instruction, timing each, alternating each replay with one ``hand()`` step: ``([(the
+    instruction's first printed line, min seconds)], min replay seconds, min hand seconds)``.
+    Minima over many rounds are the figures least disturbed by other processes."""
+    program = jitted.compiled.program(*jitted.arrays)
+    lines = []
+    for instruction in program.code:
+        text = instruction.source(program.names).splitlines()
+        more = f"  (+{len(text) - 1} lines)" if len(text) > 1 else ""
+        lines.append(text[0].strip() + more)
+    best = [float("inf")] * len(program.runs)
+    replay = hand_best = float("inf")
+    env = program.env
+    for _ in range(rounds):
+        for slot, array in zip(program.arguments, jitted.arrays):
+            env[slot] = array
+        for handed_out in program.handed:
+            handed_out.clear()
+        start = time.perf_counter()
+        for i, run in enumerate(program.runs):
+            began = time.perf_counter()
+            run(env)
+            best[i] = min(best[i], time.perf_counter() - began)
+        replay = min(replay, time.perf_counter() - start)
+        began = time.perf_counter()
+        hand()
+        hand_best = min(hand_best, time.perf_counter() - began)
+    return list(zip(lines, best)), replay, hand_best
+
+
+def _alternating_minima(steps: list[Callable[[], object]], rounds: int) -> list[float]:
+    """The least seconds each of ``steps`` took over ``rounds`` rounds of one call each."""
+    best = [float("inf")] * len(steps)
+    for _ in range(rounds):
+        for i, step in enumerate(steps):
+            began = time.perf_counter()
+            step()
+            best[i] = min(best[i], time.perf_counter() - began)
+    return best
+
+
+def jit_profile(batch: int, rounds: int) -> str:
+    """The compiled MLP step's per-instruction minima at ``batch`` beside the hand step's, and
+    the whole step's minima (the replay call included) against the hand step's."""
+    from jit_step import Jitted
+
+    problem = make_problem(batch)
+    jitted = Jitted(DescendMLP(problem), ("x", "labels"))
+    jitted.step()
+    rows, replay, hand = instruction_minima(jitted, NumpyMLP(problem).step, rounds)
+    whole = _alternating_minima([jitted.step, NumpyMLP(problem).step], rounds)
+    lines = [f"batch {batch}: instruction by instruction {replay * 1e6:.1f} us, hand step "
+             f"{hand * 1e6:.1f} us; whole calls {whole[0] * 1e6:.1f} us against "
+             f"{whole[1] * 1e6:.1f} us ({whole[0] / whole[1]:.3f}x) (minima of {rounds})"]
+    lines += [f"  {seconds * 1e6:9.2f} us  {line[:100]}" for line, seconds in rows]
+    lines.append(f"  sum of the instruction minima {sum(s for _, s in rows) * 1e6:.1f} us")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(write_profile())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jit", action="store_true",
+                        help="the compiled step's per-instruction minima (prints only)")
+    parser.add_argument("--batch", type=int, action="append")
+    parser.add_argument("--rounds", type=int, default=1000)
+    args = parser.parse_args()
+    if args.jit:
+        pin_threads(1)
+        for batch in args.batch or BATCHES:
+            print(jit_profile(batch, args.rounds if batch < 1024 else args.rounds // 20 + 5))
+    else:
+        print(write_profile(tuple(args.batch or BATCHES)))

@@ -44,6 +44,7 @@ def step(x):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ from descend.compiler.instructions import Accumulate, Call, Env, Rate, Run, Upda
 from descend.optim.sgd import sgd_update
 from descend.tensors import Tensor
 
-Apply = Any
+Apply = Callable[[Env, list[np.ndarray] | None], None]
 """``apply(env, grads)``: an :class:`Updates`' updates, from ``grads`` (the ``.grad``
 arrays, in order) or, when ``None``, from the gradients' slots."""
 
