@@ -379,3 +379,30 @@ def test_a_transpose_read_by_one_product_is_taken_into_it(batch):
 
     text = _compare(make, _batch((batch, 6)))
     assert "= arg0.T @ g" in text and "= t3.T @ g" in text and "\n    t4 = t3.T\n" in text
+
+
+@pytest.mark.parametrize("zero_grad_first", [False, True])
+def test_two_optimizers_stepping_one_after_the_other(zero_grad_first):
+    """The first optimizer's updates are fused (their ``.grad`` kept: the second step's
+    instructions come between them and ``zero_grad``); the second's stay as they were."""
+    def make():
+        w, b, v = _params(15, (4, 3), (3,), (3, 2))
+        first, second = dc.optim.SGD([w, b], lr=0.1), dc.optim.Adam([v], lr=0.01)
+
+        def step(x):
+            if zero_grad_first:
+                first.zero_grad()
+                second.zero_grad()
+            loss = ((x @ w + b).tanh() @ v).sum()
+            loss.backward()
+            first.step()
+            second.step()
+            if not zero_grad_first:
+                first.zero_grad()
+                second.zero_grad()
+            return loss
+        return [w, b, v], step
+
+    text = _compare(make, _batch((5, 4)), steps=5)
+    assert "w0.grad += g" in text and "; w0 = sgd_update(w0.grad, state, w0)" in text
+    assert "\n    w2.grad += g" in text and "\n    w2 = adam_update(w2.grad, state, w2)" in text
