@@ -25,15 +25,17 @@ Result = TypeVar("Result")
 
 
 def check(fn: Callable[..., Result], *args: Any) -> Result:
-    """``fn(*args)``: a check of a step's data that raises on bad values (labels in range).
+    """``fn(*args)``: a check of a step's data that raises on bad values, and may return the
+    data converted (labels checked to lie in range, as ``int64``).
 
     While a step is traced, the tracer keeps the call, so that every replay of the compiled
-    step checks its own batch and fails on bad data as the eager step does.
+    step checks (and converts) its own batch and fails on bad data as the eager step does.
 
     >>> import numpy as np
     >>> check(np.ndim, np.zeros((2, 3)))
     2
     """
+    result = fn(*args)
     if active is not None:
-        active.check(fn, args)
-    return fn(*args)
+        active.check(fn, args, result)
+    return result

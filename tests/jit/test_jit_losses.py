@@ -135,3 +135,22 @@ def test_a_random_tensor_made_in_the_step_is_still_refused():
     w = dc.tensor(np.ones(3, np.float32), requires_grad=True)
     with pytest.raises(TraceError, match="neither got as an argument nor computed"):
         dc.jit(lambda x: (x * w + dc.randn(3)).sum())(np.ones(3, np.float32))
+
+
+FIT_X = RNG.standard_normal((64, 4)).astype(np.float32)
+FIT_LABELS = RNG.integers(0, 3, 64)
+
+
+@pytest.mark.parametrize("labels", [FIT_LABELS, FIT_LABELS[:, None], FIT_LABELS.astype(np.int32),
+                                    FIT_LABELS.astype(np.float32)],
+                         ids=["int64", "a column", "int32", "float32"])
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", SPARSE_LOGITS],
+                         ids=["probabilities", "logits"])
+def test_fit_compiles_class_labels_in_every_form_the_eager_loss_takes(labels, loss):
+    activation = "softmax" if isinstance(loss, str) else None
+    weights = []
+    for jit in (False, True):
+        net = model(loss, activation, jit)
+        net.fit(FIT_X, labels, epochs=2, batch_size=32, verbose=0, seed=0)
+        weights.append(weight_bytes(net))
+    assert weights[0] == weights[1]

@@ -298,19 +298,22 @@ class Call:
 class Check:
     """A check of the step's data (``tracing.check``: labels in range), run again on each
     replay's values: ``fn(*args)`` with the arrays the step got in ``slots`` (position in
-    ``args`` to slot) replaced by this replay's."""
+    ``args`` to slot) replaced by this replay's; what it returns goes to ``out`` (labels
+    converted to ``int64``), unless it returned its input."""
 
-    __slots__ = ("args", "fn", "slots")
+    __slots__ = ("args", "fn", "out", "slots")
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...],
-                 slots: dict[int, int]) -> None:
-        self.fn, self.args, self.slots = fn, args, slots
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], slots: dict[int, int],
+                 out: int | None) -> None:
+        self.fn, self.args, self.slots, self.out = fn, args, slots, out
 
     def run(self, env: Env) -> None:
         args = list(self.args)
         for position, slot in self.slots.items():
             args[position] = env[slot]
-        self.fn(*args)
+        result = self.fn(*args)
+        if self.out is not None:
+            env[self.out] = result
 
     def compiled(self) -> Run:
         return self.run
@@ -318,13 +321,14 @@ class Check:
     def source(self, names: list[str]) -> str:
         shown = [names[self.slots[i]] if i in self.slots else _short(arg)
                  for i, arg in enumerate(self.args)]
-        return f"{self.fn.__name__}({', '.join(shown)})"
+        call = f"{self.fn.__name__}({', '.join(shown)})"
+        return call if self.out is None else f"{names[self.out]} = {call}"
 
     def reads(self) -> list[int]:
         return list(self.slots.values())
 
     def writes(self) -> list[int]:
-        return []
+        return [] if self.out is None else [self.out]
 
 
 def _short(value: Any) -> str:

@@ -254,17 +254,20 @@ class Tracer:
         printed as the call that made it."""
         self._constants.add(self.new_slot(array, text))
 
-    def check(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        """The step checks its data with ``fn(*args)``: each replay checks its own values. An
-        argument that is an array the step got or computed is read from its slot."""
+    def check(self, fn: Callable[..., Any], args: tuple[Any, ...], result: Any) -> None:
+        """The step checked its data with ``fn(*args)``, which returned ``result``: each
+        replay checks its own values (an argument that is an array the step got or computed
+        is read from its slot), and a new array it returns (labels as ``int64``) gets a slot."""
         slots = {}
         for position, arg in enumerate(args):
             array = arg.data if isinstance(arg, Tensor) else arg
             slot = self._slots.get(id(array)) if isinstance(array, np.ndarray) else None
             if slot is not None:
                 slots[position] = slot
-        if slots:  # (a check of constants gives the same answer on every replay)
-            self.code.append(Check(fn, args, slots))
+        if not slots:  # a check of constants gives the same answer on every replay
+            return
+        made = isinstance(result, np.ndarray) and id(result) not in self._slots
+        self.code.append(Check(fn, args, slots, self.new_slot(result) if made else None))
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""
