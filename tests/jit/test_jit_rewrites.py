@@ -5,6 +5,7 @@ shows in the printed program and gives the eager step's bits (compared as bytes,
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -406,3 +407,31 @@ def test_two_optimizers_stepping_one_after_the_other(zero_grad_first):
     text = _compare(make, _batch((5, 4)), steps=5)
     assert "w0.grad += g" in text and "; w0 = sgd_update(w0.grad, state, w0)" in text
     assert "\n    w2.grad += g" in text and "\n    w2 = adam_update(w2.grad, state, w2)" in text
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_int64_labels_are_checked_for_their_range_only(dtype):
+    """The signature fixes the labels' dtype and shape; with ``int64`` labels of the batch's
+    shape a replay checks only their range, and a label outside it raises eager's error."""
+    def make():
+        (w,) = _params(16, (5, 4))
+        return _sgd_step([w], lambda x, y: dc.losses.sparse_categorical_crossentropy(
+            y, x @ w, from_logits=True))
+
+    def arguments(i):
+        rng = np.random.default_rng(i)
+        return rng.standard_normal((6, 5)).astype(np.float32), rng.integers(0, 4, 6, dtype)
+
+    _compare(make, arguments)
+    (_, eager), (_, step) = make(), make()
+    compiled = dc.jit(step)
+    x, labels = arguments(0)
+    compiled(x, labels)
+    quick = [type(i).__name__ for i in compiled.program(x, labels).code].count("LabelRangeCheck")
+    assert quick == (dtype == np.int64)
+    for bad in (4, -1):
+        labels[2] = bad
+        with pytest.raises(ValueError) as eager_error:
+            eager(x, labels)
+        with pytest.raises(ValueError, match=re.escape(str(eager_error.value))):
+            compiled(x, labels)

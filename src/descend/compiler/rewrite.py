@@ -12,6 +12,8 @@
 - :func:`numbers_as_arrays`: the 0 of ``x > 0`` as a 0-d array of ``x``'s dtype.
 - :func:`alias_reshapes`: a reshape that keeps the shape (the linear's backward flattens
   its 2-D gradient) hands on its input.
+- :func:`check_label_range`: a check of ``int64`` labels of the batch's shape (which the
+  program's signature fixes) reads only their range on each replay.
 - :func:`transpose_in_products`: a transpose read only by a matrix product (the linear's
   backward, ``h.T @ g``) is taken inside the product's instruction.
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
@@ -38,9 +40,10 @@ from descend.compiler.buffers import (
     same_layout,
     share_scratch,
 )
-from descend.compiler.instructions import BoundOp, Compare, Env, InPlace, Op, Run
+from descend.compiler.instructions import BoundOp, Check, Compare, Env, InPlace, Op, Run
 from descend.compiler.source import forward_source
 from descend.compiler.updates import fuse_updates
+from descend.losses.checks import sparse_labels
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Exp, Sub
 from descend.ops.linalg import MatMul
@@ -133,7 +136,7 @@ def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
     arrays given to ``.grad``, filled anew by each replay."""
     code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
     code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
-    code = transpose_in_products(code, kept)
+    code = transpose_in_products(check_label_range(code, env), kept)
     numbers_as_arrays(code, env)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
     drop_gradients(code, kept, handed)
@@ -220,6 +223,35 @@ def alias_reshapes(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
     return [Alias(i.fn, i.ins, i.out) if (
         type(i) is Op and type(i.fn) is Reshape and i.out not in kept
         and isinstance(env[i.out], np.ndarray) and env[i.ins[0]].shape == env[i.out].shape)
+        else i for i in code]
+
+
+class LabelRangeCheck(Check):
+    """``sparse_labels(op, labels, shape)`` on labels that are ``int64`` and of the batch's
+    shape, as the program's signature keeps them: of all it checks only the range depends on
+    a replay's values, so a replay checks that (one pass over the labels read as unsigned,
+    where a negative label is larger than any class count) and runs the whole check, which
+    raises naming the label, only when a label is outside it."""
+
+    __slots__ = ()
+
+    def compiled(self) -> Run:
+        (slot,), classes, check = self.slots.values(), self.args[2][-1], self.run
+
+        def run(env: Env) -> None:
+            labels = env[slot]
+            if labels.size and np.maximum.reduce(labels.view(np.uint64), axis=None) >= classes:
+                check(env)
+        return run
+
+
+def check_label_range(code: list[Any], env: Env) -> list[Any]:
+    """Each ``sparse_labels`` check that returned its labels as they were (``int64``, the
+    batch's shape) as a :class:`LabelRangeCheck`."""
+    return [LabelRangeCheck(i.fn, i.args, i.slots, None) if (
+        type(i) is Check and i.fn is sparse_labels and i.out is None and list(i.slots) == [1]
+        and isinstance(env[i.slots[1]], np.ndarray) and env[i.slots[1]].dtype == np.int64
+        and len(i.args[2]) >= 1 and env[i.slots[1]].shape == tuple(i.args[2][:-1]))
         else i for i in code]
 
 
