@@ -140,12 +140,16 @@ def test_a_reshape_that_copies_a_parameter_is_made_on_every_step():
     assert "t2 = w0.T  # once" in text and "\n    t3 = t2.reshape(...)\n" in text
 
 
+def _cross_entropy_step():
+    """A linear model of 5 inputs and 4 classes trained by SGD on the sparse cross-entropy."""
+    (w,) = _params(6, (5, 4))
+    return _sgd_step([w], lambda x, y: dc.losses.sparse_categorical_crossentropy(
+        y, x @ w, from_logits=True))
+
+
 @pytest.mark.parametrize("label_shape", [(9,), (3, 4)])
 def test_the_cross_entropy_gradient_subtracts_one_at_each_label(label_shape):
-    def make():
-        (w,) = _params(6, (5, 4))
-        return _sgd_step([w], lambda x, y: dc.losses.sparse_categorical_crossentropy(
-            y, x @ w, from_logits=True))
+    make = _cross_entropy_step
 
     def arguments(i):
         rng = np.random.default_rng(i)
@@ -413,17 +417,12 @@ def test_two_optimizers_stepping_one_after_the_other(zero_grad_first):
 def test_int64_labels_are_checked_for_their_range_only(dtype):
     """The signature fixes the labels' dtype and shape; with ``int64`` labels of the batch's
     shape a replay checks only their range, and a label outside it raises eager's error."""
-    def make():
-        (w,) = _params(16, (5, 4))
-        return _sgd_step([w], lambda x, y: dc.losses.sparse_categorical_crossentropy(
-            y, x @ w, from_logits=True))
-
     def arguments(i):
         rng = np.random.default_rng(i)
         return rng.standard_normal((6, 5)).astype(np.float32), rng.integers(0, 4, 6, dtype)
 
-    _compare(make, arguments)
-    (_, eager), (_, step) = make(), make()
+    _compare(_cross_entropy_step, arguments)
+    (_, eager), (_, step) = _cross_entropy_step(), _cross_entropy_step()
     compiled = dc.jit(step)
     x, labels = arguments(0)
     compiled(x, labels)
