@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import backend
+from descend import backend, tracing
 from descend.backend import DeviceLike
 from descend.tensors import ArrayLike, Tensor
 
@@ -44,6 +44,16 @@ def _make(array: np.ndarray, requires_grad: bool, device: DeviceLike | None) -> 
     return t.requires_grad_(True) if requires_grad else t
 
 
+def _constant(array: np.ndarray, requires_grad: bool, device: DeviceLike | None,
+              call: str) -> Tensor:
+    """``_make`` for values the arguments fix (zeros, ones, ranges): while ``dc.jit`` traces
+    a step, a constant of the step, printed as ``call``."""
+    t = _make(array, requires_grad, device)
+    if tracing.active is not None and not requires_grad:
+        tracing.active.constant(t.data, call)
+    return t
+
+
 def tensor(data: ArrayLike, *, dtype: Any = None,
            device: DeviceLike | None = None, requires_grad: bool = False,
            name: str | None = None) -> Tensor:
@@ -67,7 +77,9 @@ def zeros(*shape: Shape, dtype: Any = None,
     array([[0., 0.],
            [0., 0.]], dtype=float32)
     """
-    return _make(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
+    dims = _shape(shape, "zeros")
+    return _constant(np.zeros(dims, dtype=_dtype(dtype)), requires_grad, device,
+                     f"dc.zeros({dims})")
 
 
 def ones(*shape: Shape, dtype: Any = None,
@@ -78,7 +90,9 @@ def ones(*shape: Shape, dtype: Any = None,
     >>> dc.ones(3).numpy()
     array([1., 1., 1.], dtype=float32)
     """
-    return _make(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad, device)
+    dims = _shape(shape, "ones")
+    return _constant(np.ones(dims, dtype=_dtype(dtype)), requires_grad, device,
+                     f"dc.ones({dims})")
 
 
 def full(shape: Shape, fill_value: float, *, dtype: Any = None,
@@ -89,8 +103,9 @@ def full(shape: Shape, fill_value: float, *, dtype: Any = None,
     >>> dc.full((2,), 7.0).numpy()
     array([7., 7.], dtype=float32)
     """
-    return _make(np.full(_shape((shape,), "full"), fill_value, dtype=_dtype(dtype)),
-                 requires_grad, device)
+    dims = _shape((shape,), "full")
+    return _constant(np.full(dims, fill_value, dtype=_dtype(dtype)), requires_grad, device,
+                     f"dc.full({dims}, {fill_value!r})")
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, *, dtype: Any = None,
@@ -106,8 +121,9 @@ def arange(start: float, stop: float | None = None, step: float = 1, *, dtype: A
     values = np.arange(start, stop, step) if stop is not None else np.arange(start)
     if dtype is None and values.dtype.kind == "f":
         dtype = backend.get_default_dtype()
-    return _make(values.astype(dtype) if dtype is not None else values, requires_grad,
-                 device)
+    call = f"dc.arange({start!r})" if stop is None else f"dc.arange({start!r}, {stop!r}, {step!r})"
+    return _constant(values.astype(dtype) if dtype is not None else values, requires_grad,
+                     device, call)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None,
@@ -119,7 +135,8 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None,
     (2, 3)
     """
     _shape((n,) if m is None else (n, m), "eye")
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, device)
+    return _constant(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, device,
+                     f"dc.eye({n}, {m})")
 
 
 def rand(*shape: Shape, dtype: Any = None,

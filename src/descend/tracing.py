@@ -2,8 +2,10 @@
 
 The core calls the :data:`active` tracer, when there is one, at each thing a compiled step
 must replay: an op applied, an op's backward begun and ended, a gradient added into
-``.grad``, an in-place update, ``zero_grad``, an optimizer's parameter update, and a value
-read back into Python (which a replay cannot repeat). Nothing is watched when it is ``None``.
+``.grad``, an in-place update, ``zero_grad``, an optimizer's parameter update, a constant made
+by ``dc.zeros``/``dc.ones``/``dc.arange``..., a check of the step's data (:func:`check`), and a
+value read back into Python (which a replay cannot repeat). Nothing is watched when it is
+``None``.
 
 >>> import descend as dc
 >>> from descend import tracing
@@ -13,7 +15,27 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 active: Any = None
 """The tracer recording a step (``descend.compiler.trace.Tracer``), or ``None``."""
+
+Result = TypeVar("Result")
+
+
+def check(fn: Callable[..., Result], *args: Any) -> Result:
+    """``fn(*args)``: a check of a step's data that raises on bad values, and may return the
+    data converted (labels checked to lie in range, as ``int64``).
+
+    While a step is traced, the tracer keeps the call, so that every replay of the compiled
+    step checks (and converts) its own batch and fails on bad data as the eager step does.
+
+    >>> import numpy as np
+    >>> check(np.ndim, np.zeros((2, 3)))
+    2
+    """
+    result = fn(*args)
+    if active is not None:
+        active.check(fn, args, result)
+    return result

@@ -295,6 +295,47 @@ class Call:
         return []
 
 
+class Check:
+    """A check of the step's data (``tracing.check``: labels in range), run again on each
+    replay's values: ``fn(*args)`` with the arrays the step got in ``slots`` (position in
+    ``args`` to slot) replaced by this replay's; what it returns goes to ``out`` (labels
+    converted to ``int64``), unless it returned its input."""
+
+    __slots__ = ("args", "fn", "out", "slots")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], slots: dict[int, int],
+                 out: int | None) -> None:
+        self.fn, self.args, self.slots, self.out = fn, args, slots, out
+
+    def run(self, env: Env) -> None:
+        args = list(self.args)
+        for position, slot in self.slots.items():
+            args[position] = env[slot]
+        result = self.fn(*args)
+        if self.out is not None:
+            env[self.out] = result
+
+    def compiled(self) -> Run:
+        return self.run
+
+    def source(self, names: list[str]) -> str:
+        shown = [names[self.slots[i]] if i in self.slots else _short(arg)
+                 for i, arg in enumerate(self.args)]
+        call = f"{self.fn.__name__}({', '.join(shown)})"
+        return call if self.out is None else f"{names[self.out]} = {call}"
+
+    def reads(self) -> list[int]:
+        return list(self.slots.values())
+
+    def writes(self) -> list[int]:
+        return [] if self.out is None else [self.out]
+
+
+def _short(value: Any) -> str:
+    """A check's constant argument as the printed program shows it."""
+    return "..." if isinstance(value, np.ndarray) else repr(value)
+
+
 class SgdUpdate(Call):
     """SGD's update of one parameter when its group has no momentum, weight decay or maximize:
     ``param -= grad * lr``, the expression ``sgd_update`` then reduces to, without

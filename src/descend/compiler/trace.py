@@ -13,7 +13,10 @@ An array an op's forward keeps for its backward (convolution's ``cols``) gets a 
 own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat (max
 pooling's backward is one op of its gradient, input and output). An op whose *backward*
 computes arrays with NumPy (a user's op reading ``.data``) is kept as one
-:class:`~descend.compiler.instructions.Backward` unit, replayed after its forward.
+:class:`~descend.compiler.instructions.Backward` unit, replayed after its forward. A tensor
+made in the step by ``dc.zeros``, ``dc.ones``, ``dc.full``, ``dc.arange`` or ``dc.eye`` is a
+constant of the step (changing it in place is refused), and a check of the step's data
+(``tracing.check``: a loss's labels in range) runs again on each replay's values.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from descend.compiler.instructions import (
     Backward,
     BoundOp,
     Call,
+    Check,
     Compare,
     InPlace,
     Op,
@@ -73,6 +77,7 @@ class Tracer:
         self._frames: list[Frame] = []
         self._handed_ids: dict[int, set[int]] = {}
         self._prefix = "t"
+        self._constants: set[int] = set()
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -206,6 +211,11 @@ class Tracer:
     def inplace(self, x: Tensor, ufunc: Callable[..., Any], other: ArrayLike) -> None:
         """``x op= other`` is about to run."""
         target = self._slots.get(id(x.data))
+        if target in self._constants:
+            raise TraceError(
+                f"jit: an in-place '{ufunc.__name__}' on the constant {self.names[target]} "
+                "the step made: the eager step makes it anew on every call, a replay would "
+                "keep the changed values. Write `c = c + x`, not `c += x`")
         if target is None:
             target = self._state(x)
         slot = self._operand(other, f"an in-place '{ufunc.__name__}'")
@@ -238,6 +248,26 @@ class Tracer:
             self.code.append(SgdUpdate(optimizer, position, group, param, text))
         else:
             self.code.append(Call(optimizer.update_param, (position, group, param), text))
+
+    def constant(self, array: np.ndarray, text: str) -> None:
+        """``dc.zeros``, ``dc.arange``... made ``array`` in the step: a constant of the step,
+        printed as the call that made it."""
+        self._constants.add(self.new_slot(array, text))
+
+    def check(self, fn: Callable[..., Any], args: tuple[Any, ...], result: Any) -> None:
+        """The step checked its data with ``fn(*args)``, which returned ``result``: each
+        replay checks its own values (an argument that is an array the step got or computed
+        is read from its slot), and a new array it returns (labels as ``int64``) gets a slot."""
+        slots = {}
+        for position, arg in enumerate(args):
+            array = arg.data if isinstance(arg, Tensor) else arg
+            slot = self._slots.get(id(array)) if isinstance(array, np.ndarray) else None
+            if slot is not None:
+                slots[position] = slot
+        if not slots:  # a check of constants gives the same answer on every replay
+            return
+        made = isinstance(result, np.ndarray) and id(result) not in self._slots
+        self.code.append(Check(fn, args, slots, self.new_slot(result) if made else None))
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""

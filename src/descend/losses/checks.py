@@ -147,6 +147,21 @@ def sparse_labels(op: str, y_true: ArrayLike, pred_shape: tuple[int, ...]) -> np
     return check_labels(op, labels, pred_shape[-1])
 
 
+def check_sign_labels(op: str, labels: np.ndarray) -> None:
+    """Raise a ``ValueError`` unless ``labels`` hold only -1 and 1, or only 0 and 1.
+
+    >>> check_sign_labels("hinge", np.array([0.0, 1.0, 1.0]))
+    >>> check_sign_labels("hinge", np.array([0.0, 2.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: hinge: y_true must hold labels -1 and 1 (or 0 and 1), got values [0.0, 2.0]
+    """
+    values = set(array_module(labels).unique(labels).tolist())
+    if not (values <= {-1.0, 1.0} or values <= {0.0, 1.0}):
+        raise ValueError(f"{op}: y_true must hold labels -1 and 1 (or 0 and 1), got values "
+                         f"{sorted(values)[:5]}")
+
+
 def check_unit_interval(op: str, values: np.ndarray, what: str = "y_true") -> None:
     """Raise a ``ValueError`` naming the first value outside [0, 1] (or NaN).
 

@@ -20,7 +20,8 @@ array([[-0.1563,  0.1142,  0.042 ]], dtype=float32)
 
 from __future__ import annotations
 
-from descend.backend import array_module, to_device
+from descend.backend import to_device
+from descend.creation import arange
 from descend.losses.base import (
     Reduction,
     predictions,
@@ -29,10 +30,16 @@ from descend.losses.base import (
     reduce_loss,
     targets,
 )
-from descend.losses.checks import as_array, check_unit_interval, sparse_labels
+from descend.losses.checks import (
+    as_array,
+    check_sign_labels,
+    check_unit_interval,
+    sparse_labels,
+)
 from descend.ops.elementwise import where
 from descend.ops.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy
 from descend.tensors import ArrayLike, Tensor
+from descend.tracing import check
 
 
 def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
@@ -59,7 +66,7 @@ def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bo
     op = "binary_crossentropy"
     true, pred = prepare(op, y_true, y_pred, reduction)
     if not true.requires_grad:  # targets being differentiated (gradcheck) may step outside
-        check_unit_interval(op, true.data)
+        check(check_unit_interval, op, true.data)
     if from_logits:
         return reduce_loss(SigmoidCrossEntropy.apply(pred, true), reduction)
     p = probabilities(op, pred)
@@ -125,13 +132,14 @@ def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *,
     """
     op = "sparse_categorical_crossentropy"
     pred = predictions(op, y_pred, reduction)
-    labels = to_device(sparse_labels(op, y_true, pred.shape), pred.device)
+    labels = to_device(check(sparse_labels, op, y_true, pred.shape), pred.device)
     if from_logits:
         if reduction == "mean":  # the mean over every position, in the op itself
             return SparseSoftmaxCrossEntropy.apply(pred, labels=labels, mean=True)
         return reduce_loss(SparseSoftmaxCrossEntropy.apply(pred, labels=labels), reduction)
-    one_hot = array_module(labels).arange(pred.shape[-1]) == labels[..., None]
-    chosen = (probabilities(op, pred) * one_hot.astype(pred.dtype)).sum(axis=-1)
+    classes = arange(pred.shape[-1], device=pred.device)
+    one_hot = Tensor._wrap(labels).reshape(*labels.shape, 1) == classes
+    chosen = where(one_hot, probabilities(op, pred), 0.0).sum(axis=-1)
     return reduce_loss(-chosen.log(), reduction)
 
 
@@ -151,15 +159,9 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: Reduction = "mean"
     """
     op = "hinge"
     true, pred = prepare(op, y_true, y_pred, reduction)
-    labels = true.data
-    xp = array_module(labels)
-    values = set(xp.unique(labels).tolist())
-    if not (values <= {-1.0, 1.0} or values <= {0.0, 1.0}):
-        shown = sorted(values)[:5]
-        raise ValueError(f"hinge: y_true must hold labels -1 and 1 (or 0 and 1), got values "
-                         f"{shown}")
-    signs = xp.where(labels > 0, 1.0, -1.0).astype(pred.dtype)
-    return reduce_loss((1.0 - pred * signs).relu(), reduction)
+    check(check_sign_labels, op, true.data)
+    margins = where(true > 0, pred, -pred)  # t · y_pred for t = ±1
+    return reduce_loss((1.0 - margins).relu(), reduction)
 
 
 def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: Reduction = "mean"
@@ -183,6 +185,6 @@ def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: Reduction 
     true, pred = prepare(op, y_true, y_pred, reduction)
     if pred.ndim == 0:
         raise ValueError(f"{op}: y_pred must have a class axis (its last axis), got a scalar")
-    log_true = where(true.data > 0, true, 1.0).log()
+    log_true = where(true > 0, true, 1.0).log()
     log_pred = probabilities(op, pred, high=1.0).log()
     return reduce_loss((true * (log_true - log_pred)).sum(axis=-1), reduction)
