@@ -14,6 +14,7 @@ Run from the repository root::
     python benchmarks/fit_overhead.py            # 1 and 2 threads; writes RESULTS.md's section
     python benchmarks/fit_overhead.py --quick    # smoke run, prints only
     python benchmarks/fit_overhead.py --profile  # cProfile fit on the Boston linear model
+    python benchmarks/fit_overhead.py --breakdown  # fit's overhead per call, epoch and batch
 """
 
 from __future__ import annotations
@@ -118,9 +119,39 @@ def bare_loop(workload: Workload) -> Callable[[], None]:
     return run
 
 
-def fit(workload: Workload, epochs: int | None = None) -> Callable[[], object]:
+def jit_loop(workload: Workload) -> Callable[[], None]:
+    """The custom loop calling a compiled step (``dc.jit``): what ``fit(jit_compile=True)``
+    is measured against."""
+    model = workload.make_model()
+    data, optimizer = dc.data.Dataset(workload.x, workload.y), model.optimizer
+
+    @dc.jit
+    def step(x: dc.Tensor, y: dc.Tensor) -> dc.Tensor:
+        optimizer.zero_grad()
+        value = workload.loss(y, model(x))
+        value.backward()
+        optimizer.step()
+        return value
+
+    def run() -> None:
+        for epoch in range(workload.epochs):
+            for x, y in data.batches(BATCH, shuffle=True, seed=0, epoch=epoch):
+                step(x, y)
+
+    return run
+
+
+def fit_loop(workload: Workload, jit_compile: bool) -> Callable[[], None]:
+    """The bare loop that ``fit(jit_compile=jit_compile)`` is compared with."""
+    return jit_loop(workload) if jit_compile else bare_loop(workload)
+
+
+def fit(workload: Workload, epochs: int | None = None,
+        jit_compile: bool = False) -> Callable[[], object]:
     """``model.fit`` for ``epochs`` (default: the workload's) on a fresh model."""
     model = workload.make_model()
+    if jit_compile:
+        model.compile(dc.optim.SGD(lr=0.01), workload.loss, jit_compile=True)
     count = workload.epochs if epochs is None else epochs
     return lambda: model.fit(workload.x, workload.y, batch_size=BATCH, epochs=count, verbose=0,
                              shuffle=True, seed=0)
@@ -204,6 +235,60 @@ def print_profile(name: str = "boston-linear", calls: int = 20) -> None:
     print(top_functions(stats, calls, count=25))
 
 
+BREAKDOWN_GRID = tuple((epochs, batches) for epochs in (1, 4, 10) for batches in (1, 4, 10))
+"""The (epochs, full batches per epoch) that ``--breakdown`` times."""
+
+
+def breakdown(name: str = "boston-linear", rounds: int = 20) -> dict[str, np.ndarray]:
+    """Each variant's time split into per call, per epoch and per batch (seconds).
+
+    fit and its bare loop (eager; with ``jit_compile=True``, a loop of the compiled step) run
+    ``E`` epochs of ``b`` full batches (the first ``32 b`` rows) for ``E`` and ``b`` in 1, 4,
+    10, interleaved: every round times each variant's fastest of 5 calls. A least-squares fit
+    of the fastest rounds to ``T = per call + E per epoch + E b per batch`` gives the parts
+    (minima: on a busy machine the fastest call is the least disturbed). fit's minus the
+    loop's is fit's overhead: its one-off setup, its work per epoch and per batch.
+    """
+    workload = workloads()[name]
+    calls = {}
+    for jit_compile in (False, True):
+        for epochs, batches in BREAKDOWN_GRID:
+            part = Workload(**{**vars(workload), "x": workload.x[:BATCH * batches],
+                               "y": workload.y[:BATCH * batches], "epochs": epochs})
+            calls["loop", jit_compile, epochs, batches] = fit_loop(part, jit_compile)
+            calls["fit", jit_compile, epochs, batches] = fit(part, jit_compile=jit_compile)
+    fastest = dict.fromkeys(calls, np.inf)
+    for _ in range(rounds):
+        for key, call in calls.items():
+            for _ in range(5):
+                start = time.perf_counter()
+                call()
+                fastest[key] = min(fastest[key], time.perf_counter() - start)
+    design = np.array([[1, epochs, epochs * batches] for epochs, batches in BREAKDOWN_GRID],
+                      dtype=float)
+    parts = {}
+    for jit_compile in (False, True):
+        for kind in ("loop", "fit"):
+            times = np.array([fastest[kind, jit_compile, e, b] for e, b in BREAKDOWN_GRID])
+            label = f"{kind} jit" if jit_compile else kind
+            parts[label] = np.linalg.lstsq(design, times, rcond=None)[0]
+    return parts
+
+
+def print_breakdown(name: str = "boston-linear") -> None:
+    """Print :func:`breakdown`: each variant's parts and fit's overhead over its loop."""
+    _limits = pin_threads(1)
+    with others_load() as load:
+        parts = breakdown(name)
+    rows = [[label, *(fmt_time(t) for t in times)] for label, times in parts.items()]
+    for eager, loop in (("fit", "loop"), ("fit jit", "loop jit")):
+        rows.append([f"{eager} − {loop}", *(fmt_time(t) for t in parts[eager] - parts[loop])])
+    others = load.get("others")
+    print(f"{name}, batch {BATCH}, 1 thread; CPU used by others: "
+          f"{'?' if others is None else f'{others:.0%}'}")
+    print(format_table(["variant", "per call", "per epoch", "per batch"], rows))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line; time (all thread counts, or one with ``--threads``) or profile."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -217,9 +302,14 @@ def main(argv: list[str] | None = None) -> None:
                         choices=list(workloads()), help="which workloads (default: all)")
     parser.add_argument("--note", default="", help="a sentence printed above the tables")
     parser.add_argument("--profile", action="store_true", help="profile fit instead of timing")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="split fit's overhead into per call, per epoch and per batch")
     args = parser.parse_args(argv)
     if args.profile:
         print_profile()
+        return
+    if args.breakdown:
+        print_breakdown()
         return
     rounds = 5 if args.quick else args.rounds
     extra = ("--quick",) if args.quick else ("--rounds", str(rounds))

@@ -145,34 +145,10 @@ def model_row(numpy_step: Callable[..., Any], descend_step: Callable[..., Any], 
                                   "descend jit": jitted}), quick=quick)
 
 
-def fit_loop(workload: fit_overhead.Workload, jit_compile: bool) -> Callable[[], object]:
-    """The workload's bare loop calling a compiled step, or ``fit(jit_compile=True)``."""
-    model = workload.make_model()
-    model.compile(dc.optim.SGD(lr=0.01), workload.loss, jit_compile=jit_compile)
-    if jit_compile:
-        return fit_overhead.fit(fit_overhead.Workload(**{**vars(workload),
-                                                         "make_model": lambda: model}))
-    data, optimizer = dc.data.Dataset(workload.x, workload.y), model.optimizer
-
-    @dc.jit
-    def step(x: dc.Tensor, y: dc.Tensor) -> dc.Tensor:
-        optimizer.zero_grad()
-        value = workload.loss(y, model(x))
-        value.backward()
-        optimizer.step()
-        return value
-
-    def run() -> None:
-        for epoch in range(workload.epochs):
-            for x, y in data.batches(fit_overhead.BATCH, shuffle=True, seed=0, epoch=epoch):
-                step(x, y)
-    return run
-
-
 def fit_row(quick: bool) -> dict:
     workload = fit_overhead.workloads()["boston-linear"]
-    return suite.timed([Variant("jit loop", lambda: fit_loop(workload, False)),
-                        Variant("fit jit", lambda: fit_loop(workload, True))],
+    return suite.timed([Variant("jit loop", lambda: fit_overhead.jit_loop(workload)),
+                        Variant("fit jit", lambda: fit_overhead.fit(workload, jit_compile=True))],
                        quick=quick, min_time=0.05 if quick else 0.2)
 
 

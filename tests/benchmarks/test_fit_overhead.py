@@ -41,6 +41,12 @@ def test_fit_setup_runs_no_epoch(bench):
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
 
 
+def test_the_breakdown_splits_every_variant_in_three(bench):
+    parts = bench.breakdown(rounds=1)
+    assert list(parts) == ["loop", "fit", "loop jit", "fit jit"]
+    assert all(times.shape == (3,) and np.isfinite(times).all() for times in parts.values())
+
+
 def _fake_run(ratios: dict[str, float]) -> dict:
     entry = {"median_s": 1e-2, "iqr_s": 1e-4, "inner": 3}
     workloads = {name: {"loop": {**entry, "ratio": 1.0, "ratio_lo": 1.0, "ratio_hi": 1.0},

@@ -141,7 +141,31 @@ def test_sample_weighted_batches_run_compiled():
                             seed=1)
         results.append((history.history, model.get_weights(), model))
     assert results[0][0] == results[1][0] and same(results[0][1], results[1][1])
-    assert len(results[1][2].compiled.jit_steps["train"].programs) == 1
+    (step,) = results[1][2].compiled.jit_steps.values()
+    assert len(step.programs) == 1
+
+
+@pytest.mark.parametrize("metrics", [(), ("mae",)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_fit_without_metrics_replays_a_step_giving_back_only_the_loss(metrics, weighted):
+    """No metric needs the prediction: the compiled step returns the loss alone (and may
+    overwrite the prediction in place); the weights and History are the eager fit's, and
+    those of the compiled fit that keeps the prediction for a metric."""
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((40, 6)).astype(np.float32), rng.standard_normal(40)
+    weight = rng.uniform(0.5, 2.0, 40) if weighted else None
+    results = []
+    for jit_compile in (False, True):
+        dc.seed(0)
+        model = dc.Sequential(_regression())
+        model.compile("sgd", "mse", metrics=list(metrics), jit_compile=jit_compile)
+        history = model.fit(x, y, sample_weight=weight, epochs=3, batch_size=16, verbose=0,
+                            seed=1)
+        results.append((history.history, model.get_weights(), model.compiled.jit_steps))
+    assert results[0][0] == results[1][0] and same(results[0][1], results[1][1])
+    name = "train with prediction" if metrics else "train"
+    assert list(results[1][2]) == [name]
+    assert len(results[1][2][name].programs) == 2   # batch sizes 16 and 8
 
 
 def test_an_embedding_model_fits_compiled():

@@ -56,7 +56,7 @@ def test_every_loss_compiles_and_keeps_the_eager_weights_bit_for_bit(name):
     eager, compiled = model(name, activation, False), model(name, activation, True)
     for _ in range(3):
         assert (eager.train_on_batch(X, targets) == compiled.train_on_batch(X, targets))
-    assert compiled.compiled.jit_steps["train"].ready(X, targets, None)
+    assert compiled.compiled.jit_steps["train"].ready(X, targets)
     assert weight_bytes(eager) == weight_bytes(compiled)
 
 
@@ -78,7 +78,7 @@ def test_a_replay_checks_its_batch_s_targets_as_the_eager_step_does(loss, activa
     eager, compiled = model(loss, activation, False), model(loss, activation, True)
     compiled.train_on_batch(X, good)
     step = compiled.compiled.jit_steps["train"]
-    assert step.ready(X, bad, None)  # the same signature: a replay, not a new trace
+    assert step.ready(X, bad)  # the same signature: a replay, not a new trace
     before = weight_bytes(compiled)
     with pytest.raises(ValueError) as eager_error:
         eager.train_on_batch(X, bad)
@@ -90,7 +90,7 @@ def test_a_replay_checks_its_batch_s_targets_as_the_eager_step_does(loss, activa
 def test_the_printed_program_shows_the_check():
     net = model("sparse_categorical_crossentropy", "softmax", True)
     net.train_on_batch(X, LABELS)
-    text = str(net.compiled.jit_steps["train"].program(X, LABELS, None))
+    text = str(net.compiled.jit_steps["train"].program(X, LABELS))
     assert "sparse_labels('sparse_categorical_crossentropy', y, (8, 3))" in text
 
 

@@ -71,7 +71,8 @@ class Compiled:
     jit_compile: bool | str = False
     """Whether ``fit`` runs its steps through ``dc.jit``: ``True``, ``False`` or ``"auto"``."""
     jit_steps: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    """The compiled step (key ``"train"``), made at the first step."""
+    """The compiled training steps, made at their first use: ``"train"`` (giving back the
+    loss) and ``"train with prediction"`` (the loss and the prediction, for metrics)."""
     jit_choice: str | None = None
     """What ``jit_compile="auto"`` chose at the first step: ``"compiled"`` or ``"eager"``."""
 

@@ -113,20 +113,22 @@ def inference_mode(model: Module) -> Iterator[None]:
             module.training = mode
 
 
-def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str) -> None:
+def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str,
+                device: backend.Device) -> None:
     """Run the model, the loss and the metrics once on ``batch`` (eval mode, no graph).
 
     ``fit`` calls it on the first training and validation batches before training, so that
-    targets that do not fit the model's outputs fail before any weight changes.
+    targets that do not fit the model's outputs fail before any weight changes. ``device``
+    is the model's (where the batch goes).
 
     >>> import numpy as np, descend as dc
     >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); model.compile("sgd", "mse")
-    >>> check_batch(model, model.compiled, (np.ones((4, 2)), np.ones((4, 3))), "fit")
+    >>> check_batch(model, model.compiled, (np.ones((4, 2)), np.ones((4, 3))), "fit", "cpu")
     Traceback (most recent call last):
     ...
     ValueError: fit: the loss mse cannot compare targets of shape (4, 3) against outputs ...
     """
-    x, y, weights = on_device(unpack(batch, model.output_shape, where), model.device)
+    x, y, weights = on_device(unpack(batch, model.output_shape, where), device)
     with inference_mode(model):
         prediction = forward(model, x, where)
         shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"

@@ -212,10 +212,11 @@ class Trainer:
         train, validation = fit_datasets(data, validation_data, class_weight,
                                          settings.validation_split, self.output_shape,
                                          self.dtype)
-        check_batch(self, compiled, first_batch(train, settings.batch_size), "fit")
+        device = self.device
+        check_batch(self, compiled, first_batch(train, settings.batch_size), "fit", device)
         if validation is not None:
             check_batch(self, compiled, validation[:settings.batch_size],
-                        "fit (validation data)")
+                        "fit (validation data)", device)
         self.fit_seed = choose_seed(settings.seed, settings.initial_epoch, self.fit_seed)
         metrics = compiled.make_metrics(first_batch(train, None)[1].shape, self.output_shape)
         if distribute is not None:
@@ -232,7 +233,8 @@ class Trainer:
             callback_list.on_train_begin()
             for epoch in range(settings.initial_epoch, settings.epochs):
                 callback_list.on_epoch_begin(epoch)
-                logs = self._fit_epoch(train, settings, epoch, metrics, callback_list)
+                batches = self._epoch_batches(train, settings, epoch, device)
+                logs = self._fit_epoch(batches, epoch, metrics, callback_list)
                 if validation is not None:
                     scores = self._evaluate_data(validation, settings.batch_size,
                                                  "fit (validation data)")
@@ -265,8 +267,8 @@ class Trainer:
                                   "batch_size": settings.batch_size, "metrics": logged})
         return callback_list
 
-    def _fit_epoch(self, train: Dataset | BatchSource, settings: FitSettings, epoch: int,
-                   metrics: list[Metric], callbacks: CallbackList) -> dict[str, float]:
+    def _fit_epoch(self, batches: Iterable[Batch], epoch: int, metrics: list[Metric],
+                   callbacks: CallbackList) -> dict[str, float]:
         """One epoch of training steps; returns its logs (sample-mean loss and metrics).
 
         Batch logs (the running loss and metrics) are computed only when a callback listens.
@@ -278,12 +280,11 @@ class Trainer:
         total, count = 0.0, 0
         batch_begin, batch_end = (callbacks.listens("on_batch_begin"),
                                   callbacks.listens("on_batch_end"))
-        device = self.device
         with backend.using_rng(EpochGenerator((self.fit_seed, epoch, 1))):  # type: ignore[arg-type]
-            for step, batch in enumerate(self._epoch_batches(train, settings, epoch)):
+            for step, batch in enumerate(batches):
                 if batch_begin:
                     callbacks.on_batch_begin(step, {})
-                loss_sum, rows = self._fit_batch(on_device(batch, device), metrics)
+                loss_sum, rows = self._fit_batch(batch, metrics)
                 total, count = total + loss_sum, count + rows
                 if batch_end:
                     callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
@@ -314,13 +315,19 @@ class Trainer:
             self.stop_training = self._distribute.any(self.stop_training)
         return self.stop_training
 
-    def _epoch_batches(self, train: Dataset | BatchSource, settings: FitSettings,
-                       epoch: int) -> Iterable[Batch]:
-        """Epoch ``epoch``'s batches ``(x, y, sample_weight)``, ``y`` shaped for the model."""
+    def _epoch_batches(self, train: Dataset | BatchSource, settings: FitSettings, epoch: int,
+                       device: backend.Device) -> Iterable[Batch]:
+        """Epoch ``epoch``'s batches ``(x, y[, sample_weight])`` on ``device``, ``y`` shaped
+        for the model."""
         if isinstance(train, Dataset):  # (y was shaped by fit_datasets)
-            return train.batches(settings.batch_size, shuffle=settings.shuffle,
-                                 seed=self.fit_seed, epoch=epoch)
-        return (unpack(batch, self.output_shape, "fit") for batch in train)
+            batches: Iterable[Batch] = train.batches(settings.batch_size,
+                                                     shuffle=settings.shuffle,
+                                                     seed=self.fit_seed, epoch=epoch)
+        else:
+            batches = (unpack(batch, self.output_shape, "fit") for batch in train)
+        if device == backend.CPU:
+            return batches
+        return (on_device(batch, device) for batch in batches)
 
     # ------------------------------------------------------------ the steps
     def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: Any = None,
@@ -342,13 +349,13 @@ class Trainer:
         >>> model.get_weights()[0]                                            # 1 - 0.25 * 2
         array([[0.5]], dtype=float32)
         """
-        jit_compile = self.compiled.jit_compile  # type: ignore[union-attr]
-        compiled = self._run_compiled(x, y, sample_weight) if jit_compile else None
-        if compiled is not None:
-            loss, prediction = compiled
-            for metric in metrics:
-                metric.update(y, prediction.data, sample_weight=sample_weight)
-            return float(loss.data)
+        if self.compiled.jit_compile:  # type: ignore[union-attr]
+            compiled = self._run_compiled(x, y, sample_weight, with_prediction=bool(metrics))
+            if compiled is not None:
+                loss, prediction = compiled
+                for metric in metrics:
+                    metric.update(y, prediction.data, sample_weight=sample_weight)
+                return float(loss.data)
         prediction = self(Tensor._wrap(x))
         loss = self.compute_loss(y, prediction, sample_weight)
         for metric in metrics:
@@ -363,32 +370,57 @@ class Trainer:
         loss.backward()
         optimizer.step()
 
-    def _whole_step(self, x: Tensor, y: Tensor, sample_weight: Any) -> tuple[Tensor, Tensor]:
+    def _whole_step(self, x: Tensor, y: Tensor,
+                    sample_weight: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Predict, measure, compute the gradient, step: what ``jit_compile`` traces."""
         prediction = self(x)
         loss = self.compute_loss(y, prediction, sample_weight)
         self._descend(loss)
         return loss, prediction
 
-    def _run_compiled(self, x: np.ndarray, y: np.ndarray,
-                      sample_weight: Any) -> tuple[Tensor, Tensor] | None:
-        """:meth:`_whole_step` through ``dc.jit`` (made at the first step after ``compile``,
-        one program per train/eval mode): its (loss, prediction), or ``None`` where
-        ``jit_compile="auto"`` chose the eager step."""
+    def _loss_step(self, x: Tensor, y: Tensor, sample_weight: Tensor | None = None) -> Tensor:
+        """:meth:`_whole_step` giving back only the loss (when no metric needs the
+        prediction, the compiled step then need not keep it)."""
+        return self._whole_step(x, y, sample_weight)[0]
+
+    def _run_compiled(self, x: np.ndarray, y: np.ndarray, sample_weight: Any,
+                      with_prediction: bool) -> tuple[Tensor, Tensor | None] | None:
+        """:meth:`_whole_step` through ``dc.jit``: its (loss, prediction), the prediction
+        None unless asked for; or ``None`` where ``jit_compile="auto"`` chose the eager step.
+
+        The compiled steps (with and without the prediction) are made at their first use
+        after ``compile``; each traces one program per batch shape and train/eval mode.
+        """
         compiled = self.compiled
         if compiled.jit_choice == "eager":  # type: ignore[union-attr]
             return None
         if isinstance(sample_weight, np.ndarray):  # in the loss's dtype: no array made inside
             sample_weight = sample_weight.astype(self.dtype, copy=False)
-        steps = compiled.jit_steps  # type: ignore[union-attr]
-        if "train" not in steps:
-            steps["train"] = jit(self._whole_step, key=lambda: self.training)
-        step = steps["train"]
-        if compiled.jit_compile is True or step.ready(x, y, sample_weight):  # type: ignore
-            return step(x, y, sample_weight)
+        arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
+        step = self._compiled_step("train with prediction" if with_prediction else "train")
+        if compiled.jit_compile is True or step.ready(*arrays):  # type: ignore[union-attr]
+            result = step(*arrays)
+        else:
+            result = self._try_compiled(step, arrays)
+            if result is None:
+                return None
+        return result if with_prediction else (result, None)
+
+    def _compiled_step(self, name: str) -> Any:
+        """The compiled step ``name`` (``"train"``: :meth:`_loss_step`, ``"train with
+        prediction"``: :meth:`_whole_step`), made at its first use."""
+        steps = self.compiled.jit_steps  # type: ignore[union-attr]
+        if name not in steps:
+            fn = self._loss_step if name == "train" else self._whole_step
+            steps[name] = jit(fn, key=lambda: self.training)
+        return steps[name]
+
+    def _try_compiled(self, step: Any, arrays: tuple[Any, ...]) -> Any:
+        """``jit_compile="auto"``: trace ``step`` on ``arrays``; if it cannot be traced, put
+        back what the attempt changed, choose the eager step and return None."""
         state, random = self.state_dict(), backend.rng().bit_generator.state
         try:
-            result = step(x, y, sample_weight)
+            result = step(*arrays)
         except TraceError as err:  # put back what the attempt changed; train eagerly
             self.load_state_dict(state)
             backend.rng().bit_generator.state = random
