@@ -106,6 +106,14 @@ def watch(url: str) -> None:
                                  daemon=True).start()
 
 
+def open_page(url: str) -> subprocess.Popen:
+    """Start :func:`watch` in a process of its own, once it follows the list of fits."""
+    page = subprocess.Popen([sys.executable, __file__, "--watch", url], stdout=subprocess.PIPE,
+                            text=True)
+    page.stdout.readline()  # (its "watching")
+    return page
+
+
 def follow(host: str, port: int, run_id: str) -> None:
     """Read a run's event stream to its end, as the page does (parsing each message)."""
     connection = http.client.HTTPConnection(host, port, timeout=60)
@@ -125,24 +133,23 @@ def _timed(fit: Callable[[list], None], callbacks: list) -> tuple[float, float, 
     return time.perf_counter() - wall, cpu, time.process_time() - process - cpu
 
 
-def measure(rounds: int) -> list[dict]:
+def measure(rounds: int, rate: float | None = None) -> list[dict]:
     """Per workload: median fit time without and with the Dashboard (interleaved rounds, the
     order swapped every round) and
     the medians of the paired ratios of wall time and of the training thread's CPU time, plus
     the other threads' CPU time as a share of the fit's."""
     server = ensure_server(port=0)
-    page = subprocess.Popen([sys.executable, __file__, "--watch", server.url],
-                            stdout=subprocess.PIPE, text=True)
-    page.stdout.readline()  # it is following the list of fits
+    page = open_page(server.url)
     results = []
     try:
         for label, (fit, note) in workloads().items():
             fit([])  # warm up both
-            fit([dc.callbacks.Dashboard(port=0, quiet=True)])
+            options = {"port": 0, "quiet": True, **({"rate": rate} if rate else {})}
+            fit([dc.callbacks.Dashboard(**options)])
             bare, board = [], []
             for round_ in range(rounds):  # ABBA order: neither variant always runs first
                 for variant in ((bare, board) if round_ % 2 == 0 else (board, bare)):
-                    callbacks = [dc.callbacks.Dashboard(port=0, quiet=True)] * (variant is board)
+                    callbacks = [dc.callbacks.Dashboard(**options)] * (variant is board)
                     variant.append(_timed(fit, callbacks))
                     time.sleep(0.05)  # the page's last requests are answered
             wall = [b[0] / a[0] for a, b in zip(bare, board)]
@@ -169,13 +176,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
     parser.add_argument("--rounds", type=int, default=7,
                         help="how many rounds (more steady the median on a busy machine)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="the Dashboard's updates a second (default: its own default)")
     parser.add_argument("--watch", metavar="URL", help=argparse.SUPPRESS)  # the page's process
     args = parser.parse_args()
     if args.watch:
         watch(args.watch)
         return
     with pin_threads(1), others_load() as load:
-        results = measure(3 if args.quick else args.rounds)
+        results = measure(3 if args.quick else args.rounds, args.rate)
     info = machine_info()
     print(f"Dashboard overhead at 1 BLAS thread ({info.get('cpu', '?')}); target <= "
           f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]; other processes used "

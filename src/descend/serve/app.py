@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import socket
 import sys
 import threading
@@ -148,13 +149,17 @@ class News:
     async def __aexit__(self, *exc: object) -> None:
         self.source.unlisten(self._wake)
 
-    async def wait(self, rest: float, timeout: float | None) -> None:
-        """Rest ``rest`` seconds, then wait for news (at most ``timeout`` seconds)."""
-        if rest:
-            await asyncio.sleep(rest)
+    async def wait(self, timeout: float | None, sent: float) -> None:
+        """Wait for news (at most ``timeout`` seconds), then until :data:`EVENT_INTERVAL`
+        seconds have passed since the last message was ``sent`` (``loop.time()``): what comes
+        meanwhile goes into the same next message (a source that sends less often, as a
+        throttled Dashboard does, is not held up at all)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._event.wait()
+        rest = sent + EVENT_INTERVAL - self._loop.time()
+        if rest > 0:
+            await asyncio.sleep(rest)
         self._event.clear()
 
 
@@ -168,18 +173,18 @@ async def run_messages(run: Run, since: int) -> AsyncIterator[str]:
     page has gone)."""
     async with News(run) as news:
         yield f"retry: {RETRY_MS}\n\n"
-        index = since
+        index, sent = since, -math.inf
         while True:
             finished = run.finished
             events = run.since(index, limit=MESSAGE_EVENTS)
             if events:
                 index += len(events)
                 yield message(latest_histograms(events, run.histograms_at))
+                sent = asyncio.get_running_loop().time()
             if (events and events[-1]["type"] == "end") or (finished and run.count <= index):
                 return
             if len(events) < MESSAGE_EVENTS:  # else more are waiting
-                await news.wait(EVENT_INTERVAL if events else 0.0,
-                                WAKE_INTERVAL if run.remote else None)
+                await news.wait(WAKE_INTERVAL if run.remote else None, sent)
 
 
 async def runs_messages(manager: RunManager, kind: str | None) -> AsyncIterator[str]:
@@ -188,16 +193,15 @@ async def runs_messages(manager: RunManager, kind: str | None) -> AsyncIterator[
     one every :data:`EVENT_INTERVAL` seconds, each with the list's version as its ``id``."""
     async with News(manager) as news:
         yield f"retry: {RETRY_MS}\n\n"
-        sent = None
+        shown, sent = None, -math.inf
         while True:
             version = manager.version
             runs = manager.runs(kind)  # (a remote run fallen silent ends here: a change)
-            rest = 0.0
-            if version != sent:
-                sent, rest = version, EVENT_INTERVAL
+            if version != shown:
+                shown, sent = version, asyncio.get_running_loop().time()
                 yield f"id: {version}\ndata: {json.dumps({'runs': [r.brief() for r in runs]})}\n\n"
             remote = any(r.remote and not r.finished for r in runs)
-            await news.wait(rest, WAKE_INTERVAL if remote else None)
+            await news.wait(WAKE_INTERVAL if remote else None, sent)
 
 
 def hostname(value: str) -> str:
@@ -288,8 +292,7 @@ class Server:
                 for e in events):
             raise RequestError("events must be a list of batch, epoch or weights events.")
         run.last_seen = time.monotonic()
-        for event in events:
-            run.emit(event)
+        run.emit_many(events)
         if "end" in form.values:
             run.finish(form.choice("end", "done", ("done", "stopped")))
         return JSONResponse({"stop": run.stop_requested.is_set()})
