@@ -58,7 +58,27 @@ def new_token() -> str:
     return secrets.token_hex(4)
 
 
-class Run:
+class Listened:
+    """Something a page's event stream sleeps on: it calls each ``wake()`` given to
+    :meth:`listen` (from the thread that changed it) after each change, instead of being
+    polled. Subclasses set ``_lock`` and ``_listeners`` and call the wakes."""
+
+    _lock: threading.Lock
+    _listeners: list[Callable[[], None]]
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` after each change (a run's new events, a change of the runs list),
+        until :meth:`unlisten`."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def unlisten(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake``."""
+        with self._lock:
+            self._listeners.remove(wake)
+
+
+class Run(Listened):
     """One training's events and state, shared between the training and the pages.
 
     Attributes:
@@ -118,17 +138,6 @@ class Run:
         for wake in listeners:
             wake()
 
-    def listen(self, wake: Callable[[], None]) -> None:
-        """Call ``wake()`` (from the emitting thread) after each new event, until
-        :meth:`unlisten`; a page's event stream waits on it instead of polling."""
-        with self._lock:
-            self._listeners.append(wake)
-
-    def unlisten(self, wake: Callable[[], None]) -> None:
-        """Stop calling ``wake``."""
-        with self._lock:
-            self._listeners.remove(wake)
-
     def check_alive(self) -> None:
         """End a remote run whose process has sent nothing for :data:`SILENCE` seconds."""
         if self.remote and not self.finished and time.monotonic() - self.last_seen > SILENCE:
@@ -169,7 +178,7 @@ class Run:
         return {**self.brief(), "info": self.info}
 
 
-class RunManager:
+class RunManager(Listened):
     """The runs of one server: the last ``keep`` of them, at most ``max_active`` processes.
 
     Args:
@@ -212,17 +221,6 @@ class RunManager:
             err.status = 404
             raise err
         return run
-
-    def listen(self, wake: Callable[[], None]) -> None:
-        """Call ``wake()`` after each change of the runs list (see :attr:`version`), until
-        :meth:`unlisten`; the dashboard's menu follows it instead of polling."""
-        with self._lock:
-            self._listeners.append(wake)
-
-    def unlisten(self, wake: Callable[[], None]) -> None:
-        """Stop calling ``wake``."""
-        with self._lock:
-            self._listeners.remove(wake)
 
     def _changed(self) -> None:
         with self._lock:

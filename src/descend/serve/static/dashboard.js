@@ -151,8 +151,8 @@ function update(runs) {
     `<option value="">no run yet</option>`;
   if (pinned && !runs.some((r) => r.id === wanted)) {
     // A bookmark of a server that has restarted since (run ids differ between servers), or a
-    // run forgotten: say so rather than show another run under its name.
-    if (!current) missing(wanted);
+    // run forgotten: say so rather than show another run under its name (a run shown stays).
+    missing(wanted);
     return;
   }
   const pick = runs.find((r) => r.id === wanted) ? wanted : (runs[0] && runs[0].id);
