@@ -55,6 +55,9 @@ MESSAGE_EVENTS = 500
 (one after another, without the rest of :data:`EVENT_INTERVAL`)."""
 RETRY_MS = 1000
 """Milliseconds a page waits before it reconnects a dropped event stream (sent as ``retry:``)."""
+SHUTDOWN = 2.0
+"""Seconds Ctrl+C waits for the pages' open event streams (a dashboard's runs list never
+ends by itself) before the server ends them."""
 GRACE = 5.0
 """Seconds a page that stops its training when it goes (``close_stops``, the Boston page)
 has to reconnect its dropped event stream before the training is stopped."""
@@ -471,7 +474,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     allowed = [host, *(machine_names() if wildcard else [])]
-    uvicorn.run(create_app(allowed_hosts=allowed), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(allowed_hosts=allowed), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=SHUTDOWN)
 
 
 def machine_names() -> list[str]:
