@@ -334,7 +334,9 @@ def test_the_runs_stream_tells_of_a_new_fit_and_its_end_at_once(client):
         for line in stream.iter_lines():
             if line.startswith("data: "):
                 lists.append((time.monotonic(), json.loads(line[6:])["runs"]))
-                if lists[-1][1] and lists[-1][1][0]["status"] == "done":
+                newest = lists[-1][1][0] if lists[-1][1] else {}
+                if "run" in started and newest.get("id") == started["run"].id and \
+                        newest["status"] == "done":
                     break
     first_seen = next(at for at, runs in lists if runs and runs[0]["id"] == started["run"].id)
     assert first_seen - started["at"] < 5  # pushed (nothing polls)
