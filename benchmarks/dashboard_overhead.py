@@ -5,13 +5,14 @@ recipe, 200 epochs per call) and the MNIST MLP (784-256-10 ReLU, Adam, batch 128
 of 54,000 images with 6,000 validating per call, as ``descend demo mnist``; the real MNIST
 files when found in ``$DESCEND_DATA/mnist`` or ``shared/data/mnist``, else random data of
 MNIST's shape, which costs the same). The **dashboard** variant adds
-``Dashboard(quiet=True)``, and a watcher thread follows every run's Server-Sent Events and
-asks for the list of runs once a second, as an open page does, so the server's work competes
-for the interpreter too. Variants are
-interleaved round by round and the overhead is the median of the paired ratios, at one BLAS
-thread, of the wall time and of the training thread's CPU time (the second is what the
-callback itself costs, and moves much less when other processes load the machine); the CPU
-time the server's threads take beside it is reported too. The target (issue 21): at most 5 %.
+``Dashboard(quiet=True)``, and an open page is played by another process (a browser is one):
+it follows the server's list of fits and every new fit's Server-Sent Events as the page
+does, so the server's work for a page (in a thread of the training process) competes for
+the interpreter too. Variants are interleaved round by round and the overhead is the median
+of the paired ratios, at one BLAS thread, of the wall time and of the training thread's CPU
+time (the second is what the callback itself costs, and moves much less when other
+processes load the machine); the CPU time the server's threads take beside it is reported
+too. The target (issue 21): at most 5 %.
 
 Run from the repository root (needs the ``web`` and ``bench`` extras)::
 
@@ -24,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
-import queue
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -82,69 +85,71 @@ def workloads() -> dict[str, tuple[Callable[[list], None], str]]:
                                                          "batch 128")}
 
 
-def watch(url: str, stop: threading.Event, boards: queue.Queue) -> None:
-    """Follow each Dashboard's run through its Server-Sent Events, as an open page does, and
-    ask for the list of runs once a second meanwhile, as the page does (``refresh``). The run's
-    id is read from the callback as soon as its fit has started (polling ``/api/runs`` fast
-    enough to catch a 0.3 s fit would cost the server more than the Dashboard does)."""
+def watch(url: str) -> None:
+    """An open dashboard page, in a process of its own as a browser is: it follows the
+    server's list of fits (``/api/runs/changes``, pushed at each change) and the events of
+    each new fit until its end, reading every message, and never stops (the benchmark ends it).
+    """
     host, port = url.split("//")[1].rstrip("/").split(":")
-    while not stop.is_set():
-        try:
-            board = boards.get(timeout=0.1)
-        except queue.Empty:
+    followed: set[str] = set()
+    connection = http.client.HTTPConnection(host, int(port))
+    connection.request("GET", "/api/runs/changes?kind=fit")
+    changes = connection.getresponse()
+    print("watching", flush=True)  # (the benchmark waits for this)
+    for line in changes:
+        if not line.startswith(b"data: "):
             continue
-        while board.run is None:
-            time.sleep(0.005)
-        closed = threading.Event()
-        threading.Thread(target=refresh, args=(host, int(port), closed), daemon=True).start()
-        connection = http.client.HTTPConnection(host, int(port), timeout=30)
-        connection.request("GET", f"/api/runs/{board.run.id}/events")
-        connection.getresponse().read()  # until the run ends
-        connection.close()
-        closed.set()
+        for run in json.loads(line[6:])["runs"]:
+            if run["status"] == "running" and run["id"] not in followed:
+                followed.add(run["id"])
+                threading.Thread(target=follow, args=(host, int(port), run["id"]),
+                                 daemon=True).start()
 
 
-def refresh(host: str, port: int, closed: threading.Event) -> None:
-    """The page's list of runs, asked for every second until ``closed``."""
-    while True:
-        connection = http.client.HTTPConnection(host, port, timeout=30)
-        connection.request("GET", "/api/runs?kind=fit")
-        connection.getresponse().read()
-        connection.close()
-        if closed.wait(1.0):
-            return
+def open_page(url: str) -> subprocess.Popen:
+    """Start :func:`watch` in a process of its own, once it follows the list of fits."""
+    page = subprocess.Popen([sys.executable, __file__, "--watch", url], stdout=subprocess.PIPE,
+                            text=True)
+    page.stdout.readline()  # (its "watching")
+    return page
+
+
+def follow(host: str, port: int, run_id: str) -> None:
+    """Read a run's event stream to its end, as the page does (parsing each message)."""
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    connection.request("GET", f"/api/runs/{run_id}/events")
+    for line in connection.getresponse():
+        if line.startswith(b"data: "):
+            json.loads(line[6:])
+    connection.close()
 
 
 def _timed(fit: Callable[[list], None], callbacks: list) -> tuple[float, float, float]:
     """Wall time, this thread's CPU time, and the CPU time of the process's other threads
-    (the server, the watcher) during one fit."""
+    (the server's) during one fit."""
     wall, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
     fit(callbacks)
     cpu = time.thread_time() - cpu
     return time.perf_counter() - wall, cpu, time.process_time() - process - cpu
 
 
-def measure(rounds: int) -> list[dict]:
+def measure(rounds: int, rate: float | None = None) -> list[dict]:
     """Per workload: median fit time without and with the Dashboard (interleaved rounds, the
     order swapped every round) and
     the medians of the paired ratios of wall time and of the training thread's CPU time, plus
     the other threads' CPU time as a share of the fit's."""
     server = ensure_server(port=0)
-    stop, boards = threading.Event(), queue.Queue()
-    watcher = threading.Thread(target=watch, args=(server.url, stop, boards), daemon=True)
-    watcher.start()
+    page = open_page(server.url)
     results = []
     try:
         for label, (fit, note) in workloads().items():
             fit([])  # warm up both
-            boards.put(warm := dc.callbacks.Dashboard(port=0, quiet=True))
-            fit([warm])
+            options = {"port": 0, "quiet": True, **({"rate": rate} if rate else {})}
+            fit([dc.callbacks.Dashboard(**options)])
             bare, board = [], []
             for round_ in range(rounds):  # ABBA order: neither variant always runs first
                 for variant in ((bare, board) if round_ % 2 == 0 else (board, bare)):
-                    callbacks = [dc.callbacks.Dashboard(port=0, quiet=True)] * (variant is board)
-                    for callback in callbacks:
-                        boards.put(callback)
+                    callbacks = [dc.callbacks.Dashboard(**options)] * (variant is board)
                     variant.append(_timed(fit, callbacks))
                     time.sleep(0.05)  # the page's last requests are answered
             wall = [b[0] / a[0] for a, b in zip(bare, board)]
@@ -156,7 +161,8 @@ def measure(rounds: int) -> list[dict]:
                 "wall": _spread(wall), "cpu": _spread(cpu),
                 "others": statistics.median(b[2] / b[1] for b in board)})
     finally:
-        stop.set()
+        page.kill()
+        page.wait()
     return results
 
 
@@ -170,9 +176,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
     parser.add_argument("--rounds", type=int, default=7,
                         help="how many rounds (more steady the median on a busy machine)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="the Dashboard's updates a second (default: its own default)")
+    parser.add_argument("--watch", metavar="URL", help=argparse.SUPPRESS)  # the page's process
     args = parser.parse_args()
+    if args.watch:
+        watch(args.watch)
+        return
     with pin_threads(1), others_load() as load:
-        results = measure(3 if args.quick else args.rounds)
+        results = measure(3 if args.quick else args.rounds, args.rate)
     info = machine_info()
     print(f"Dashboard overhead at 1 BLAS thread ({info.get('cpu', '?')}); target <= "
           f"{TARGET - 1:.0%}; medians of paired ratios [quartiles]; other processes used "
@@ -180,7 +192,7 @@ def main() -> None:
     for r in results:
         print(f"{r['workload']} ({r['note']}):\n"
               f"  fit {r['fit_s']:.2f}s, with Dashboard {r['dashboard_s']:.2f}s; wall time "
-              f"{r['wall']}, training thread CPU {r['cpu']}; server and watcher threads used "
+              f"{r['wall']}, training thread CPU {r['cpu']}; the server's threads used "
               f"{r['others']:.1%} of the training thread's CPU")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 
 import numpy as np
@@ -17,30 +15,32 @@ pytest.importorskip("uvicorn", reason="the web extra is not installed")
 
 
 def test_the_watcher_follows_each_dashboards_run_to_its_end():
+    """The page, played by another process, hears of each new fit from the pushed list of
+    runs and follows its events until its end."""
     from descend.serve.local import ensure_server
 
     bench = load("dashboard_overhead")
-    stop, boards = threading.Event(), queue.Queue()
-    watcher = threading.Thread(target=bench.watch, args=(ensure_server(port=0).url, stop, boards),
-                               daemon=True)
-    watcher.start()
-    board = dc.callbacks.Dashboard(port=0, quiet=True)
-    followed = []
+    page = bench.open_page(ensure_server(port=0).url)
+    try:
+        board = dc.callbacks.Dashboard(port=0, quiet=True)
+        followed = []
 
-    class WaitForThePage(dc.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            deadline = time.monotonic() + 30
-            while not board.run._listeners and time.monotonic() < deadline:
-                time.sleep(0.01)
-            followed.append(bool(board.run._listeners))
+        class WaitForThePage(dc.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                deadline = time.monotonic() + 30
+                while not board.run._listeners and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                followed.append(bool(board.run._listeners))
 
-    boards.put(board)
-    model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
-    model.compile("sgd", "mse")
-    model.fit(np.ones((8, 2)), np.ones(8), epochs=2, verbose=0,
-              callbacks=[board, WaitForThePage()])
-    deadline = time.monotonic() + 30
-    while board.run._listeners and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    assert followed == [True, True] and not board.run._listeners  # the stream ended with it
+        model = dc.Sequential([dc.nn.Dense(1, input_dim=2)])
+        model.compile("sgd", "mse")
+        model.fit(np.ones((8, 2)), np.ones(8), epochs=2, verbose=0,
+                  callbacks=[board, WaitForThePage()])
+        deadline = time.monotonic() + 30
+        while board.run._listeners and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert followed == [True, True] and not board.run._listeners  # it ended with the run
+        assert page.poll() is None  # still watching for the next fit
+    finally:
+        page.kill()
+        page.wait()

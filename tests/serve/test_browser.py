@@ -177,15 +177,15 @@ def test_playground_race_from_a_clicked_start_and_the_url_reproduces_it(page, se
 def dropping_streams(monkeypatch, drops: int):
     """Make the server end each of the first ``drops`` event streams after two messages, as a
     proxy timeout or a network blip would, and resume the second one three events too early,
-    as a server that ignored ``Last-Event-ID`` would; returns each stream's ``Last-Event-ID``."""
+    as a server that ignored ``Last-Event-ID`` would; returns where each stream began."""
     from descend.serve import app
 
     real, seen = app.run_messages, []
 
-    async def run_messages(run, since, request):
-        seen.append(request.headers.get("last-event-id"))
+    async def run_messages(run, since):
+        seen.append(since)
         number, sent = len(seen), 0
-        async for message in real(run, max(0, since - 3) if number == 2 else since, request):
+        async for message in real(run, max(0, since - 3) if number == 2 else since):
             yield message
             sent += message.startswith("id: ")
             if number <= drops and sent == 2:
@@ -214,11 +214,31 @@ def test_dashboard_draws_each_point_once_across_reconnects(page, server, tmp_pat
     finally:
         board.run.stop()
         fit.join(timeout=60)
-    assert len(seen) == 3 and seen[0] is None and all(s.isdigit() for s in seen[1:]), seen
-    assert int(seen[1]) < int(seen[2]) < board.run.count - 1  # dropped mid-run, twice
+    assert len(seen) == 3 and seen[0] == 0, seen  # then two resumed by their Last-Event-ID
+    assert 0 < seen[1] < seen[2] < board.run.count  # dropped mid-run, twice
     steps = [e["step"] for e in board.run.since(0) if e["type"] == "epoch"]
     drawn = "current.charts['metric-loss'].data.datasets[{}].data.map((p) => p.x)"
     assert page.evaluate(drawn.format(1)) == steps and len(steps) == 60  # each epoch once
     batches = [e["step"] for e in board.run.since(0) if e["type"] == "batch"]
     assert page.evaluate(drawn.format(0)) == batches
     shoot(page, tmp_path, "serve_dashboard_reconnected")
+
+
+def test_dashboard_says_a_bookmarked_run_is_gone_and_lists_a_new_fit_at_once(page, server):
+    """A bookmark of a server that has restarted since names no run here: the page says so
+    instead of showing another run; the menu gets a new fit from the server's push."""
+    page.set_default_timeout(60_000)
+    gone = "fit-0badc0de-1"  # another server's token
+    page.goto(f"{server.url}dashboard?run={gone}")
+    page.wait_for_function("document.getElementById('run-status').dataset.status === 'missing'")
+    assert gone in page.inner_text("#run-status") and page.evaluate("current") is None
+    run = server.manager.register("fit", "pushed to the menu")
+    try:
+        page.wait_for_function(f"[...document.querySelectorAll('#run-select option')]"
+                               f".some((o) => o.value === '{run.id}')")
+        assert page.evaluate("current") is None  # the bookmarked run stays asked for
+        page.select_option("#run-select", run.id)
+        page.wait_for_function(f"current && current.id === '{run.id}'")
+    finally:
+        run.finish("done")
+    page.wait_for_selector("text=Finished (done)")

@@ -69,3 +69,38 @@ def test_without_the_web_extra_the_error_says_how_to_install_it():
     assert done.returncode == 1
     assert done.stderr.strip() == ("descend: error: descend serve and dc.callbacks.Dashboard need "
                                    "the web extra (uvicorn missing): pip install 'descend[web]'")
+
+
+def test_ctrl_c_ends_the_server_while_a_dashboard_page_is_open():
+    """The dashboard's runs list is a stream that never ends by itself: Ctrl+C ends it after
+    a short wait instead of waiting for the page to close."""
+    import http.client
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-c", "from descend.cli import main; "
+                               f"main(['serve', '--port', '{port}'])"],
+                              stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                page.request("GET", "/api/runs/changes?kind=fit")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "descend serve did not start"
+                time.sleep(0.2)
+        stream = page.getresponse()
+        assert next(line for line in stream if line.startswith(b"data: "))  # the page is open
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
+    finally:
+        server.kill()
+        server.wait()

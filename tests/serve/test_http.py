@@ -103,15 +103,24 @@ def test_stop_ends_a_training_early(client):
     assert end["status"] == "stopped" and end["epoch"] < 1000
 
 
-def test_a_page_that_goes_away_stops_its_training(client):
+def test_a_page_that_goes_away_stops_its_training_but_a_blip_does_not(client, monkeypatch):
+    """A close_stops stream that drops and comes back within GRACE (as the browser's
+    EventSource does after a blip, with Last-Event-ID) leaves the training running; one that
+    does not come back stops it."""
+    monkeypatch.setattr(app, "GRACE", 3.0)
     started = client.post("/api/boston/train", json={"model": "mlp2", "epochs": 1000,
                                                      "batch_size": 1}).json()
-    run_id = started["run"]
-    with client.stream("GET", f"/api/runs/{run_id}/events?close_stops=true") as stream:
-        next(line for line in stream.iter_lines() if line.startswith("data: "))
-    manager = client.app.app.state.server.manager
-    run = manager.get(run_id)
-    assert run.stop_requested.wait(5)
+    run = client.app.app.state.server.manager.get(started["run"])
+    url = f"/api/runs/{run.id}/events?close_stops=true"
+    with client.stream("GET", url) as stream:
+        last_id = next(line for line in stream.iter_lines() if line.startswith("id: "))[4:]
+    with client.stream("GET", url, headers={"Last-Event-ID": last_id}) as stream:
+        lines = stream.iter_lines()  # (kept: dropping it would close the stream)
+        resumed = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
+        assert resumed[0]["seq"] == int(last_id) + 1
+        time.sleep(app.GRACE + 1)
+        assert not run.stop_requested.is_set() and run.status == "running"
+    assert run.stop_requested.wait(app.GRACE + 20)  # gone for good
     wait_idle(client)
     assert run.status == "stopped"
 
@@ -281,3 +290,73 @@ def test_surface_query_is_checked(client):
     assert response.status_code == 400 and "kappa must be a number" in response.json()["error"]
     response = client.get("/api/playground/surface?problem=quadratic&color=red")
     assert response.status_code == 400 and "unknown parameter 'color'" in response.json()["error"]
+
+
+def test_run_ids_differ_between_servers_and_are_checked(client):
+    """A page or bookmark of a server that has restarted since names no run of the new one."""
+    from starlette.testclient import TestClient
+
+    from descend.serve.runs import RUN_ID, RunManager
+
+    old = client.app.app.state.server.manager.register("fit", "before the restart")
+    with TestClient(app.create_app(RunManager()), base_url="http://127.0.0.1:8000") as restarted:
+        new = restarted.app.app.state.server.manager.register("fit", "after the restart")
+        assert RUN_ID.fullmatch(old.id) and RUN_ID.fullmatch(new.id) and old.id != new.id
+        assert old.id.split("-")[1] != new.id.split("-")[1]  # each server its own token
+        for path in (f"/api/runs/{old.id}", f"/api/runs/{old.id}/events"):
+            answer = restarted.get(path)
+            assert answer.status_code == 404 and "a run of another server" in answer.text
+        assert restarted.get(f"/api/runs/{new.id}").json()["title"] == "after the restart"
+    token = old.id.split("-")[1]
+    for bad in (f"fit-{token}-0", f"fit-{token}-01", f"fit-{token.upper()}-1", f"x-{token}-1",
+                f"fit-{token}-1-1", f"fit-{token}-99999999"):
+        answer = client.get(f"/api/runs/{bad}")
+        assert answer.status_code == 404, bad
+    assert "run ids look like" in client.get(f"/api/runs/fit-{token}-01").text
+    assert "forgotten" in client.get(f"/api/runs/fit-{token}-99999999").text
+
+
+def test_the_runs_stream_tells_of_a_new_fit_and_its_end_at_once(client):
+    manager = client.app.app.state.server.manager
+    started = {}
+
+    def fit() -> None:
+        time.sleep(0.3)
+        started["run"] = manager.register("fit", "pushed")
+        started["at"] = time.monotonic()
+        time.sleep(0.3)
+        started["run"].finish("done")
+
+    lists = []
+    with client.stream("GET", "/api/runs/changes?kind=fit") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        threading.Thread(target=fit, daemon=True).start()
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                lists.append((time.monotonic(), json.loads(line[6:])["runs"]))
+                newest = lists[-1][1][0] if lists[-1][1] else {}
+                if "run" in started and newest.get("id") == started["run"].id and \
+                        newest["status"] == "done":
+                    break
+    first_seen = next(at for at, runs in lists if runs and runs[0]["id"] == started["run"].id)
+    assert first_seen - started["at"] < 5  # pushed (nothing polls)
+    assert lists[-1][1][0]["id"] == started["run"].id
+    assert all(r["kind"] == "fit" and "info" not in r for _, runs in lists for r in runs)
+    assert client.get("/api/runs/changes?kind=nope").status_code == 400
+
+
+def test_a_replayed_or_resumed_stream_sends_only_the_newest_histograms(client):
+    run = client.app.app.state.server.manager.register("fit", "histograms")
+    for epoch in range(1, 6):
+        run.emit({"type": "batch", "step": epoch, "logs": {"loss": 1.0}})
+        run.emit({"type": "epoch", "epoch": epoch, "step": epoch, "logs": {"loss": 1.0},
+                  "histograms": {"0": {"edges": [0, epoch], "counts": [epoch]}}})
+    run.finish("done")
+    events = events_of(client, run.id)
+    with_histograms = [e for e in events if "histograms" in e]
+    assert [e["epoch"] for e in with_histograms] == [5] and len(events) == run.count == 11
+    assert [e["epoch"] for e in events if e["type"] == "epoch"] == [1, 2, 3, 4, 5]
+    resumed = [e for _, batch in messages_of(client, run.id, headers={"Last-Event-ID": "2"})
+               for e in batch]
+    assert resumed[0]["seq"] == 3 and [e["seq"] for e in resumed if "histograms" in e] == [9]
+    assert run.since(0)[1]["histograms"]  # the run keeps them all; only the stream leaves out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import socket
 import sys
 import threading
@@ -26,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -43,16 +45,22 @@ PAGES = {"/": "index.html", "/boston": "boston.html", "/dashboard": "dashboard.h
          "/playground": "playground.html"}
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 EVENT_INTERVAL = 0.05
-"""Seconds a page's event stream rests after each look at its run: at most 20 messages a
-second per page (what arrives meanwhile comes in the next message)."""
+"""Seconds a page's event stream rests after each message: at most 20 messages a second per
+page (what arrives meanwhile comes in the next message)."""
 WAKE_INTERVAL = 1.0
-"""Seconds an event stream waits for its run's news before it looks anyway (whether the page
-is still there, whether a run fed from another process still lives)."""
+"""Seconds an event stream of a run fed from another process waits for news before it looks
+anyway (whether that process still lives); other streams sleep until there is news."""
 MESSAGE_EVENTS = 500
 """Events one message carries at most: a page opening a long run gets it in bounded pieces
 (one after another, without the rest of :data:`EVENT_INTERVAL`)."""
 RETRY_MS = 1000
 """Milliseconds a page waits before it reconnects a dropped event stream (sent as ``retry:``)."""
+SHUTDOWN = 2.0
+"""Seconds Ctrl+C waits for the pages' open event streams (a dashboard's runs list never
+ends by itself) before the server ends them."""
+GRACE = 5.0
+"""Seconds a page that stops its training when it goes (``close_stops``, the Boston page)
+has to reconnect its dropped event stream before the training is stopped."""
 
 
 def message(events: list[dict[str, Any]]) -> str:
@@ -65,13 +73,27 @@ def message(events: list[dict[str, Any]]) -> str:
     return f"id: {events[-1]['seq']}\ndata: {json.dumps(events, allow_nan=False)}\n\n"
 
 
+def latest_histograms(events: list[dict[str, Any]], newest: int) -> list[dict[str, Any]]:
+    """``events`` without the weight histograms that the run's event number ``newest`` has
+    replaced since (the page shows only the newest ones): a page opening or resuming a run
+    gets one set of histograms, not one for every epoch it missed.
+
+    >>> events = [{"seq": 0, "histograms": "old"}, {"seq": 1}, {"seq": 2, "histograms": "new"}]
+    >>> latest_histograms(events, newest=2)
+    [{'seq': 0}, {'seq': 1}, {'seq': 2, 'histograms': 'new'}]
+    """
+    return [{k: v for k, v in e.items() if k != "histograms"}
+            if "histograms" in e and e["seq"] < newest else e for e in events]
+
+
 def resume_point(run: Run, last_event_id: str) -> int:
     """Where a reconnecting page's stream resumes: just after the event numbered
     ``last_event_id`` (its ``Last-Event-ID`` header), so no event comes twice or goes missing.
 
     Only the number of an event this run has sent is accepted; anything else (not a whole
-    number, or past the run's events, as after a server restart) is a :class:`RequestError`,
-    a 400 that ends the page's stream instead of resuming somewhere wrong.
+    number, or past the run's events) is a :class:`RequestError`, a 400 that ends the page's
+    stream instead of resuming somewhere wrong (a run of a server that has restarted since is
+    not found at all: run ids differ between servers).
 
     >>> run = RunManager().register("fit", "resumed"); run.emit_many([{"type": "batch"}] * 3)
     >>> resume_point(run, "1")
@@ -88,46 +110,101 @@ def resume_point(run: Run, last_event_id: str) -> int:
                        f"to {count - 1}, got {shown(last_event_id)}; reload the page.")
 
 
-async def run_messages(run: Run, since: int, request: Request) -> AsyncIterator[str]:
-    """``run``'s events from number ``since`` on, as Server-Sent Events messages, each with
-    everything new (at most :data:`MESSAGE_EVENTS` events) and its last event's number as its
-    ``id``, after a ``retry:`` telling the browser how soon to reconnect; it sleeps until the
-    run says it has news (no polling), and ends after the run's ``end`` event or when the page
-    has gone (the server cancels it then; a quiet run also looks every :data:`WAKE_INTERVAL`
-    seconds)."""
-    loop = asyncio.get_running_loop()
-    news = asyncio.Event()
+class EventStream(StreamingResponse):
+    """A Server-Sent Events response that ends its messages' generator as soon as it ends
+    (the page has gone, or the run has ended): the generator's ``finally`` (a page no longer
+    listening, a Boston page gone) runs then, not whenever the generator is collected, as it
+    would when the stream is cancelled while a message is being sent."""
 
-    def wake() -> None:  # called by the thread that emitted
-        if not news.is_set():
+    def __init__(self, messages: AsyncIterator[str]) -> None:
+        super().__init__(messages, media_type="text/event-stream",
+                         headers={"Cache-Control": "no-cache"})
+        self.messages = messages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.messages.aclose()  # type: ignore[attr-defined]
+
+
+class News:
+    """What an event stream sleeps on: set when its source (a :class:`Run` or the
+    :class:`RunManager`, whatever has ``listen``/``unlisten``) has news. Nothing wakes the
+    stream otherwise: when the page goes, the server cancels the stream (Starlette listens
+    for the disconnect beside it)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+
+    def _wake(self) -> None:  # called by the thread that emitted
+        if not self._event.is_set():
             with contextlib.suppress(RuntimeError):  # the server has stopped meanwhile
-                loop.call_soon_threadsafe(news.set)
+                self._loop.call_soon_threadsafe(self._event.set)
 
-    run.listen(wake)
-    try:
+    async def __aenter__(self) -> News:
+        self.source.listen(self._wake)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.source.unlisten(self._wake)
+
+    async def wait(self, timeout: float | None, sent: float) -> None:
+        """Wait for news (at most ``timeout`` seconds), then until :data:`EVENT_INTERVAL`
+        seconds have passed since the last message was ``sent`` (``loop.time()``): what comes
+        meanwhile goes into the same next message (a source that sends less often, as a
+        throttled Dashboard does, is not held up at all)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
+        rest = sent + EVENT_INTERVAL - self._loop.time()
+        if rest > 0:
+            await asyncio.sleep(rest)
+        self._event.clear()
+
+
+async def run_messages(run: Run, since: int) -> AsyncIterator[str]:
+    """``run``'s events from number ``since`` on, as Server-Sent Events messages, each with
+    everything new (at most :data:`MESSAGE_EVENTS` events, histograms only when no later
+    event replaces them) and its last event's number as its ``id``, after a ``retry:``
+    telling the browser how soon to reconnect; it sleeps until the run says it has news (no
+    polling; a run fed from another process is looked at every :data:`WAKE_INTERVAL`
+    seconds too), and ends after the run's ``end`` event or when the server cancels it (the
+    page has gone)."""
+    async with News(run) as news:
         yield f"retry: {RETRY_MS}\n\n"
-        index = since
+        index, sent = since, -math.inf
         while True:
-            news.clear()
             finished = run.finished
             events = run.since(index, limit=MESSAGE_EVENTS)
             if events:
                 index += len(events)
-                yield message(events)
+                yield message(latest_histograms(events, run.histograms_at))
+                sent = asyncio.get_running_loop().time()
             if (events and events[-1]["type"] == "end") or (finished and run.count <= index):
                 return
-            if len(events) == MESSAGE_EVENTS:  # more are waiting
-                continue
-            if events:
-                await asyncio.sleep(EVENT_INTERVAL)
-            try:
-                async with asyncio.timeout(WAKE_INTERVAL):
-                    await news.wait()
-            except TimeoutError:  # a quiet run: is the page still there?
-                if await request.is_disconnected():
-                    return
-    finally:
-        run.unlisten(wake)
+            if len(events) < MESSAGE_EVENTS:  # else more are waiting
+                await news.wait(WAKE_INTERVAL if run.remote else None, sent)
+
+
+async def runs_messages(manager: RunManager, kind: str | None) -> AsyncIterator[str]:
+    """The list of runs (of ``kind``: id, kind, title, status, created), as a Server-Sent
+    Events message now and after each change (a run started, ended or forgotten), at most
+    one every :data:`EVENT_INTERVAL` seconds, each with the list's version as its ``id``."""
+    async with News(manager) as news:
+        yield f"retry: {RETRY_MS}\n\n"
+        shown, sent = None, -math.inf
+        while True:
+            version = manager.version
+            runs = manager.runs(kind)  # (a remote run fallen silent ends here: a change)
+            if version != shown:
+                shown, sent = version, asyncio.get_running_loop().time()
+                yield f"id: {version}\ndata: {json.dumps({'runs': [r.brief() for r in runs]})}\n\n"
+            remote = any(r.remote and not r.finished for r in runs)
+            await news.wait(WAKE_INTERVAL if remote else None, sent)
 
 
 def hostname(value: str) -> str:
@@ -170,6 +247,8 @@ class Server:
         self.manager = manager
         self.workers = Workers()
         self._boston_info: dict[str, Any] | None = None
+        self._watchers: dict[str, int] = {}
+        self._leaving: dict[str, asyncio.TimerHandle] = {}
 
     async def compute(self, name: str, *args: Any) -> Any:
         """``worker.CALLS[name](*args)`` in a compute worker, awaited."""
@@ -216,16 +295,18 @@ class Server:
                 for e in events):
             raise RequestError("events must be a list of batch, epoch or weights events.")
         run.last_seen = time.monotonic()
-        for event in events:
-            run.emit(event)
+        run.emit_many(events)
         if "end" in form.values:
             run.finish(form.choice("end", "done", ("done", "stopped")))
         return JSONResponse({"stop": run.stop_requested.is_set()})
 
     async def runs(self, request: Request) -> Response:
-        form = Form(dict(request.query_params), known=("kind",))
-        kind = form.choice("kind", "fit", ("fit", "boston")) if "kind" in form.values else None
-        return JSONResponse({"runs": [r.describe() for r in self.manager.runs(kind)]})
+        return JSONResponse({"runs": [r.describe() for r in self.manager.runs(_kind(request))]})
+
+    async def runs_stream(self, request: Request) -> Response:
+        """The list of runs (``?kind=fit``: only the fits) as Server-Sent Events: now and after
+        each change, so the dashboard's menu shows a new fit at once, without polling."""
+        return EventStream(runs_messages(self.manager, _kind(request)))
 
     async def run(self, request: Request) -> Response:
         """One run as the runs list shows it, with how many events it has (its events come
@@ -254,15 +335,34 @@ class Server:
             since = resume_point(run, last_event_id)
 
         async def stream() -> AsyncIterator[str]:
+            if close_stops:
+                self._watched(run, +1)
             try:
-                async for message in run_messages(run, since, request):
-                    yield message
+                async with contextlib.aclosing(run_messages(run, since)) as messages:
+                    async for message in messages:
+                        yield message
             finally:
-                if close_stops and not run.finished:
-                    run.stop()
+                if close_stops:
+                    self._watched(run, -1)
 
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return EventStream(stream())
+
+    def _watched(self, run: Run, change: int) -> None:
+        """Count the ``close_stops`` pages following ``run``; when the last one has gone, stop
+        the run unless one comes back within :data:`GRACE` seconds (a reconnect after a blip
+        of the stream is no reason to stop a training)."""
+        count = self._watchers.pop(run.id, 0) + change
+        if count:
+            self._watchers[run.id] = count
+        leaving = self._leaving.pop(run.id, None)
+        if leaving is not None:  # it came back in time
+            leaving.cancel()
+        if not count and not run.finished:
+            self._leaving[run.id] = asyncio.get_running_loop().call_later(GRACE, self._left, run)
+
+    def _left(self, run: Run) -> None:
+        del self._leaving[run.id]
+        run.stop()
 
     async def problems(self, request: Request) -> Response:
         names = list(playground.PROBLEMS)
@@ -279,6 +379,12 @@ class Server:
     async def race(self, request: Request) -> Response:
         spec = playground.parse_race(await _json(request))
         return JSONResponse(await self.compute("race", spec))
+
+
+def _kind(request: Request) -> str | None:
+    """The ``kind`` asked for (``fit`` or ``boston``), or None for every run."""
+    form = Form(dict(request.query_params), known=("kind",))
+    return form.choice("kind", "fit", ("fit", "boston")) if "kind" in form.values else None
 
 
 async def _json(request: Request, limit: int = 100_000) -> Any:
@@ -327,6 +433,7 @@ def create_app(manager: RunManager | None = None, *, allowed_hosts: Iterable[str
         Route("/api/fits", server.fit_open, methods=["POST"]),
         Route("/api/fits/{run_id}/events", server.fit_events, methods=["POST"]),
         Route("/api/runs", server.runs),
+        Route("/api/runs/changes", server.runs_stream),  # (before {run_id}: not a run id)
         Route("/api/runs/{run_id}", server.run),
         Route("/api/runs/{run_id}/events", server.events),
         Route("/api/runs/{run_id}/stop", server.stop, methods=["POST"]),
@@ -367,7 +474,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     allowed = [host, *(machine_names() if wildcard else [])]
-    uvicorn.run(create_app(allowed_hosts=allowed), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(allowed_hosts=allowed), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=SHUTDOWN)
 
 
 def machine_names() -> list[str]:

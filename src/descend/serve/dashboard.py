@@ -49,14 +49,16 @@ class Dashboard(Callback):
         title: the run's name on the page (default: the model's class and parameter count).
         port: the port to serve on when no server runs yet (a free one if it is taken).
         keep: how many runs the page remembers (the oldest finished ones are forgotten).
-        rate: at most this many updates a second.
+        rate: at most this many updates a second (each costs the page's server, a thread of
+            this process when it started one, some work beside the fit: 10 a second keep the
+            charts live and the cost small; see ``benchmarks/profiles/dashboard.md``).
         bins: the number of bars in each weight histogram.
         open_browser: open the page in the browser when training starts.
         quiet: do not print the page's address.
     """
 
     def __init__(self, title: str | None = None, *, port: int = 8000, keep: int = 20,
-                 rate: float = 20.0, bins: int = 30, open_browser: bool = False,
+                 rate: float = 10.0, bins: int = 30, open_browser: bool = False,
                  quiet: bool = False) -> None:
         super().__init__()
         if not (rate > 0 and bins >= 2 and keep >= 1):

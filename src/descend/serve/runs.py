@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
+import secrets
 import subprocess
 import threading
 import time
@@ -42,12 +44,46 @@ events too (the end event is always kept)."""
 SILENCE = 30.0
 """Seconds without news after which a run fed from another process is given up as lost."""
 
+RUN_ID = re.compile(r"(fit|boston)-([0-9a-f]{8})-([1-9][0-9]{0,9})")
+"""What a run id looks like: its kind, its server's token, its number (``fit-3fa2c1d0-7``)."""
 
-class Run:
+
+def new_token() -> str:
+    """A server's token: 8 random hex digits in each of its run ids, so a page or bookmark of
+    a server that has since restarted names no run of the new one.
+
+    >>> RUN_ID.fullmatch(f"fit-{new_token()}-1") is not None
+    True
+    """
+    return secrets.token_hex(4)
+
+
+class Listened:
+    """Something a page's event stream sleeps on: it calls each ``wake()`` given to
+    :meth:`listen` (from the thread that changed it) after each change, instead of being
+    polled. Subclasses set ``_lock`` and ``_listeners`` and call the wakes."""
+
+    _lock: threading.Lock
+    _listeners: list[Callable[[], None]]
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` after each change (a run's new events, a change of the runs list),
+        until :meth:`unlisten`."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def unlisten(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake``."""
+        with self._lock:
+            self._listeners.remove(wake)
+
+
+class Run(Listened):
     """One training's events and state, shared between the training and the pages.
 
     Attributes:
-        id: a short identifier used in URLs.
+        id: its identifier in URLs: the kind, the server's ``token``, a number
+            (:data:`RUN_ID`).
         kind: ``"boston"`` or ``"fit"``.
         title: what the page calls it.
         info: fixed facts shown with it (settings, the model summary).
@@ -60,13 +96,17 @@ class Run:
     remote = False
     """Whether a Dashboard in another process feeds it (through ``/api/fits``)."""
 
-    def __init__(self, kind: str, title: str, info: dict[str, Any] | None = None) -> None:
-        self.id = f"{kind}-{next(self._ids)}"
+    def __init__(self, kind: str, title: str, info: dict[str, Any] | None = None, *,
+                 token: str = "00000000") -> None:
+        self.id = f"{kind}-{token}-{next(self._ids)}"
         self.kind, self.title, self.info = kind, title, clean(info or {})
         self.status = "running"
         self.created = time.time()
         self.stop_requested = threading.Event()
         self.last_seen = time.monotonic()
+        self.histograms_at = -1
+        """The ``seq`` of the newest event that brought weight histograms (-1: none yet)."""
+        self.on_finish: Callable[[], None] = lambda: None
         self._events: list[dict[str, Any]] = []
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
@@ -91,21 +131,12 @@ class Run:
                     continue
                 event = clean(event)
                 event["seq"] = count
+                if "histograms" in event:
+                    self.histograms_at = count
                 self._events.append(event)
             listeners = list(self._listeners)
         for wake in listeners:
             wake()
-
-    def listen(self, wake: Callable[[], None]) -> None:
-        """Call ``wake()`` (from the emitting thread) after each new event, until
-        :meth:`unlisten`; a page's event stream waits on it instead of polling."""
-        with self._lock:
-            self._listeners.append(wake)
-
-    def unlisten(self, wake: Callable[[], None]) -> None:
-        """Stop calling ``wake``."""
-        with self._lock:
-            self._listeners.remove(wake)
 
     def check_alive(self) -> None:
         """End a remote run whose process has sent nothing for :data:`SILENCE` seconds."""
@@ -131,18 +162,23 @@ class Run:
             return
         self.emit({"type": "end", "status": status, **details})
         self.status = status
+        self.on_finish()
 
     def stop(self) -> None:
         """Ask the training to stop after its current batch."""
         self.stop_requested.set()
 
+    def brief(self) -> dict[str, Any]:
+        """What the dashboard's menu shows."""
+        return {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
+                "created": self.created}
+
     def describe(self) -> dict[str, Any]:
         """What the runs list shows."""
-        return {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
-                "created": self.created, "info": self.info}
+        return {**self.brief(), "info": self.info}
 
 
-class RunManager:
+class RunManager(Listened):
     """The runs of one server: the last ``keep`` of them, at most ``max_active`` processes.
 
     Args:
@@ -156,25 +192,42 @@ class RunManager:
             raise ValueError(f"RunManager: keep and max_active must be at least 1, got "
                              f"keep={keep}, max_active={max_active}")
         self.keep, self.max_active, self.time_limit = keep, max_active, time_limit
+        self.token = new_token()
+        self.version = 0
+        """Counts the changes of the runs list (a run registered, ended or forgotten)."""
         self._runs: OrderedDict[str, Run] = OrderedDict()
         self._lock = threading.Lock()
         self._active: dict[str, tuple[Any, threading.Thread]] = {}
+        self._listeners: list[Callable[[], None]] = []
 
     def register(self, kind: str, title: str, info: dict[str, Any] | None = None) -> Run:
         """A new run fed from this process (a Dashboard callback)."""
-        run = Run(kind, title, info)
+        run = Run(kind, title, info, token=self.token)
         self.register_run(run)
         return run
 
     def get(self, run_id: str) -> Run:
-        """The run ``run_id``; a :class:`RequestError` (404) when it is unknown or forgotten."""
+        """The run ``run_id``; a :class:`RequestError` (404) when it is not a run id, is a run
+        of another server (one that ran here before a restart) or was forgotten.
+
+        >>> RunManager().get("fit-0badc0de-1")
+        Traceback (most recent call last):
+        ...
+        descend.serve.validation.RequestError: there is no run 'fit-0badc0de-1' here: it is a ...
+        """
         run = self._runs.get(run_id)
         if run is None:
-            err = RequestError(f"there is no run {run_id!r}; it may have finished long ago and "
-                             f"been forgotten (the server keeps the last {self.keep}).")
+            err = RequestError(_unknown(run_id, self.token, self.keep))
             err.status = 404
             raise err
         return run
+
+    def _changed(self) -> None:
+        with self._lock:
+            self.version += 1
+            listeners = list(self._listeners)
+        for wake in listeners:
+            wake()
 
     def runs(self, kind: str | None = None) -> list[Run]:
         """The runs remembered, newest first (only those of ``kind`` when given)."""
@@ -200,7 +253,7 @@ class RunManager:
                 raise BusyError(f"busy: {self.max_active} trainings are already running; wait for "
                            f"one to finish, or stop one, and try again.")
             process = worker.spawn("train")
-            run = Run(kind, title, info)
+            run = Run(kind, title, info, token=self.token)
             pump = threading.Thread(target=self._pump, args=(run, process), daemon=True,
                                     name=f"descend-serve-{run.id}")
             self._active[run.id] = (process, pump)
@@ -212,12 +265,15 @@ class RunManager:
         return run
 
     def register_run(self, run: Run) -> None:
-        """Remember ``run`` (and forget the oldest finished runs beyond ``keep``)."""
+        """Remember ``run`` (and forget the oldest finished runs beyond ``keep``); the
+        listeners hear of it, and of its end."""
         with self._lock:
             self._runs[run.id] = run
             finished = [r for r in self._runs.values() if r.finished]
             for old in finished[:max(0, len(self._runs) - self.keep)]:
                 del self._runs[old.id]
+        run.on_finish = self._changed
+        self._changed()
 
     def _pump(self, run: Run, process: Any) -> None:
         """Move the worker's events into ``run`` until it ends (lines that are not events,
@@ -269,3 +325,16 @@ class RunManager:
         for run_id, (_, pump) in active:
             self._runs[run_id].stop()
             pump.join(timeout=15)
+
+
+def _unknown(run_id: str, token: str, keep: int) -> str:
+    """Why there is no run ``run_id`` on the server whose token is ``token``."""
+    match = RUN_ID.fullmatch(run_id)
+    if match is None:
+        return (f"there is no run {run_id!r}: run ids look like fit-3fa2c1d0-7 (the kind, the "
+                f"server's token, a number).")
+    if match.group(2) != token:
+        return (f"there is no run {run_id!r} here: it is a run of another server (this one has "
+                f"restarted since?); reload the page.")
+    return (f"there is no run {run_id!r}; it may have finished long ago and been forgotten "
+            f"(the server keeps the last {keep}).")

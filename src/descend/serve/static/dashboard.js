@@ -4,7 +4,6 @@ navigation("/dashboard");
 
 const $ = (id) => document.getElementById(id);
 let current = null;   // { id, source, charts: {...} }
-let known = [];
 // A run named in the URL or picked from the list stays shown; otherwise the page follows the
 // newest run, switching to a fit as soon as it starts.
 let pinned = new URLSearchParams(location.search).has("run");
@@ -136,32 +135,36 @@ async function show(id) {
   current.source = follow(id, onEvents);
 }
 
-let refreshing = false;  // a slow server: the next tick asks again, never two at once
-
-async function refresh() {
-  if (refreshing) return;
-  refreshing = true;
-  try {
-    await followNewest();
-  } finally {
-    refreshing = false;
-  }
+// The menu follows the server's list of fits: a message now and after every change (a fit
+// starts, ends or is forgotten), so a new fit shows at once, without polling.
+function followRuns() {
+  const source = new EventSource("/api/runs/changes?kind=fit");
+  source.onmessage = (message) => update(JSON.parse(message.data).runs);
+  return source;
 }
 
-async function followNewest() {
-  const { runs } = await api("/api/runs?kind=fit").catch(() => ({ runs: known }));
-  const ids = runs.map((r) => r.id).join();
-  if (ids !== known.map((r) => r.id).join() || runs.some((r, i) => r.status !== known[i].status)) {
-    known = runs;
-    const wanted = pinned ? (current ? current.id : new URLSearchParams(location.search).get("run"))
-                          : (runs[0] && runs[0].id);
-    $("run-select").innerHTML = runs.length ? runs.map((r) =>
-      `<option value="${r.id}">${r.title} · ${r.id} · ${r.status}</option>`).join("") :
-      `<option value="">no run yet</option>`;
-    const pick = runs.find((r) => r.id === wanted) ? wanted : (runs[0] && runs[0].id);
-    if (pick) $("run-select").value = pick;
-    if (pick && (!current || current.id !== pick)) await show(pick);
+function update(runs) {
+  const wanted = pinned ? (current ? current.id : new URLSearchParams(location.search).get("run"))
+                        : (runs[0] && runs[0].id);
+  $("run-select").innerHTML = runs.length ? runs.map((r) =>
+    `<option value="${r.id}">${r.title} · ${r.id} · ${r.status}</option>`).join("") :
+    `<option value="">no run yet</option>`;
+  if (pinned && !runs.some((r) => r.id === wanted)) {
+    // A bookmark of a server that has restarted since (run ids differ between servers), or a
+    // run forgotten: say so rather than show another run under its name (a run shown stays).
+    missing(wanted);
+    return;
   }
+  const pick = runs.find((r) => r.id === wanted) ? wanted : (runs[0] && runs[0].id);
+  if (pick) $("run-select").value = pick;
+  if (pick && (!current || current.id !== pick)) show(pick);
+}
+
+function missing(id) {
+  $("run-select").value = "";
+  $("run-status").textContent = `There is no run ${id} on this server (it has restarted ` +
+    "since, or forgot that run): pick one in the menu.";
+  $("run-status").dataset.status = "missing";
 }
 
 $("run-select").addEventListener("change", () => { pinned = true; show($("run-select").value); });
@@ -175,5 +178,4 @@ $("log-scale").addEventListener("change", () => {
   const c = current && current.charts["metric-loss"];
   if (c) { c.options.scales.y.type = $("log-scale").checked ? "logarithmic" : "linear"; c.update(); }
 });
-refresh();
-setInterval(refresh, 1000);
+followRuns();
