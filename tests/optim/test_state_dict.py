@@ -137,3 +137,24 @@ def test_load_errors_say_what_does_not_match():
     with pytest.raises(ValueError, match=r"state 'momentum_buffer' has shape \(2,\) but its "
                                          r"parameter has shape \(3,\)"):
         swapped.load_state_dict(one_group.state_dict())
+
+
+@pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_a_0_d_parameter_resumes_through_its_state_dict(name, kwargs):
+    def steps(optimizer, w, count):
+        for _ in range(count):
+            optimizer.zero_grad()
+            ((w - 3.0) ** 2).backward()
+            optimizer.step()
+
+    cls = getattr(optim, name)
+    straight = dc.tensor(np.float64(0.5), requires_grad=True)
+    steps(cls([straight], **kwargs), straight, 6)
+    w = dc.tensor(np.float64(0.5), requires_grad=True)
+    first = cls([w], **kwargs)
+    steps(first, w, 3)
+    state = through_json_and_safetensors(first.state_dict())
+    again = cls([w], **kwargs)
+    again.load_state_dict(state)
+    steps(again, w, 3)
+    assert w.shape == () and w.data.tobytes() == straight.data.tobytes()

@@ -438,9 +438,10 @@ def _restore(owner: str, key: str, value: Any, param: Tensor) -> Any:
     """One saved state entry, as the live state holds it (arrays copied in the param's dtype)."""
     if isinstance(value, np.ndarray | list) and np.ndim(value) > 0:
         array = np.array(value, dtype=param.dtype)
-        if array.shape != param.shape:
+        stepped = (1,) if param.ndim == 0 else param.shape  # (update_param's 1-d view)
+        if array.shape not in (param.shape, stepped):
             raise ValueError(f"{owner}.load_state_dict: state '{key}' has shape {array.shape} "
                              f"but its parameter has shape {param.shape}")
-        return backend.to_device(array, param.device)
+        return backend.to_device(array.reshape(stepped), param.device)
     number = value.item() if isinstance(value, np.ndarray | np.generic) else value
     return int(number) if key == "step" else float(number)
