@@ -31,8 +31,9 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """The reduced axes as a sorted tuple of non-negative ints (all axes for ``None``)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, INTEGER) else tuple(axis)
-    normalized = tuple(sorted(normalize_axis(a, ndim, op) for a in axes))
+    if isinstance(axis, INTEGER):
+        return (normalize_axis(axis, ndim, op),)
+    normalized = tuple(sorted(normalize_axis(a, ndim, op) for a in axis))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: axis {axis} names the same axis twice")
     return normalized
