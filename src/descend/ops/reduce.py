@@ -21,7 +21,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.backend import array_module, as_array
 from descend.ops.elementwise import Exp, where
-from descend.ops.shape import broadcast_to, normalize_axis, reshape
+from descend.ops.shape import BroadcastTo, normalize_axis, reshape
 from descend.tensors import INTEGER, Tensor
 
 Axis = int | Sequence[int] | None
@@ -51,7 +51,7 @@ def spread(gy: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
     with size 1 first.
     """
     kept = gy if gy.ndim == 0 else reshape(gy, kept_shape(shape, axes))
-    return broadcast_to(kept, shape)
+    return kept if kept.shape == shape else BroadcastTo.apply(kept, shape=shape)
 
 
 class _Reduction(Function):
