@@ -123,10 +123,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, array: np.ndarray) -> Tensor:
+    @staticmethod
+    def _wrap(array: np.ndarray) -> Tensor:
         """A Tensor around ``array`` (no copy, no checks): how ops build their outputs."""
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)
         t.data = array
         t.grad = None
         t.requires_grad = False

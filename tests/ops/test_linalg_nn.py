@@ -58,6 +58,16 @@ def test_softmax_is_stable_for_extreme_logits():
     assert np.isfinite(x.grad.numpy()).all()
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("row", [[-np.inf, -np.inf], [np.inf, 0.0], [np.nan, 0.0]],
+                         ids=["all -inf", "+inf", "nan"])
+def test_softmax_of_a_row_without_a_finite_maximum_is_nan_as_in_torch(row):
+    x = np.array([row, [0.0, 1.0]], dtype=np.float32)
+    for ours, theirs in ((dc.softmax, torch.softmax), (dc.log_softmax, torch.log_softmax)):
+        np.testing.assert_allclose(ours(dc.tensor(x)).numpy(),
+                                   theirs(torch.from_numpy(x), -1).numpy(), rtol=1e-6)
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
 def test_linear_with_a_fused_activation(activation):
     torch_act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[activation]

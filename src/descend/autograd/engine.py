@@ -6,8 +6,9 @@ once with the gradient of its output, and sums the gradients that reach a tensor
 paths. :func:`backward` (``Tensor.backward``) then adds them into the leaves' ``.grad``.
 
 Each op's backward runs through :func:`call_backward`, which checks that the tensors it reads
-were not changed in place and passes what it returned to the :data:`backward_hooks`: the check
-that gradients fit their inputs, anomaly mode's check for NaN/inf, and :func:`record_backward`.
+were not changed in place and that it returned one gradient per input, and passes them to the
+:data:`backward_hooks` (anomaly mode's check for NaN/inf, :func:`record_backward`); the engine
+then checks that each gradient has its input's shape as it adds it up.
 
 >>> import descend as dc
 >>> x = dc.tensor(3.0, requires_grad=True)
@@ -64,9 +65,12 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
                 if output._retains_grad or id(output) in kept_ids:
                     kept[output] = gy
                 for x, gx in zip(fn.inputs, call_backward(fn, output, gy)):
-                    if gx is not None and x.requires_grad:
-                        gx = gx if gx.data.dtype == x.data.dtype else gx.astype(x.dtype)
-                        grads[x] = grads[x] + gx if x in grads else gx
+                    if gx is None or not x.requires_grad:
+                        continue
+                    if gx.data.shape != x.data.shape:
+                        raise misfit(fn, x, gx)
+                    gx = gx if gx.data.dtype == x.data.dtype else gx.astype(x.dtype)
+                    grads[x] = grads[x] + gx if x in grads else gx
             if not retain_graph:
                 fn.release(keep_values=small)
     return grads | kept
@@ -90,7 +94,7 @@ def ops_newest_first(root: Tensor, *, again: bool = False) -> list[Tensor]:
                 "backward; pass retain_graph=True to the first backward() to go back twice"
             )
         found[tensor] = fn.sequence
-        stack += [x for x in fn.inputs if x.requires_grad]
+        stack += fn.inputs
     return sorted(found, key=found.__getitem__, reverse=True)
 
 
@@ -101,6 +105,11 @@ def call_backward(fn: Function, output: Tensor, gy: Tensor) -> Gradients:
     fn.check_versions(output)
     result = fn.backward(gy)
     gxs = result if isinstance(result, tuple) else (result,)
+    if len(gxs) != len(fn.inputs):
+        raise RuntimeError(
+            f"{fn.name}: backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs; "
+            "return one per input (None for an input without one)"
+        )
     for hook in backward_hooks:
         hook(fn, output, gy, gxs)
     if tracing.active is not None:
@@ -108,23 +117,17 @@ def call_backward(fn: Function, output: Tensor, gy: Tensor) -> Gradients:
     return gxs
 
 
-def check_gradients(fn: Function, output: Tensor, gy: Tensor, gxs: Gradients) -> None:
-    """Raise, naming the op, unless its backward gave one gradient per input of its shape."""
-    if len(gxs) != len(fn.inputs):
-        raise RuntimeError(
-            f"{fn.name}: backward returned {len(gxs)} gradients for {len(fn.inputs)} inputs; "
-            "return one per input (None for an input without one)"
-        )
-    for x, gx in zip(fn.inputs, gxs):
-        if gx is not None and gx.data.shape != x.data.shape:
-            raise RuntimeError(
-                f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input of shape "
-                f"{x.shape}; a gradient has its input's shape (sum it over the axes that "
-                "broadcasting added)"
-            )
+def misfit(fn: Function, x: Tensor, gx: Tensor) -> RuntimeError:
+    """The error for a gradient ``gx`` that ``fn``'s backward gave for its input ``x`` with
+    another shape than ``x``'s."""
+    return RuntimeError(
+        f"{fn.name}: backward gave a gradient of shape {gx.shape} for an input of shape "
+        f"{x.shape}; a gradient has its input's shape (sum it over the axes that broadcasting "
+        "added)"
+    )
 
 
-backward_hooks: list[BackwardHook] = [check_gradients]
+backward_hooks: list[BackwardHook] = []
 """Run after every op's backward, in order; anomaly mode and :func:`record_backward` add theirs."""
 
 

@@ -30,7 +30,8 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     array([0. , 0.5, 1. ], dtype=float32)
     """
     e = np.exp(-np.abs(x))
-    return array_module(x).where(x >= 0, 1 / (1 + e), e / (1 + e))
+    d = 1 + e
+    return array_module(x).where(x >= 0, 1 / d, e / d)
 
 
 class Sigmoid(Function):

@@ -93,25 +93,25 @@ def _rows(t: Tensor) -> Tensor:
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
-    if a.ndim == 0 or b.ndim == 0:
+    shape_a, shape_b = a.data.shape, b.data.shape
+    if not shape_a or not shape_b:
         raise ValueError(
-            f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
-            f"{b.shape}; use * for multiplying by a scalar"
+            f"matmul: both operands need at least one dimension, got shapes {shape_a} and "
+            f"{shape_b}; use * for multiplying by a scalar"
         )
-    inner_a = a.shape[-1]
-    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    inner_a, inner_b = shape_a[-1], shape_b[-2 if len(shape_b) > 1 else 0]
     if inner_a != inner_b:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} do not align: {inner_a} != {inner_b}"
+            f"matmul: shapes {shape_a} and {shape_b} do not align: {inner_a} != {inner_b}"
         )
-    if a.ndim <= 2 and b.ndim <= 2:
+    if len(shape_a) <= 2 and len(shape_b) <= 2:
         return
     try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
     except ValueError:
         raise ValueError(
-            f"matmul: batch shapes {a.shape[:-2]} and {b.shape[:-2]} of {a.shape} and "
-            f"{b.shape} cannot be broadcast together"
+            f"matmul: batch shapes {shape_a[:-2]} and {shape_b[:-2]} of {shape_a} and "
+            f"{shape_b} cannot be broadcast together"
         ) from None
 
 

@@ -94,7 +94,7 @@ class SparseSoftmaxCrossEntropy(Function):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         chosen = _log_softmax(z)[_label_positions(self.labels)]
-        return -chosen.mean() if self.mean else -chosen
+        return -chosen.sum() / chosen.size if self.mean else -chosen
 
     def backward(self, gy: Tensor) -> Tensor:
         (z,) = self.inputs

@@ -11,17 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.backend import array_module
 from descend.ops.shape import normalize_axis
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
-    """x minus its maximum along ``axis`` (so exp never overflows)."""
-    m = x.max(axis=axis, keepdims=True)
-    # all -inf: no shift
-    m = array_module(m).where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
-    return x - m
+    """x minus its maximum along ``axis`` (so exp never overflows; a row without a finite
+    maximum, all −inf or with +inf or NaN, gives NaN, as in torch)."""
+    return x - x.max(axis=axis, keepdims=True)
 
 
 class Softmax(Function):

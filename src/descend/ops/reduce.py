@@ -21,7 +21,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.backend import array_module, as_array
 from descend.ops.elementwise import Exp, where
-from descend.ops.shape import broadcast_to, normalize_axis, reshape
+from descend.ops.shape import BroadcastTo, normalize_axis, reshape
 from descend.tensors import INTEGER, Tensor
 
 Axis = int | Sequence[int] | None
@@ -31,8 +31,9 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """The reduced axes as a sorted tuple of non-negative ints (all axes for ``None``)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, INTEGER) else tuple(axis)
-    normalized = tuple(sorted(normalize_axis(a, ndim, op) for a in axes))
+    if isinstance(axis, INTEGER):
+        return (normalize_axis(axis, ndim, op),)
+    normalized = tuple(sorted(normalize_axis(a, ndim, op) for a in axis))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: axis {axis} names the same axis twice")
     return normalized
@@ -50,7 +51,7 @@ def spread(gy: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
     with size 1 first.
     """
     kept = gy if gy.ndim == 0 else reshape(gy, kept_shape(shape, axes))
-    return broadcast_to(kept, shape)
+    return kept if kept.shape == shape else BroadcastTo.apply(kept, shape=shape)
 
 
 class _Reduction(Function):

@@ -135,16 +135,17 @@ def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
     >>> dc.zeros((2, 3, 4)).transpose(1, 0, 2).shape
     (3, 2, 4)
     """
+    ndim = x.data.ndim
     if not axes or axes == ((),) or axes == (None,):
-        order = tuple(range(x.ndim - 1, -1, -1))
+        order = tuple(range(ndim - 1, -1, -1))
     else:
-        order = tuple(normalize_axis(a, x.ndim, "transpose") for a in _shape_arg(axes, "transpose"))
-        if sorted(order) != list(range(x.ndim)):
+        order = tuple(normalize_axis(a, ndim, "transpose") for a in _shape_arg(axes, "transpose"))
+        if sorted(order) != list(range(ndim)):
             raise ValueError(
                 f"transpose: axes {tuple(axes[0]) if len(axes) == 1 else axes} are not a "
-                f"permutation of the {x.ndim} axes of a tensor of shape {x.shape}"
+                f"permutation of the {ndim} axes of a tensor of shape {x.shape}"
             )
-    if order == tuple(range(x.ndim)):
+    if order == tuple(range(ndim)):
         return x
     return Transpose.apply(x, axes=order)
 

@@ -223,11 +223,11 @@ class Optimizer:
 
     def update_param(self, position: int, group: dict[str, Any], param: Tensor) -> None:
         """Step one parameter (number ``position`` over all groups) against its ``grad``."""
-        if param.grad.shape != param.shape:
-            raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
-                             f"shape {param.shape} but its grad has shape {param.grad.shape}")
-        init, update = self.rule
         data, grad = param.data, param.grad.data
+        if grad.shape != data.shape:
+            raise ValueError(f"{type(self).__name__}.step: parameter {position} has "
+                             f"shape {data.shape} but its grad has shape {grad.shape}")
+        init, update = self.rule
         if data.ndim == 0:  # 1-d views: NumPy's arithmetic on 0-d arrays gives scalars
             data, grad = data.reshape(1), grad.reshape(1)
         if position not in self.state:
