@@ -32,6 +32,18 @@ def test_import_leaves_the_lab_pictures_and_demos_for_first_use():
     assert after == "['descend.lab', 'descend.viz']"
 
 
+def test_the_compiled_step_loads_with_its_first_use():
+    code = ("import sys, numpy as np, descend as dc; "
+            "loaded = lambda: 'descend.compiler' in sys.modules; print(loaded()); "
+            "model = dc.Sequential([dc.nn.Dense(1, input_dim=2)]); "
+            "model.compile('sgd', 'mse'); model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0); "
+            "print(loaded()); model.compile('sgd', 'mse', jit_compile=True); "
+            "model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0); print(loaded()); "
+            "from descend.compiler import jit; print(dc.jit is jit)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True", "True"]
+
+
 def test_lazy_names_are_the_real_objects_and_unknown_names_still_fail():
     import pytest
 

@@ -9,9 +9,9 @@
 tensor([[3., 3.]])
 
 The lab, the pictures and the demos (``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.explain``), the
-data sets (``dc.datasets``), model files (``dc.save``, ``dc.load``) and many-process training
-(``dc.distributed``, ``dc.sweep``) are loaded when first used, so ``import descend`` stays
-quick and needs only NumPy.
+data sets (``dc.datasets``), model files (``dc.save``, ``dc.load``), many-process training
+(``dc.distributed``, ``dc.sweep``) and the compiled step (``dc.jit``) are loaded when first
+used, so ``import descend`` stays quick and needs only NumPy.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from descend.autograd import detect_anomaly, enable_grad, is_grad_enabled, no_gr
 from descend.autograd.functional import grad, hessian, jacobian, value_and_grad, vjp
 from descend.autograd.gradcheck import GradcheckError, gradcheck
 from descend.backend import get_default_dtype, seed, set_default_dtype
-from descend.compiler import jit
 from descend.config import register_configurable
 from descend.creation import (
     arange,
@@ -208,16 +207,18 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "datasets": ("descend.data.datasets", None), "explain": ("descend.lab", "explain"),
     "save": ("descend.io", "save"), "load": ("descend.io", "load"),
     "distributed": ("descend.distributed", None), "sweep": ("descend.distributed", "sweep"),
+    "jit": ("descend.compiler", "jit"),
 }
 """Names loaded on first use, and where they live: ``(module, attribute)``, or the module.
 
 The lab, the pictures and the demos bring matplotlib, graphviz or tqdm; the data sets and model
-files bring hashing, compression and temporary files."""
+files bring hashing, compression and temporary files; the compiled step (``dc.jit``) is a
+dozen modules of its own."""
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.datasets``, ``dc.explain``, ``dc.save``
-    and ``dc.load`` when first used.
+    """Load ``dc.lab``, ``dc.viz``, ``dc.demo``, ``dc.datasets``, ``dc.explain``, ``dc.save``,
+    ``dc.load`` and ``dc.jit`` when first used.
 
     >>> import descend as dc
     >>> dc.explain is dc.lab.explain, dc.datasets is dc.data.datasets

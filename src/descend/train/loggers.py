@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from descend.paths import output_file
 from descend.train.callbacks import Callback, Logs, _Monitor
 
 
@@ -79,6 +78,8 @@ class CSVLogger(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         import csv
 
+        from descend.paths import output_file  # (pathlib loads with the first file written)
+
         output_file(self.filename, "CSVLogger", example="log.csv")
         resume = self.append and self.filename.exists() and self.filename.stat().st_size > 0
         if resume:
@@ -131,6 +132,8 @@ class ModelCheckpoint(_Monitor):
         self.last_saved: str | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        from descend.paths import output_file
+
         if "{" not in os.path.dirname(self.filepath):  # a folder to fill in is checked on save
             output_file(self.filepath, "ModelCheckpoint", example="model.safetensors")
 

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from descend import backend
-from descend.compiler import TraceError, jit
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
 from descend.tensors import Tensor
@@ -411,6 +410,8 @@ class Trainer:
         prediction"``: :meth:`_whole_step`), made at its first use."""
         steps = self.compiled.jit_steps  # type: ignore[union-attr]
         if name not in steps:
+            from descend.compiler import jit  # (the compiler loads with the first compiled fit)
+
             fn = self._loss_step if name == "train" else self._whole_step
             steps[name] = jit(fn, key=lambda: self.training)
         return steps[name]
@@ -418,6 +419,8 @@ class Trainer:
     def _try_compiled(self, step: Any, arrays: tuple[Any, ...]) -> Any:
         """``jit_compile="auto"``: trace ``step`` on ``arrays``; if it cannot be traced, put
         back what the attempt changed, choose the eager step and return None."""
+        from descend.compiler import TraceError
+
         state, random = self.state_dict(), backend.rng().bit_generator.state
         try:
             result = step(*arrays)
