@@ -386,8 +386,7 @@ class SgdUpdate(Update):
         def run(env: Env) -> None:
             state, grad, data = optimizer.state.get(position), param.grad, param.data
             if (state is None or grad is None or grad.data.shape != data.shape
-                    or group["momentum"] != 0 or group["weight_decay"] != 0
-                    or group["maximize"]):
+                    or not plain_sgd(group)):
                 fallback(*args)
                 return
             state["step"] += 1
@@ -401,6 +400,12 @@ class SgdUpdate(Update):
                 data -= g * lr if scratch is None else np.multiply(g, lr, out=scratch)
             param.bump_version()
         return run
+
+
+def plain_sgd(group: dict[str, Any]) -> bool:
+    """Whether an SGD group's update is ``w -= g * lr`` (no momentum, weight decay or
+    maximize)."""
+    return not (group["momentum"] or group["weight_decay"] or group["maximize"])
 
 
 class Rate:

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.engine import accumulate
-from descend.compiler.instructions import Accumulate, Call, Env, Rate, Run, Update
+from descend.compiler.instructions import Accumulate, Call, Env, Rate, Run, Update, plain_sgd
 from descend.optim.sgd import sgd_update
 from descend.tensors import Tensor
 
@@ -180,12 +180,6 @@ class Updates:
 
     def writes(self) -> list[int]:
         return []
-
-
-def plain_sgd(group: dict[str, Any]) -> bool:
-    """Whether an SGD group's update is ``w -= g * lr`` (no momentum, weight decay or
-    maximize)."""
-    return not (group["momentum"] or group["weight_decay"] or group["maximize"])
 
 
 def fuse_updates(code: list[Any], env: Env, kept: set[int],
