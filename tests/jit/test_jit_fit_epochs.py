@@ -124,7 +124,7 @@ def test_bad_targets_in_a_later_batch_raise_before_that_batch_changes_weights(ep
         dc.seed(0)
         model = dc.Sequential(_mlp())
         model.compile("sgd", LOSS, jit_compile=jit_compile)
-        with pytest.raises(ValueError, match="label 7 is outside the valid range 0..2"):
+        with pytest.raises(ValueError, match=r"label 7 is outside the valid range 0\.\.2"):
             model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0,
                       callbacks=callbacks)
         weights.append(model.get_weights())
