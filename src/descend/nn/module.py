@@ -188,9 +188,11 @@ class Module:
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their attribute names (``blocks.0`` for lists)."""
         for name, value in vars(self).items():
+            if not isinstance(value, CONTAINERS):  # (most attributes: one test)
+                continue
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Module) \
+            elif value and isinstance(value[0], Module) \
                     and all(isinstance(v, Module) for v in value):  # (shapes fail at [0])
                 for i, child in enumerate(value):
                     yield f"{name}.{i}", child
@@ -420,6 +422,10 @@ class Module:
         if print_fn is not None:
             print_fn(text)
         return text
+
+
+CONTAINERS = (Module, list, tuple)
+"""What an attribute holding sub-modules is: a Module, or a list or tuple of them."""
 
 
 def batch_shape(shape: tuple[int, ...]) -> Shape:
