@@ -152,3 +152,21 @@ def test_stops_and_resumes_are_those_of_the_batch_by_batch_fit(epochs_at_once):
     assert resumed.history["loss"] == whole[0]["loss"][2:]
     assert same(model.get_weights(), whole[1])
     assert len(epochs_at_once) == 4 + 2 + 2 + 2
+
+
+def test_a_later_batch_of_another_width_fails_before_its_step_as_batch_by_batch(
+        epochs_at_once):
+    """A one-shot iterator's batches are checked as they come: the second one fails before
+    its step, after the first one's (in one call of the compiled step or batch by batch)."""
+    x, y = _data(rows=16)
+    results = []
+    for callbacks in ([Watching()], None):
+        dc.seed(0)
+        model = dc.Sequential(_mlp())
+        model.compile("sgd", LOSS, jit_compile=True)
+        batches = iter([(x[:8], y[:8]), (x[8:, :5], y[8:])])
+        with pytest.raises(ValueError, match=r"batch 1 has x of shape \(8, 5\)") as caught:
+            model.fit(batches, verbose=0, callbacks=callbacks)
+        results.append((str(caught.value), model.get_weights()))
+    assert len(epochs_at_once) == 1
+    assert results[0][0] == results[1][0] and same(results[0][1], results[1][1])

@@ -337,18 +337,18 @@ class Trainer:
         """Train on every batch through the compiled step's :meth:`run_each`; returns the sum
         of the rows' losses and the number of rows, added up as :meth:`_fit_batch` does."""
         rows: list[int] = []
-        current: list[Batch] = []  # the batch being trained on (to name its shape on errors)
+        batch: Batch = ()  # the batch being trained on (to name its shape on errors)
 
         def arguments() -> Iterator[tuple[np.ndarray, ...]]:
+            nonlocal batch
             for batch in batches:
-                current[:] = [batch]
                 rows.append(len(batch[0]))
-                yield self._step_arguments(*batch)
+                yield batch if len(batch) == 2 else self._step_arguments(*batch)
 
         try:
             losses = self._compiled_step("train").run_each(arguments(), _loss_value)
         except (ValueError, TypeError) as err:
-            name_input_shape(self, current[0][0], "fit", err)
+            name_input_shape(self, batch[0], "fit", err)
             raise
         total = 0.0
         for loss, size in zip(losses, rows):
