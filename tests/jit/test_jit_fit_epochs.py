@@ -170,3 +170,15 @@ def test_a_later_batch_of_another_width_fails_before_its_step_as_batch_by_batch(
         results.append((str(caught.value), model.get_weights()))
     assert len(epochs_at_once) == 1
     assert results[0][0] == results[1][0] and same(results[0][1], results[1][1])
+
+
+def test_a_train_step_set_on_the_model_is_called_per_batch(epochs_at_once):
+    x, y = _data()
+    dc.seed(0)
+    model = dc.Sequential(_mlp())
+    model.compile("sgd", LOSS, jit_compile=True)
+    steps = []
+    own = model.train_step
+    model.train_step = lambda *args, **kwargs: steps.append(1) or own(*args, **kwargs)
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert epochs_at_once == [] and len(steps) == 6

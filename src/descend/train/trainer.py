@@ -329,7 +329,7 @@ class Trainer:
         no data-parallel sharding, ``stop_training`` not already set)."""
         return (self.compiled.jit_compile is True  # type: ignore[union-attr]
                 and not metrics and self._distribute is None and not self.stop_training
-                and type(self).train_step is Trainer.train_step
+                and getattr(self.train_step, "__func__", None) is Trainer.train_step
                 and not callbacks.listens("on_batch_begin")
                 and not callbacks.listens("on_batch_end"))
 
@@ -386,6 +386,11 @@ class Trainer:
         then replayed, giving the same weights. ``y`` has the model's output shape. The metrics are
         updated from the batch's predictions before the weights change, so a metric that
         cannot handle the targets fails before the step. Override it for a custom step.
+
+        When nothing looks at single batches (no metrics, no batch callbacks, no progress
+        bar, not data-parallel), ``fit(jit_compile=True)`` runs a whole epoch's batches
+        through the compiled step in one call instead of calling this method per batch, with
+        the same results; a model whose ``train_step`` is overridden gets it called per batch.
 
         >>> import numpy as np, descend as dc
         >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1, kernel_initializer="ones")])
