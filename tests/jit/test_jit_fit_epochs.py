@@ -9,7 +9,7 @@ import pytest
 
 import descend as dc
 from descend.compiler.step import CompiledStep
-from jitcheck import same
+from jitcheck import make_step, same
 
 LOSS = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -182,3 +182,47 @@ def test_a_train_step_set_on_the_model_is_called_per_batch(epochs_at_once):
     model.train_step = lambda *args, **kwargs: steps.append(1) or own(*args, **kwargs)
     model.fit(x, y, epochs=2, batch_size=16, verbose=0)
     assert epochs_at_once == [] and len(steps) == 6
+
+
+def _twin_steps():
+    """Two alike models with a compiled step each (dropout draws from the global RNG)."""
+    steps = []
+    for _ in range(2):
+        dc.seed(0)
+        model = dc.Sequential(_mlp())
+        optimizer = dc.optim.Adam(model.parameters(), lr=0.01)
+        steps.append((model, dc.jit(make_step(model, optimizer, LOSS))))
+    return steps
+
+
+def test_run_each_is_a_loop_of_calls():
+    """Same losses and weights as calling the step per batch, across a new shape (a trace
+    mid-loop) and a parameter array replaced between two runs (the program is traced anew)."""
+    x, y = _data(rows=40)
+    calls = [(x[i:i + 8], y[i:i + 8]) for i in (0, 8, 16)] + [(x[24:28], y[24:28])] + \
+        [(x[i:i + 8], y[i:i + 8]) for i in (28, 0)]
+    (model, step), (twin, twin_step) = _twin_steps()
+    results = []
+    for each in (False, True):
+        m, s = (twin, twin_step) if each else (model, step)
+        dc.seed(1)
+        losses = s.run_each(calls, float) if each else [float(s(*c)) for c in calls]
+        m.layers[0].kernel.data = m.layers[0].kernel.data.copy()
+        losses += s.run_each(calls[:2], float) if each else [float(s(*c)) for c in calls[:2]]
+        results.append((losses, m.get_weights(), len(s.programs)))
+    assert results[0][0] == results[1][0] and same(results[0][1], results[1][1])
+    assert results[1][2] == 2
+
+
+def test_run_each_stops_at_a_failing_call_after_the_earlier_steps():
+    x, y = _data(rows=24)
+    bad = y.copy()
+    bad[20] = 9
+    calls = [(x[:8], y[:8]), (x[8:16], y[8:16]), (x[16:], bad[16:])]
+    (model, step), (twin, twin_step) = _twin_steps()
+    dc.seed(1)
+    [step(*c) for c in calls[:2]]
+    dc.seed(1)
+    with pytest.raises(ValueError, match="label 9 is outside"):
+        twin_step.run_each(calls, float)
+    assert same(model.get_weights(), twin.get_weights())

@@ -55,12 +55,14 @@ class CompiledStep:
         return self._trace(args)
 
     def run_each(self, calls: Iterable[tuple[Any, ...]], read: Callable[[Any], T]) -> list[T]:
-        """``[read(self(*args)) for args in calls]`` in a tighter loop: a program found for a
-        signature is replayed without looking it up again while the next call has the same one.
+        """``[read(self(*args)) for args in calls]`` in a tighter loop: while the calls keep
+        one signature, its program is looked up and checked (:meth:`Program.valid`) once.
 
         ``read`` takes each result before the next call runs (a replay may write its next
         results into the same arrays). The calls run in order; one that raises ends the loop
         as it would end a loop of calls, after the earlier calls' steps and before its own.
+        Nothing may replace a parameter's array (``tensor.data = ...``) while ``calls`` is
+        read: the trainer runs an epoch's batches this way when nothing watches single ones.
 
         >>> import numpy as np, descend as dc
         >>> w = dc.tensor([1.0], requires_grad=True)
