@@ -93,13 +93,11 @@ class StopAtBegin(dc.callbacks.Callback):
     {"metrics": ["accuracy"]},
     {"model_class": OwnStep},
     {"jit_compile": "auto"},
-    {"callbacks": [StopAtBegin()]},
 ])
 def test_an_epoch_goes_batch_by_batch_when_something_watches_single_batches(
         case, epochs_at_once, capsys):
-    """Batch callbacks, the progress bar, metrics, an overridden train_step, "auto" (which may
-    choose the eager step at a new batch shape) and a stop already asked for at the epoch's
-    start (one batch still runs, as eagerly) need the batches one by one."""
+    """Batch callbacks, the progress bar, metrics, an overridden train_step and "auto" (which
+    may choose the eager step at a new batch shape) need the batches one by one."""
     x, y = _data()
     fit_args = {k: v for k, v in case.items() if k in ("callbacks", "verbose")}
     dc.seed(0)
@@ -136,6 +134,18 @@ def test_bad_targets_in_a_later_batch_raise_before_that_batch_changes_weights(ep
     three_steps.fit(x[:24], y[:24], epochs=1, batch_size=8, shuffle=False, verbose=0)
     assert not same(weights[2], dc.Sequential(_mlp()).get_weights())
     assert same(weights[2], three_steps.get_weights())
+
+
+def test_a_stop_asked_for_as_the_epoch_begins_ends_it_after_one_step(epochs_at_once):
+    """As batch by batch: the stop is looked at after each step."""
+    x, y = _data()
+    eager = _fit(False, _mlp, x, y, callbacks=[StopAtBegin()])
+    one_by_one = _fit(True, _mlp, x, y, callbacks=[StopAtBegin(), Watching()])
+    at_once = _fit(True, _mlp, x, y, callbacks=[StopAtBegin()])
+    assert len(epochs_at_once) == 1 and len(at_once[0]["loss"]) == 1
+    assert at_once[0] == one_by_one[0] == eager[0]
+    assert same(at_once[1], one_by_one[1]) and same(at_once[1], eager[1])
+    assert not same(at_once[1], _fit(True, _mlp, x, y, epochs=0)[1])
 
 
 def test_stops_and_resumes_are_those_of_the_batch_by_batch_fit(epochs_at_once):

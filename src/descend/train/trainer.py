@@ -326,16 +326,17 @@ class Trainer:
         """Whether the epoch's steps may go to the compiled step in one call, with the same
         weights, losses and errors as one by one: with ``jit_compile=True``, when nothing can
         see single batches (no metric, no batch callback, the trainer's own ``train_step``,
-        no data-parallel sharding, ``stop_training`` not already set)."""
+        no data-parallel sharding)."""
         return (self.compiled.jit_compile is True  # type: ignore[union-attr]
-                and not metrics and self._distribute is None and not self.stop_training
+                and not metrics and self._distribute is None
                 and getattr(self.train_step, "__func__", None) is Trainer.train_step
                 and not callbacks.listens("on_batch_begin")
                 and not callbacks.listens("on_batch_end"))
 
     def _fit_batches_at_once(self, batches: Iterable[Batch]) -> tuple[float, int]:
         """Train on every batch through the compiled step's :meth:`run_each`; returns the sum
-        of the rows' losses and the number of rows, added up as :meth:`_fit_batch` does."""
+        of the rows' losses and the number of rows, added up as :meth:`_fit_batches` does,
+        stopping after a step that set ``stop_training`` as it does."""
         rows: list[int] = []
         batch: Batch = ()  # the batch being trained on (to name its shape on errors)
 
@@ -344,6 +345,8 @@ class Trainer:
             for batch in batches:
                 rows.append(len(batch[0]))
                 yield batch if len(batch) == 2 else self._step_arguments(*batch)
+                if self.stop_training:
+                    return
 
         try:
             losses = self._compiled_step("train").run_each(arguments(), _loss_value)
