@@ -143,8 +143,11 @@ class Module:
         to :meth:`to`, else that of the first parameter (the CPU when there is none)."""
         if self._device is not None:
             return self._device
-        params = self.parameters()
-        return params[0].device if params else backend.CPU
+        for module in self.modules():
+            for value in vars(module).values():
+                if isinstance(value, Parameter):  # the first of parameters()
+                    return value.device
+        return backend.CPU
 
     def build(self, input_shape: Shape) -> Module:
         """Create every lazy parameter for inputs of ``input_shape``; returns the module.
@@ -185,9 +188,11 @@ class Module:
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their attribute names (``blocks.0`` for lists)."""
         for name, value in vars(self).items():
+            if not isinstance(value, CONTAINERS):  # (most attributes: one test)
+                continue
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Module) \
+            elif value and isinstance(value[0], Module) \
                     and all(isinstance(v, Module) for v in value):  # (shapes fail at [0])
                 for i, child in enumerate(value):
                     yield f"{name}.{i}", child
@@ -210,8 +215,17 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> list[Module]:
-        """This module and every module inside it."""
-        return [module for _, module in self.named_modules()]
+        """This module and every module inside it (in :meth:`named_modules`' order)."""
+        found: list[Module] = []
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) not in seen:
+                seen.add(id(module))
+                found.append(module)
+                stack.extend(reversed([child for _, child in module.named_children()]))
+        return found
 
     def _own(self, kinds: tuple[str, ...]) -> Iterator[tuple[str, Tensor]]:
         if "parameter" in kinds:
@@ -408,6 +422,10 @@ class Module:
         if print_fn is not None:
             print_fn(text)
         return text
+
+
+CONTAINERS = (Module, list, tuple)
+"""What an attribute holding sub-modules is: a Module, or a list or tuple of them."""
 
 
 def batch_shape(shape: tuple[int, ...]) -> Shape:

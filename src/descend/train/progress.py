@@ -134,4 +134,5 @@ def progress_callback(verbose: int) -> Callback | None:
     >>> type(progress_callback(2)).__name__
     'EpochLine'
     """
-    return {0: None, 1: ProgressBar(), 2: EpochLine()}[check_verbose(verbose, "fit")]
+    level = check_verbose(verbose, "fit")
+    return None if level == 0 else ProgressBar() if level == 1 else EpochLine()

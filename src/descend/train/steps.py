@@ -131,20 +131,23 @@ def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str,
     x, y, weights = on_device(unpack(batch, model.output_shape, where), device)
     with inference_mode(model):
         prediction = forward(model, x, where)
-        shapes = f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
         try:
             compiled.batch_loss(y, prediction, weights)
         except LossResultError:
             raise  # (it names the loss and says what a loss must return)
         except (ValueError, TypeError) as err:
-            raise type(err)(f"{where}: the loss {compiled.loss_name} cannot compare {shapes}. "
-                            f"{err}") from None
+            raise type(err)(f"{where}: the loss {compiled.loss_name} cannot compare "
+                            f"{_shapes(y, prediction)}. {err}") from None
         for metric in compiled.make_metrics(y.shape, model.output_shape):
             try:
                 metric.update(y, prediction.data, sample_weight=weights)
             except (ValueError, TypeError) as err:
-                raise type(err)(f"{where}: the metric {metric.name} cannot score {shapes}. "
-                                f"{err}") from None
+                raise type(err)(f"{where}: the metric {metric.name} cannot score "
+                                f"{_shapes(y, prediction)}. {err}") from None
+
+
+def _shapes(y: np.ndarray, prediction: Tensor) -> str:
+    return f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
 
 
 def on_device(batch: Sequence[Any], device: backend.Device) -> Any:

@@ -19,7 +19,7 @@ subclass may override any step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -270,28 +270,42 @@ class Trainer:
                    callbacks: CallbackList) -> dict[str, float]:
         """One epoch of training steps; returns its logs (sample-mean loss and metrics).
 
-        Batch logs (the running loss and metrics) are computed only when a callback listens.
+        When nothing watches single batches (see :meth:`_epoch_at_once`), the compiled step
+        runs the whole epoch in one call; otherwise the batches go one by one.
         """
         if not self.training:  # a callback switched to eval mode (evaluate/predict restore it)
             self.train()
         for metric in metrics:
             metric.reset()
-        total, count = 0.0, 0
-        batch_begin, batch_end = (callbacks.listens("on_batch_begin"),
-                                  callbacks.listens("on_batch_end"))
         with backend.using_rng(EpochGenerator((self.fit_seed, epoch, 1))):  # type: ignore[arg-type]
-            for step, batch in enumerate(batches):
-                if batch_begin:
-                    callbacks.on_batch_begin(step, {})
-                loss_sum, rows = self._fit_batch(batch, metrics)
-                total, count = total + loss_sum, count + rows
-                if batch_end:
-                    callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
-                if self._stop_now():
-                    break
+            if self._epoch_at_once(metrics, callbacks):
+                total, count = self._fit_batches_at_once(batches)
+            else:
+                total, count = self._fit_batches(batches, metrics, callbacks)
         if self._distribute is not None:  # the whole epoch's sums, from every process
             total, count = self._distribute.combine_epoch(total, count, metrics)
         return epoch_logs(total, count, metrics)
+
+    def _fit_batches(self, batches: Iterable[Batch], metrics: list[Metric],
+                     callbacks: CallbackList) -> tuple[float, int]:
+        """Train on the batches one by one with the batch callbacks around each step; returns
+        the sum of the rows' losses and the number of rows.
+
+        Batch logs (the running loss and metrics) are computed only when a callback listens.
+        """
+        total, count = 0.0, 0
+        batch_begin, batch_end = (callbacks.listens("on_batch_begin"),
+                                  callbacks.listens("on_batch_end"))
+        for step, batch in enumerate(batches):
+            if batch_begin:
+                callbacks.on_batch_begin(step, {})
+            loss_sum, rows = self._fit_batch(batch, metrics)
+            total, count = total + loss_sum, count + rows
+            if batch_end:
+                callbacks.on_batch_end(step, epoch_logs(total, count, metrics))
+            if self._stop_now():
+                break
+        return total, count
 
     def _fit_batch(self, batch: Batch, metrics: Sequence[Metric]) -> tuple[float, int]:
         """Train on one batch (in data-parallel training, this process's share of it);
@@ -307,6 +321,42 @@ class Trainer:
             name_input_shape(self, batch[0], "fit", err)
             raise
         return loss * len(batch[0]), len(batch[0])
+
+    def _epoch_at_once(self, metrics: Sequence[Metric], callbacks: CallbackList) -> bool:
+        """Whether the epoch's steps may go to the compiled step in one call, with the same
+        weights, losses and errors as one by one: with ``jit_compile=True``, when nothing can
+        see single batches (no metric, no batch callback, the trainer's own ``train_step``,
+        no data-parallel sharding)."""
+        return (self.compiled.jit_compile is True  # type: ignore[union-attr]
+                and not metrics and self._distribute is None
+                and getattr(self.train_step, "__func__", None) is Trainer.train_step
+                and not callbacks.listens("on_batch_begin")
+                and not callbacks.listens("on_batch_end"))
+
+    def _fit_batches_at_once(self, batches: Iterable[Batch]) -> tuple[float, int]:
+        """Train on every batch through the compiled step's :meth:`run_each`; returns the sum
+        of the rows' losses and the number of rows, added up as :meth:`_fit_batches` does,
+        stopping after a step that set ``stop_training`` as it does."""
+        rows: list[int] = []
+        batch: Batch = ()  # the batch being trained on (to name its shape on errors)
+
+        def arguments() -> Iterator[tuple[np.ndarray, ...]]:
+            nonlocal batch
+            for batch in batches:
+                rows.append(len(batch[0]))
+                yield batch if len(batch) == 2 else self._step_arguments(*batch)
+                if self.stop_training:
+                    return
+
+        try:
+            losses = self._compiled_step("train").run_each(arguments(), _loss_value)
+        except (ValueError, TypeError) as err:
+            name_input_shape(self, batch[0], "fit", err)
+            raise
+        total = 0.0
+        for loss, size in zip(losses, rows):
+            total += loss * size
+        return total, sum(rows)
 
     def _stop_now(self) -> bool:
         """Whether to stop: ``stop_training`` here, or in any process of data-parallel fit."""
@@ -339,6 +389,11 @@ class Trainer:
         then replayed, giving the same weights. ``y`` has the model's output shape. The metrics are
         updated from the batch's predictions before the weights change, so a metric that
         cannot handle the targets fails before the step. Override it for a custom step.
+
+        When nothing looks at single batches (no metrics, no batch callbacks, no progress
+        bar, not data-parallel), ``fit(jit_compile=True)`` runs a whole epoch's batches
+        through the compiled step in one call instead of calling this method per batch, with
+        the same results; a model whose ``train_step`` is overridden gets it called per batch.
 
         >>> import numpy as np, descend as dc
         >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1, kernel_initializer="ones")])
@@ -393,9 +448,7 @@ class Trainer:
         compiled = self.compiled
         if compiled.jit_choice == "eager":  # type: ignore[union-attr]
             return None
-        if isinstance(sample_weight, np.ndarray):  # in the loss's dtype: no array made inside
-            sample_weight = sample_weight.astype(self.dtype, copy=False)
-        arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
+        arrays = self._step_arguments(x, y, sample_weight)
         step = self._compiled_step("train with prediction" if with_prediction else "train")
         if compiled.jit_compile is True or step.ready(*arrays):  # type: ignore[union-attr]
             result = step(*arrays)
@@ -404,6 +457,16 @@ class Trainer:
             if result is None:
                 return None
         return result if with_prediction else (result, None)
+
+    def _step_arguments(self, x: np.ndarray, y: np.ndarray,
+                        sample_weight: Any = None) -> tuple[np.ndarray, ...]:
+        """The compiled step's arguments: ``(x, y)``, or ``(x, y, sample_weight)`` with the
+        weights in the loss's dtype (so that no array is made inside the step)."""
+        if sample_weight is None:
+            return x, y
+        if isinstance(sample_weight, np.ndarray):
+            sample_weight = sample_weight.astype(self.dtype, copy=False)
+        return x, y, sample_weight
 
     def _compiled_step(self, name: str) -> Any:
         """The compiled step ``name`` (``"train"``: :meth:`_loss_step`, ``"train with
@@ -624,3 +687,6 @@ class Trainer:
         self._bind_optimizer()
         self._regularized = self.has_regularizers()
 
+
+def _loss_value(loss: Tensor) -> float:
+    return float(loss.data)
