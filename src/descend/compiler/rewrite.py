@@ -14,8 +14,8 @@
   its 2-D gradient) hands on its input.
 - :func:`check_label_range`: a check of ``int64`` labels of the batch's shape (which the
   program's signature fixes) reads only their range on each replay.
-- :func:`transpose_in_products`: a transpose read only by a matrix product (the linear's
-  backward, ``h.T @ g``) is taken inside the product's instruction.
+- :func:`transpose_in_products`: a matrix transpose read only by a matrix product (``h.T @
+  g`` written in a step) becomes the product's ``transpose_a`` (``transpose_b``).
 - :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
   gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
   are the same float subtraction; ``x - False`` is ``x``).
@@ -41,7 +41,6 @@ from descend.compiler.buffers import (
     share_scratch,
 )
 from descend.compiler.instructions import BoundOp, Check, Compare, Env, InPlace, Op, Run
-from descend.compiler.source import forward_source
 from descend.compiler.updates import fuse_updates
 from descend.losses.checks import sparse_labels
 from descend.ops.activation import Relu
@@ -255,43 +254,12 @@ def check_label_range(code: list[Any], env: Env) -> list[Any]:
         else i for i in code]
 
 
-class TransposedProduct(Op):
-    """``env[out] = matmul(transpose(env[x]), env[b])`` (or with ``b`` transposed): the two
-    ops' forwards in one instruction, with no slot for the transposed view."""
-
-    __slots__ = ("side", "transpose")
-
-    def __init__(self, product: Op, transpose: Op, side: int) -> None:
-        ins = list(product.ins)
-        ins[side] = transpose.ins[0]
-        super().__init__(product.fn, ins, product.out, False)
-        self.transpose, self.side = transpose, side
-
-    def compiled(self) -> Run:
-        (a, b), out = self.ins, self.out
-        product, view = self.fn.forward, self.transpose.fn.forward
-        if self.side == 0:
-            def left(env: Env) -> None:
-                env[out] = product(view(env[a]), env[b])
-            return left
-
-        def right(env: Env) -> None:
-            env[out] = product(env[a], view(env[b]))
-        return right
-
-    def run(self, env: Env) -> None:
-        self.compiled()(env)
-
-    def source(self, names: list[str]) -> str:
-        args = [names[i] for i in self.ins]
-        args[self.side] = forward_source(self.transpose.fn, [args[self.side]])
-        return f"{names[self.out]} = {forward_source(self.fn, args)}"
-
-
 def transpose_in_products(code: list[Any], kept: set[int]) -> list[Any]:
-    """Take into a matrix product each transpose (made on every step) that the product alone
-    reads (see :class:`TransposedProduct`)."""
-    made = {i.out: at for at, i in enumerate(code) if type(i) is Op and type(i.fn) is Transpose}
+    """A transpose of a matrix's last two axes (made on every step) that a matrix product alone
+    reads becomes the product's flag: ``t = h.T; y = t @ g`` is ``y = matmul(h, g,
+    transpose_a=True)``, one instruction multiplying the same view."""
+    made = {i.out: at for at, i in enumerate(code)
+            if type(i) is Op and type(i.fn) is Transpose and _swaps_last_two(i.fn.axes)}
     readers: dict[int, int] = {}
     for instruction in code:
         for slot in instruction.reads():
@@ -300,12 +268,19 @@ def transpose_in_products(code: list[Any], kept: set[int]) -> list[Any]:
     for at, instruction in enumerate(code):
         if not (type(instruction) is Op and type(instruction.fn) is MatMul):
             continue
+        ins, flags = list(instruction.ins), [instruction.fn.transpose_a, instruction.fn.transpose_b]
         for side, slot in enumerate(instruction.ins):
             if slot in made and readers[slot] == 1 and slot not in kept:
-                code[at] = TransposedProduct(instruction, code[made[slot]], side)
+                ins[side], flags[side] = code[made[slot]].ins[0], not flags[side]
                 code[made[slot]] = None
-                break
+        if ins != instruction.ins:
+            code[at] = Op(MatMul(*flags), ins, instruction.out, instruction.scalar)
     return [instruction for instruction in code if instruction is not None]
+
+
+def _swaps_last_two(axes: tuple[int, ...]) -> bool:
+    n = len(axes)
+    return n >= 2 and axes == (*range(n - 2), n - 1, n - 2)
 
 
 def subtract_one_hot(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
