@@ -20,11 +20,6 @@ from descend.ops.shape import sum_to
 from descend.tensors import ArrayLike, Tensor, as_operand, ensure_tensor
 
 
-def _swapped(a: np.ndarray) -> np.ndarray:
-    """The array's last two axes swapped: a view, the transpose of each matrix."""
-    return a.T if a.ndim == 2 else a.swapaxes(-1, -2)
-
-
 class MatMul(Function):
     """op(a) @ op(b), broadcasting over leading batch axes, where op transposes the operands
     given ``transpose_a`` / ``transpose_b`` (their last two axes swapped, as BLAS's and
@@ -39,10 +34,10 @@ class MatMul(Function):
         self.transpose_a, self.transpose_b = transpose_a, transpose_b
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if self.transpose_a:
-            a = _swapped(a)
+        if self.transpose_a:  # a view: the transpose of each matrix
+            a = a.T if a.ndim == 2 else a.swapaxes(-1, -2)
         if self.transpose_b:
-            b = _swapped(b)
+            b = b.T if b.ndim == 2 else b.swapaxes(-1, -2)
         if a.ndim == b.ndim == 2 and a.shape[1] == 1:
             # an outer product (the weight gradient at batch 1): np.matmul has no BLAS path
             # for a contracted length of 1 and loops several times slower than np.dot
