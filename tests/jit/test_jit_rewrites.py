@@ -390,6 +390,21 @@ def test_a_transpose_read_by_one_product_is_taken_into_it(batch):
     assert "\n    t12 = t3.T @ arg0\n" in text and text.count("= t3.T\n") == 1
 
 
+def test_only_a_transpose_of_the_last_two_axes_becomes_a_products_flag():
+    """In a batch of matrices, ``h.transpose(0, 2, 1) @ x`` is a product taking ``h``
+    transposed (no slot for the view); ``h.T`` reverses all three axes: its own instruction."""
+    def make():
+        w, u = _params(16, (4, 5), (2, 6))
+
+        def loss(x):
+            h = (x @ w).tanh()
+            return (h.transpose(0, 2, 1) @ x).tanh().sum() + ((h.T @ u) ** 2).sum()
+        return _sgd_step([w, u], loss, lr=0.01)
+
+    text = _compare(make, _batch((2, 3, 4)))
+    assert "\n    t5 = t3.T @ arg0\n" in text and "\n    t8 = t3.T\n" in text
+
+
 @pytest.mark.parametrize("zero_grad_first", [False, True])
 def test_two_optimizers_stepping_one_after_the_other(zero_grad_first):
     """The first optimizer's updates are fused (their ``.grad`` kept: the second step's

@@ -6,8 +6,9 @@ row of the last (class) axis. They compute in log space, so logits of ±1000 giv
 and gradients where exp(x) / Σ exp(x) followed by log would give NaN. ``dc.losses`` validates
 the arguments and applies the reduction; use those functions rather than these classes.
 
-The backward pass computes the probabilities from the logits with differentiable ops, so
-second derivatives (``create_graph=True``, Hessians) are exact too.
+Each backward builds its gradient with ops whose own backwards are exact (the sparse one from
+the log-probabilities its forward kept, through :class:`SoftmaxMinusOneHot`), so second
+derivatives (``create_graph=True``, Hessians) are exact too.
 
 >>> import descend as dc
 >>> from descend.ops.losses import SoftmaxCrossEntropy
