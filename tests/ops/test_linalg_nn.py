@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import descend as dc
+from descend.autograd import function
 from opcheck import check_op
 
 MATMUL_SHAPES = [
@@ -30,6 +31,94 @@ def test_matmul(shapes):
 def test_matmul_with_a_constant_operand_skips_its_gradient():
     check_op(lambda a, b: dc.matmul(a, b), lambda a, b: a @ b, [(3, 4), (4, 2)],
              grad_inputs=[False, True], name="matmul")
+
+
+def _swap(shape):
+    return (*shape[:-2], shape[-1], shape[-2])
+
+
+def _transposed_product(transpose_a, transpose_b):
+    """``matmul`` with the flags, the same product written with torch's ``mT``, and the
+    operands' shapes for each entry of MATMUL_SHAPES (an operand taken transposed is stored
+    transposed; 1-D operands cannot be)."""
+    def ours(a, b):
+        return dc.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+
+    def theirs(a, b):
+        return (a.mT if transpose_a else a) @ (b.mT if transpose_b else b)
+
+    def stored(shapes):
+        a, b = shapes
+        if (transpose_a and len(a) < 2) or (transpose_b and len(b) < 2):
+            return None
+        return [_swap(a) if transpose_a else a, _swap(b) if transpose_b else b]
+    return ours, theirs, stored
+
+
+TRANSPOSES = [(False, True), (True, False), (True, True)]
+
+
+@pytest.mark.parametrize("transposes", TRANSPOSES, ids=str)
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+def test_matmul_of_transposed_operands(transposes, shapes):
+    ours, theirs, stored = _transposed_product(*transposes)
+    if stored(shapes) is None:
+        pytest.skip("a 1-D operand has no transpose")
+    check_op(ours, theirs, stored(shapes), name=f"matmul{transposes}")
+
+
+@pytest.mark.parametrize("transposes", [(False, False), *TRANSPOSES], ids=str)
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)),
+                                    ((4,), (2, 4, 3)), ((2, 3, 4), (4,))], ids=str)
+def test_matmul_has_second_derivatives(transposes, shapes):
+    """The backward's products are differentiated again (``create_graph``): the gradient of
+    a Hessian-vector product of ``tanh(op(a) @ op(b))``, against finite differences and torch."""
+    ours, theirs, stored = _transposed_product(*transposes)
+    if stored(shapes) is None:
+        pytest.skip("a 1-D operand has no transpose")
+    a_shape, b_shape = stored(shapes)
+    rng = np.random.default_rng(7)
+    out_shape = ours(dc.zeros(a_shape), dc.zeros(b_shape)).shape
+    weights, va, vb = (rng.standard_normal(s) for s in (out_shape, a_shape, b_shape))
+
+    def hvp(first_gradients, like):
+        def f(a, b):
+            ga, gb = first_gradients(a, b, like(weights, a))
+            return (ga * like(va, a)).sum() + (gb * like(vb, a)).sum()
+        return f
+
+    def dc_first(a, b, w):
+        return dc.grad(lambda a, b: (ours(a, b).tanh() * w).sum(), argnums=(0, 1))(a, b)
+
+    def torch_first(a, b, w):
+        return torch.autograd.grad((torch.tanh(theirs(a, b)) * w).sum(), (a, b),
+                                   create_graph=True)
+
+    check_op(hvp(dc_first, lambda v, a: dc.tensor(v, dtype=a.dtype, device=a.device)),
+             hvp(torch_first, lambda v, a: torch.tensor(v, dtype=a.dtype)), [a_shape, b_shape],
+             name=f"matmul{transposes} double backward")
+
+
+def test_matmul_checks_the_shapes_it_multiplies():
+    with pytest.raises(ValueError, match=r"transpose_a=True needs an operand of at least 2 "
+                                         r"dimensions, got shape \(3,\)"):
+        dc.matmul(dc.ones(3), dc.ones((3, 2)), transpose_a=True)
+    with pytest.raises(ValueError, match=r"shapes \(3, 4\) transposed and \(4, 2\) do not "
+                                         r"align: 3 != 4"):
+        dc.matmul(dc.ones((3, 4)), dc.ones((4, 2)), transpose_a=True)
+    assert dc.matmul(dc.ones((4, 3)), dc.ones((4, 2)), transpose_a=True).shape == (3, 2)
+
+
+def test_the_backward_of_a_product_builds_no_transpose(monkeypatch):
+    """``g @ wᵀ`` and ``xᵀ @ g`` are products taking an operand transposed, not a transpose op
+    and a product: for ``matmul`` (batched too) and for ``linear``."""
+    applied = []
+    monkeypatch.setattr(function, "forward_hooks", [lambda fn, out: applied.append(fn.name)])
+    x, w = dc.ones((2, 5, 3), requires_grad=True), dc.ones((3, 4), requires_grad=True)
+    for y in (x @ w, dc.linear(x, w, dc.zeros(4), activation="relu")):
+        applied.clear()
+        y.sum().backward()
+        assert "transpose" not in applied and applied.count("matmul") == 2, applied
 
 
 @pytest.mark.parametrize("x_shape", [(5, 3), (2, 5, 3), (3,)], ids=str)

@@ -64,8 +64,8 @@ class BoundOp(Op):
     __slots__ = ("bindings",)
 
     def __init__(self, fn: Function, ins: list[int], out: int,
-                 bindings: list[tuple[str, int]]) -> None:
-        super().__init__(fn, ins, out)
+                 bindings: list[tuple[str, int]], scalar: bool = True) -> None:
+        super().__init__(fn, ins, out, scalar)
         self.bindings = bindings
 
     def run(self, env: Env) -> None:
@@ -74,7 +74,15 @@ class BoundOp(Op):
         super().run(env)
 
     def compiled(self) -> Run:
-        return self.run
+        """The arrays handed over, then the forward's call as :meth:`Op.compiled` makes it."""
+        fn, bindings = self.fn, self.bindings
+        call = super().run if self.scalar else _call(fn.forward, self.ins, self.out)
+
+        def run(env: Env) -> None:
+            for name, slot in bindings:
+                setattr(fn, name, env[slot])
+            call(env)
+        return run
 
     def source(self, names: list[str]) -> str:
         given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
@@ -84,15 +92,16 @@ class BoundOp(Op):
         return [*self.ins, *(slot for _, slot in self.bindings)]
 
 
-class SavingOp(Op):
-    """An op whose forward keeps arrays for its backward (convolution's ``cols``): a replay
-    also puts each into its slot, where the backward's ops (given them) read it."""
+class SavingOp(BoundOp):
+    """An op whose forward keeps arrays for its backward (convolution's ``cols``, the sparse
+    cross-entropy's log-probabilities): a replay also puts each into its slot, where the
+    backward's ops (given them) read it. Like a :class:`BoundOp`, it may be given arrays."""
 
     __slots__ = ("saved",)
 
-    def __init__(self, fn: Function, ins: list[int], out: int,
-                 saved: list[tuple[str, int]]) -> None:
-        super().__init__(fn, ins, out)
+    def __init__(self, fn: Function, ins: list[int], out: int, bindings: list[tuple[str, int]],
+                 saved: list[tuple[str, int]], scalar: bool = True) -> None:
+        super().__init__(fn, ins, out, bindings, scalar)
         self.saved = saved
 
     def run(self, env: Env) -> None:
@@ -101,14 +110,22 @@ class SavingOp(Op):
             env[slot] = getattr(self.fn, name)
 
     def compiled(self) -> Run:
-        return self.run
+        bound, fn, saved = super().compiled(), self.fn, self.saved
+
+        def run(env: Env) -> None:
+            bound(env)
+            for name, slot in saved:
+                env[slot] = getattr(fn, name)
+        return run
 
     def writes(self) -> list[int]:
         return [self.out, *(slot for _, slot in self.saved)]
 
     def source(self, names: list[str]) -> str:
         kept = ", ".join(f"{names[slot]} = .{name}" for name, slot in self.saved)
-        return f"{super().source(names)}; {kept}"
+        given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
+        text = f"{Op.source(self, names)}; {kept}"
+        return f"{text}  # {given}" if given else text
 
 
 class Backward:

@@ -1,10 +1,5 @@
 """Rewrites of a traced program that give the same bits with less work.
 
-- :func:`share_log_softmax`: the sparse softmax cross-entropy's backward recomputes
-  ``log_softmax(z)``, which its forward computed first (``SparseSoftmaxCrossEntropy.forward``
-  and ``LogSoftmax.forward`` on the last axis run the same NumPy calls, ``_log_softmax``). The
-  loss's instruction keeps that array in the backward's slot, and the backward's
-  ``log_softmax`` instruction goes.
 - :func:`fold_constants`: an op on numbers written into the step (the loss's ``1.0 / n``,
   the seed broadcast by a mean's backward) is computed once, when the program is made; so is
   a view of a parameter (``w.T``), which follows the parameter's in-place updates.
@@ -14,11 +9,8 @@
   its 2-D gradient) hands on its input.
 - :func:`check_label_range`: a check of ``int64`` labels of the batch's shape (which the
   program's signature fixes) reads only their range on each replay.
-- :func:`transpose_in_products`: a transpose read only by a matrix product (the linear's
-  backward, ``h.T @ g``) is taken inside the product's instruction.
-- :func:`subtract_one_hot`: ``np.exp(log_p) - one_hot(labels)``, the cross-entropy's
-  gradient, becomes ``g = np.exp(log_p); g[rows, labels] -= 1`` (``x - True`` and ``x - 1``
-  are the same float subtraction; ``x - False`` is ``x``).
+- :func:`transpose_in_products`: a matrix transpose read only by a matrix product (``h.T @
+  g`` written in a step) becomes the product's ``transpose_a`` (``transpose_b``).
 - :func:`~descend.compiler.buffers.reuse_buffers`: results written into dead inputs;
   :func:`~descend.compiler.buffers.drop_gradients`: an SGD update right before
   ``zero_grad()`` scales the gradient in place.
@@ -37,23 +29,13 @@ from descend.compiler.buffers import (
     drop_gradients,
     escaped,
     reuse_buffers,
-    same_layout,
     share_scratch,
 )
-from descend.compiler.instructions import BoundOp, Check, Compare, Env, InPlace, Op, Run
-from descend.compiler.source import forward_source
+from descend.compiler.instructions import Check, Compare, Env, Op, Run
 from descend.compiler.updates import fuse_updates
 from descend.losses.checks import sparse_labels
 from descend.ops.activation import Relu
-from descend.ops.elementwise import Exp, Sub
 from descend.ops.linalg import MatMul
-from descend.ops.losses import (
-    OneHot,
-    SparseSoftmaxCrossEntropy,
-    _label_positions,
-    _log_softmax,
-)
-from descend.ops.nn import LogSoftmax
 from descend.ops.shape import Reshape, Transpose
 
 PURE = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
@@ -63,70 +45,6 @@ VIEWS = frozenset({"reshape", "transpose"})
 """Ops that may return a view: of a parameter (which is updated in place), made once."""
 
 
-class CrossEntropyKeepingLogSoftmax(BoundOp):
-    """The sparse cross-entropy's forward, also writing ``log_softmax(z)`` into slot ``keep``."""
-
-    __slots__ = ("keep",)
-
-    def __init__(self, loss: BoundOp, keep: int) -> None:
-        super().__init__(loss.fn, loss.ins, loss.out, loss.bindings)
-        self.keep = keep
-
-    def run(self, env: Env) -> None:
-        fn = self.fn
-        for name, slot in self.bindings:
-            setattr(fn, name, env[slot])
-        log_p = env[self.keep] = _log_softmax(env[self.ins[0]])
-        chosen = log_p[_label_positions(fn.labels)]
-        env[self.out] = np.asarray(-_mean(chosen) if fn.mean else -chosen)
-
-    def writes(self) -> list[int]:
-        return [self.out, self.keep]
-
-    def source(self, names: list[str]) -> str:
-        z = names[self.ins[0]]
-        return f"{super().source(names)}; {names[self.keep]} = log_softmax({z})"
-
-
-class SoftmaxMinusOneHot(Op):
-    """``env[out] = np.exp(log_p) - one_hot(labels)``, subtracting 1 at each label only."""
-
-    __slots__ = ("labels",)
-
-    def __init__(self, exp: Op, labels: int, out: int) -> None:
-        super().__init__(exp.fn, exp.ins, out, False)
-        self.labels = labels
-
-    def compiled(self) -> Run:
-        (log_p,), labels, out = self.ins, self.labels, self.out
-
-        def run(env: Env) -> None:
-            g = np.exp(env[log_p])
-            g[_label_positions(env[labels])] -= 1
-            env[out] = g
-        return run
-
-    def run(self, env: Env) -> None:
-        self.compiled()(env)
-
-    def reads(self) -> list[int]:
-        return [*self.ins, self.labels]
-
-    def source(self, names: list[str]) -> str:
-        g = names[self.out]
-        return (f"{g} = np.exp({names[self.ins[0]]}); "
-                f"{g}[rows, {names[self.labels]}] -= 1")
-
-
-def _mean(x: np.ndarray) -> Any:
-    """``x.mean()`` without its Python wrapper: NumPy's float sum, divided by the count in
-    float64 and rounded back, which is the float32 quotient when ``x`` is float32."""
-    if x.dtype not in (np.float32, np.float64) or not x.size:
-        return x.mean()
-    total = np.add.reduce(x, axis=None)
-    return total.dtype.type(total / x.size)
-
-
 def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
             once: list[Any], handed: list[set[int]]) -> list[Any]:
     """``code`` with the rewrites above applied (a new list; the instructions are shared).
@@ -134,8 +52,8 @@ def rewrite(code: list[Any], env: Env, kept: set[int], state: set[int],
     program's to reuse); ``state``: those of the parameters and buffers; ``once`` receives
     the instructions run when the program is made; ``handed``: the engine's sets of the
     arrays given to ``.grad``, filled anew by each replay."""
-    code = fold_constants(share_log_softmax(code, env), env, kept, state, once)
-    code = alias_reshapes(subtract_one_hot(mask_from_output(code, env), env, kept), env, kept)
+    code = fold_constants(code, env, kept, state, once)
+    code = alias_reshapes(mask_from_output(code, env), env, kept)
     code = transpose_in_products(check_label_range(code, env), kept)
     numbers_as_arrays(code, env)
     code = reuse_buffers(code, env, kept | constants(code, env, kept))
@@ -255,43 +173,12 @@ def check_label_range(code: list[Any], env: Env) -> list[Any]:
         else i for i in code]
 
 
-class TransposedProduct(Op):
-    """``env[out] = matmul(transpose(env[x]), env[b])`` (or with ``b`` transposed): the two
-    ops' forwards in one instruction, with no slot for the transposed view."""
-
-    __slots__ = ("side", "transpose")
-
-    def __init__(self, product: Op, transpose: Op, side: int) -> None:
-        ins = list(product.ins)
-        ins[side] = transpose.ins[0]
-        super().__init__(product.fn, ins, product.out, False)
-        self.transpose, self.side = transpose, side
-
-    def compiled(self) -> Run:
-        (a, b), out = self.ins, self.out
-        product, view = self.fn.forward, self.transpose.fn.forward
-        if self.side == 0:
-            def left(env: Env) -> None:
-                env[out] = product(view(env[a]), env[b])
-            return left
-
-        def right(env: Env) -> None:
-            env[out] = product(env[a], view(env[b]))
-        return right
-
-    def run(self, env: Env) -> None:
-        self.compiled()(env)
-
-    def source(self, names: list[str]) -> str:
-        args = [names[i] for i in self.ins]
-        args[self.side] = forward_source(self.transpose.fn, [args[self.side]])
-        return f"{names[self.out]} = {forward_source(self.fn, args)}"
-
-
 def transpose_in_products(code: list[Any], kept: set[int]) -> list[Any]:
-    """Take into a matrix product each transpose (made on every step) that the product alone
-    reads (see :class:`TransposedProduct`)."""
-    made = {i.out: at for at, i in enumerate(code) if type(i) is Op and type(i.fn) is Transpose}
+    """A transpose of a matrix's last two axes (made on every step) that a matrix product alone
+    reads becomes the product's flag: ``t = h.T; y = t @ g`` is ``y = matmul(h, g,
+    transpose_a=True)``, one instruction multiplying the same view."""
+    made = {i.out: at for at, i in enumerate(code)
+            if type(i) is Op and type(i.fn) is Transpose and _swaps_last_two(i.fn.axes)}
     readers: dict[int, int] = {}
     for instruction in code:
         for slot in instruction.reads():
@@ -300,50 +187,16 @@ def transpose_in_products(code: list[Any], kept: set[int]) -> list[Any]:
     for at, instruction in enumerate(code):
         if not (type(instruction) is Op and type(instruction.fn) is MatMul):
             continue
+        ins, flags = list(instruction.ins), [instruction.fn.transpose_a, instruction.fn.transpose_b]
         for side, slot in enumerate(instruction.ins):
             if slot in made and readers[slot] == 1 and slot not in kept:
-                code[at] = TransposedProduct(instruction, code[made[slot]], side)
+                ins[side], flags[side] = code[made[slot]].ins[0], not flags[side]
                 code[made[slot]] = None
-                break
+        if ins != instruction.ins:
+            code[at] = Op(MatMul(*flags), ins, instruction.out, instruction.scalar)
     return [instruction for instruction in code if instruction is not None]
 
 
-def subtract_one_hot(code: list[Any], env: Env, kept: set[int]) -> list[Any]:
-    """Fuse ``e = np.exp(p); h = one_hot(labels); g = e - h`` where ``e`` and ``h`` are read
-    by the subtraction only (see :class:`SoftmaxMinusOneHot`)."""
-    made = {slot: i for i, instruction in enumerate(code) for slot in instruction.writes()}
-    readers: dict[int, list[int]] = {}
-    for i, instruction in enumerate(code):
-        for slot in instruction.reads():
-            readers.setdefault(slot, []).append(i)
-    code = list(code)
-    for i, instruction in enumerate(code):
-        if not (type(instruction) is Op and type(instruction.fn) is Sub):
-            continue
-        e, h = instruction.ins
-        exp, hot = code[made.get(e, i)], code[made.get(h, i)]
-        if (type(exp) is Op and type(exp.fn) is Exp and type(hot) is BoundOp
-                and type(hot.fn) is OneHot and readers[e] == [i] == readers[h]
-                and e not in kept and h not in kept and env[h].dtype == bool
-                and same_layout(env[e], env[instruction.out])):
-            code[made[e]] = code[made[h]] = None
-            code[i] = SoftmaxMinusOneHot(exp, hot.bindings[0][1], instruction.out)
-    return [instruction for instruction in code if instruction is not None]
-
-
-def share_log_softmax(code: list[Any], env: Env) -> list[Any]:
-    """Drop a ``log_softmax(z)`` that a sparse cross-entropy of the same ``z`` computed before."""
-    code = list(code)
-    losses: dict[int, int] = {}  # the slot of z -> the position of its loss's instruction
-    for i, instruction in enumerate(code):
-        if isinstance(instruction, InPlace):
-            losses.pop(instruction.target, None)  # z changed in place: nothing to share
-        elif type(instruction) is BoundOp and type(instruction.fn) is SparseSoftmaxCrossEntropy:
-            losses[instruction.ins[0]] = i
-        elif type(instruction) is Op and type(instruction.fn) is LogSoftmax:
-            z = instruction.ins[0]
-            if z in losses and instruction.fn.axis == np.ndim(env[z]) - 1:
-                at = losses.pop(z)
-                code[at] = CrossEntropyKeepingLogSoftmax(code[at], instruction.out)
-                code[i] = None
-    return [instruction for instruction in code if instruction is not None]
+def _swaps_last_two(axes: tuple[int, ...]) -> bool:
+    n = len(axes)
+    return n >= 2 and axes == (*range(n - 2), n - 1, n - 2)

@@ -13,6 +13,7 @@ the output. An op without a template (or whose settings do not fit it) prints as
 from __future__ import annotations
 
 from descend.autograd.function import Function
+from descend.ops.linalg import MatMul
 
 FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
@@ -33,12 +34,17 @@ BACKWARD = {
 
 def forward_source(fn: Function, args: list[str]) -> str:
     """The expression an op's forward computes, in terms of its inputs' names."""
+    if type(fn) is MatMul:  # an operand the product takes transposed
+        args = [f"{x}.T" if flag else x for x, flag in zip(args, (fn.transpose_a, fn.transpose_b))]
     return _fill(FORWARD.get(fn.name), fn, args, {}) or f"{fn.name}({', '.join(args)})"
 
 
 def backward_source(fn: Function, gy: str, args: list[str], y: str) -> str:
     """The gradients an op's backward returns, in terms of ``gy``, its inputs and output."""
-    return _fill(BACKWARD.get(fn.name), fn, args, {"gy": gy, "y": y}) or f"{fn.name}.backward({gy})"
+    template = BACKWARD.get(fn.name)
+    if type(fn) is MatMul and (fn.transpose_a or fn.transpose_b):
+        template = None  # the template is the plain product's
+    return _fill(template, fn, args, {"gy": gy, "y": y}) or f"{fn.name}.backward({gy})"
 
 
 def _fill(template: str | None, fn: Function, args: list[str], names: dict[str, str]) -> str:

@@ -142,11 +142,11 @@ class Tracer:
             self._frames[-1].opaque = True
         scalar = out.data.ndim == 0
         out = self.new_slot(out.data)
-        saved = [] if bindings else self._saved(fn)
-        if bindings:
-            self.code.append(BoundOp(fn, ins, out, bindings))
-        elif saved:
-            self.code.append(SavingOp(fn, ins, out, saved))
+        saved = self._saved(fn)
+        if saved:
+            self.code.append(SavingOp(fn, ins, out, bindings, saved, scalar))
+        elif bindings:
+            self.code.append(BoundOp(fn, ins, out, bindings, scalar))
         else:
             self.code.append(Op(fn, ins, out, scalar))
 

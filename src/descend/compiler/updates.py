@@ -36,8 +36,8 @@ def step(x):
     t4 = t3.sum()
     g8 = t3 > 0
     g9 = g6 * g8
-    g11 = x.T @ g9
-    g11 *= lr; w -= g11
+    g10 = x.T @ g9
+    g10 *= lr; w -= g10
     optimizer.zero_grad(set_to_none=True)
     return t4
 """

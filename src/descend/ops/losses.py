@@ -6,8 +6,9 @@ row of the last (class) axis. They compute in log space, so logits of ±1000 giv
 and gradients where exp(x) / Σ exp(x) followed by log would give NaN. ``dc.losses`` validates
 the arguments and applies the reduction; use those functions rather than these classes.
 
-The backward pass computes the probabilities from the logits with differentiable ops, so
-second derivatives (``create_graph=True``, Hessians) are exact too.
+Each backward builds its gradient with ops whose own backwards are exact (the sparse one from
+the log-probabilities its forward kept, through :class:`SoftmaxMinusOneHot`), so second
+derivatives (``create_graph=True``, Hessians) are exact too.
 
 >>> import descend as dc
 >>> from descend.ops.losses import SoftmaxCrossEntropy
@@ -27,7 +28,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.backend import array_module
 from descend.ops.activation import Sigmoid
-from descend.ops.nn import _shifted, log_softmax
+from descend.ops.nn import _shifted, log_softmax, softmax
 from descend.tensors import Tensor
 
 
@@ -79,7 +80,8 @@ class SparseSoftmaxCrossEntropy(Function):
     Input: logits ``(..., classes)``; ``labels`` (an integer array of shape ``(...)``, each in
     ``[0, classes)``) is an option, not an input. Output ``(...)``, or with ``mean=True`` the
     mean over every position (one op instead of two: the training loss). Backward:
-    softmax(z) − one_hot(label), times the output gradient (over the count with ``mean``).
+    softmax(z) − one_hot(label) (:class:`SoftmaxMinusOneHot`, from the log-probabilities the
+    forward computed), times the output gradient (over the count with ``mean``).
 
     >>> import numpy as np, descend as dc
     >>> z = dc.tensor([[0.0, 0.0, 0.0]])
@@ -88,32 +90,47 @@ class SparseSoftmaxCrossEntropy(Function):
     """
 
     name = "sparse_softmax_cross_entropy"
+    saved_arrays = ("log_p",)
 
     def __init__(self, labels: np.ndarray, mean: bool = False) -> None:
         self.labels, self.mean = labels, mean
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        chosen = _log_softmax(z)[_label_positions(self.labels)]
+        self.log_p = _log_softmax(z)
+        chosen = self.log_p[_label_positions(self.labels)]
         return -chosen.sum() / chosen.size if self.mean else -chosen
 
     def backward(self, gy: Tensor) -> Tensor:
         (z,) = self.inputs
         scale = gy * (1.0 / self.labels.size) if self.mean else gy[..., None]
-        one_hot = OneHot.apply(labels=self.labels, classes=z.shape[-1])
-        return scale * (log_softmax(z, axis=-1).exp() - one_hot)
+        return scale * SoftmaxMinusOneHot.apply(z, labels=self.labels, log_p=self.log_p)
 
 
-class OneHot(Function):
-    """``labels`` as one-hot rows of ``classes`` booleans: an op with no inputs and no gradient
-    (so a compiled step replays it for each batch's labels)."""
+class SoftmaxMinusOneHot(Function):
+    """softmax(z) − one_hot(labels) along the last axis, the sparse cross-entropy's gradient,
+    given ``log_p = log softmax(z)`` (which the loss's forward computed): ``exp(log_p)``, less 1
+    at each label. Backward: softmax's, y · (g − Σ g·y) with y = softmax(z), so second
+    derivatives of the loss are exact.
 
-    name = "one_hot"
+    >>> import numpy as np, descend as dc
+    >>> z = dc.tensor([[0.0, 0.0]])
+    >>> SoftmaxMinusOneHot.apply(z, labels=np.array([1]), log_p=np.log([[0.5, 0.5]])).numpy()
+    array([[ 0.5, -0.5]])
+    """
 
-    def __init__(self, labels: np.ndarray, classes: int) -> None:
-        self.labels, self.classes = labels, classes
+    name = "softmax_minus_one_hot"
 
-    def forward(self) -> np.ndarray:
-        return array_module(self.labels).arange(self.classes) == self.labels[..., None]
+    def __init__(self, labels: np.ndarray, log_p: np.ndarray) -> None:
+        self.labels, self.log_p = labels, log_p
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        g = np.exp(self.log_p)
+        g[_label_positions(self.labels)] -= 1
+        return g
+
+    def backward(self, gy: Tensor) -> Tensor:
+        p = softmax(self.inputs[0], axis=-1)
+        return p * (gy - (gy * p).sum(axis=-1, keepdims=True))
 
 
 class SquaredErrorMean(Function):
