@@ -87,7 +87,10 @@ class Function:
         """Run the op on Tensors; record it in the graph when grad mode is on and an input
         requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
         fn = cls(**settings)
-        arrays = [x.data for x in inputs]
+        arrays, needs = [], []
+        for x in inputs:
+            arrays.append(x.data)
+            needs.append(x.requires_grad)
         try:
             value = fn.forward(*arrays)
         except (TypeError, ValueError) as err:
@@ -98,10 +101,8 @@ class Function:
         out = Tensor._wrap(value if type(value) is np.ndarray else backend.as_array(value))
         if fn.returns_view:
             out._view_of(inputs[0])
-        if state.grad_enabled:
-            needs = tuple([x.requires_grad for x in inputs])
-            if True in needs:
-                fn._record(inputs, needs, out)
+        if state.grad_enabled and True in needs:
+            fn._record(inputs, tuple(needs), out)
         for hook in forward_hooks:
             hook(fn, out)
         if tracing.active is not None:
