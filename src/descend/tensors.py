@@ -368,7 +368,7 @@ class Tensor:
             if mixed is None:
                 raise
             raise mixed from err
-        out = Tensor._wrap(backend.as_array(result))
+        out = Tensor._wrap(result if type(result) is np.ndarray else backend.as_array(result))
         if tracing.active is not None:
             tracing.active.compare(op, self, other, out)
         return out
