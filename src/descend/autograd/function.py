@@ -46,7 +46,7 @@ class Function:
             ``None`` for the others and skip their work.
         sequence: when the op was recorded, a number of :data:`~descend.tensors.clock`: an op
             comes after the ops of its inputs (the engine's topological order), and a tensor
-            it saved that was changed in place since has a later ``changed_since`` moment.
+            it saved was changed in place since exactly when ``tensor.changed_since(sequence)``.
     """
 
     name: ClassVar[str] = ""
