@@ -15,6 +15,7 @@ tensor([[2., 4.]])
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,11 @@ NUMBER = bool | int | float
 INTEGER = int | np.integer
 TEXT = str | bytes
 NUMPY_VALUE = np.ndarray | np.generic
+
+clock = itertools.count(1)
+"""Numbers the moments autograd compares, in order: each recorded op (``Function.sequence``)
+and each in-place change (``Tensor.bump_version``). A tensor an op saved was changed since
+exactly when its last change has a later number than the op."""
 
 
 def to_array(data: ArrayLike, dtype: Any = None, *, where: str = "tensor",
@@ -88,8 +94,8 @@ class Tensor:
     (dtype('int64'), (3,))
     """
 
-    __slots__ = ("__weakref__", "_base", "_ctx", "_retains_grad", "_version", "data", "grad",
-                 "name", "requires_grad")
+    __slots__ = ("__weakref__", "_base", "_changed_at", "_ctx", "_retains_grad", "_version",
+                 "data", "grad", "name", "requires_grad")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
 
     data: np.ndarray
@@ -99,9 +105,11 @@ class Tensor:
     _ctx: Function | None
     _retains_grad: bool
     _version: int
+    _changed_at: int
+    """When the values were last changed in place (a number of :data:`clock`; 0: never)."""
     _base: Tensor | None
     """The tensor whose memory this one views (``x[i]``, ``x.T``, ...), or None: views count
-    their in-place changes in their base's ``_version``."""
+    their in-place changes in their base's ``_version`` and ``_changed_at``."""
 
     def __init__(
         self,
@@ -119,6 +127,7 @@ class Tensor:
         self.name = name
         self.requires_grad = False
         self._version = 0
+        self._changed_at = 0
         self._base = None
         if requires_grad:
             self.requires_grad_(True)
@@ -134,6 +143,7 @@ class Tensor:
         t._retains_grad = False
         t.name = None
         t._version = 0
+        t._changed_at = 0
         t._base = None
         return t
 
@@ -338,10 +348,15 @@ class Tensor:
 
     def bump_version(self) -> None:
         """Note that the values were changed in place (ops that do it call this)."""
-        if self._base is None:
-            self._version += 1
-        else:
-            self._base._version += 1
+        owner = self if self._base is None else self._base
+        owner._version += 1
+        owner._changed_at = next(clock)
+
+    def changed_since(self, moment: int) -> bool:
+        """Whether the values were changed in place after ``moment`` (a number of
+        :data:`clock`, such as the ``sequence`` of an op that saved this tensor)."""
+        owner = self if self._base is None else self._base
+        return owner._changed_at > moment
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, op: Any, other: ArrayLike) -> Tensor:
@@ -353,7 +368,7 @@ class Tensor:
             if mixed is None:
                 raise
             raise mixed from err
-        out = Tensor._wrap(backend.as_array(result))
+        out = Tensor._wrap(result if type(result) is np.ndarray else backend.as_array(result))
         if tracing.active is not None:
             tracing.active.compare(op, self, other, out)
         return out

@@ -52,7 +52,7 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
     its backward has run: a second backward through it raises (unless ``again``, which
     pictures of a small graph use) and a large graph's memory is freed.
     """
-    kept_ids = {id(t) for t in keep}
+    wanted = set(keep)
     grads = {root: seed}
     kept = {}
     order = ops_newest_first(root, again=again)
@@ -62,7 +62,7 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
             fn = output._ctx
             gy = grads.pop(output, None)
             if gy is not None:
-                if output._retains_grad or id(output) in kept_ids:
+                if output._retains_grad or output in wanted:
                     kept[output] = gy
                 for x, gx in zip(fn.inputs, call_backward(fn, output, gy)):
                     if gx is None or not x.requires_grad:
@@ -70,7 +70,8 @@ def run_backward(root: Tensor, seed: Tensor, *, retain_graph: bool = False,
                     if gx.data.shape != x.data.shape:
                         raise misfit(fn, x, gx)
                     gx = gx if gx.data.dtype == x.data.dtype else gx.astype(x.dtype)
-                    grads[x] = grads[x] + gx if x in grads else gx
+                    earlier = grads.get(x)
+                    grads[x] = gx if earlier is None else earlier + gx
             if not retain_graph:
                 fn.release(keep_values=small)
     return grads | kept

@@ -27,7 +27,6 @@ array([12.], dtype=float32)
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from typing import Any, ClassVar
 
@@ -35,10 +34,7 @@ import numpy as np
 
 from descend import backend, tracing
 from descend.autograd.mode import state
-from descend.tensors import Tensor
-
-_sequence = itertools.count()
-"""Numbers recorded ops in creation order: an op always comes after the ops of its inputs."""
+from descend.tensors import Tensor, clock
 
 
 class Function:
@@ -48,9 +44,9 @@ class Function:
         inputs: the input Tensors (``None`` once ``backward`` has freed the graph).
         needs_input_grad: for each input, whether it requires grad; ``backward`` may return
             ``None`` for the others and skip their work.
-        sequence: the op's place in creation order (the engine's topological order).
-        saved_versions: the inputs' versions when the op was recorded (ops whose backward
-            reads their inputs' values), checked before ``backward`` runs.
+        sequence: when the op was recorded, a number of :data:`~descend.tensors.clock`: an op
+            comes after the ops of its inputs (the engine's topological order), and a tensor
+            it saved was changed in place since exactly when ``tensor.changed_since(sequence)``.
     """
 
     name: ClassVar[str] = ""
@@ -69,7 +65,6 @@ class Function:
     inputs: tuple[Tensor, ...] | None = None
     needs_input_grad: tuple[bool, ...] = ()
     sequence: int = 0
-    saved_versions: tuple[int, ...] = ()
     created_at: str = ""
     released: bool = False
     _output_ref: weakref.ref[Tensor] | None = None
@@ -92,7 +87,10 @@ class Function:
         """Run the op on Tensors; record it in the graph when grad mode is on and an input
         requires grad. ``settings`` (an axis, an exponent) go to the op's constructor."""
         fn = cls(**settings)
-        arrays = [x.data for x in inputs]
+        arrays, needs = [], []
+        for x in inputs:
+            arrays.append(x.data)
+            needs.append(x.requires_grad)
         try:
             value = fn.forward(*arrays)
         except (TypeError, ValueError) as err:
@@ -103,10 +101,8 @@ class Function:
         out = Tensor._wrap(value if type(value) is np.ndarray else backend.as_array(value))
         if fn.returns_view:
             out._view_of(inputs[0])
-        if state.grad_enabled:
-            needs = tuple([x.requires_grad for x in inputs])
-            if True in needs:
-                fn._record(inputs, needs, out)
+        if state.grad_enabled and True in needs:
+            fn._record(inputs, tuple(needs), out)
         for hook in forward_hooks:
             hook(fn, out)
         if tracing.active is not None:
@@ -117,9 +113,7 @@ class Function:
         """Link ``out`` to this op and this op to its inputs."""
         self.inputs = inputs
         self.needs_input_grad = needs
-        self.sequence = next(_sequence)
-        if self.reads_inputs:
-            self.saved_versions = tuple([x.version for x in inputs])
+        self.sequence = next(clock)
         if self.save_output:
             self._output_ref = weakref.ref(out)  # weak: the output's memory is not kept
         out.requires_grad = True
@@ -134,18 +128,20 @@ class Function:
         return out
 
     def check_versions(self, output: Tensor) -> None:
-        """Raise if a tensor that backward reads was changed in place since it was saved."""
-        for x, was in zip(self.inputs, self.saved_versions):
-            if x.version != was:
-                raise self._changed(x, was)
-        if self.save_output and output.version != 0:
-            raise self._changed(output, 0)
+        """Raise if a tensor that backward reads was changed in place since the op was
+        recorded: an input (when ``reads_inputs``) or its output (when ``save_output``)."""
+        if self.reads_inputs:
+            for x in self.inputs:
+                if x.changed_since(self.sequence):
+                    raise self._changed(x)
+        if self.save_output and output.changed_since(self.sequence):
+            raise self._changed(output)
 
-    def _changed(self, tensor: Tensor, was: int) -> RuntimeError:
+    def _changed(self, tensor: Tensor) -> RuntimeError:
         return RuntimeError(
             f"backward: {describe(tensor)}, which '{self.name}' saved for its gradient, was "
-            f"changed in place since (its version is {tensor.version}, it was {was} when "
-            f"saved); make the change after backward, or on a copy (x = x - y)"
+            f"changed in place since (its version is now {tensor.version}); make the change "
+            f"after backward, or on a copy (x = x - y)"
         )
 
     def release(self, *, keep_values: bool = False) -> None:

@@ -44,8 +44,7 @@ from descend.tensors import Tensor
 SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 """Ops written as infix operators in formulas (``t1 = v * x``)."""
 
-_FUNCTION_FIELDS = {"inputs", "needs_input_grad", "created_at", "sequence", "saved_versions",
-                    "released"}
+_FUNCTION_FIELDS = {"inputs", "needs_input_grad", "created_at", "sequence", "released"}
 
 
 @dataclass

@@ -104,7 +104,7 @@ class Linear(Function):
 
 def _rows(t: Tensor) -> Tensor:
     """``t`` as a matrix of rows: its leading axes (all batch axes) merged into one."""
-    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
+    return t if t.data.ndim == 2 else t.reshape(-1, t.shape[-1])
 
 
 def _operand_shape(t: Tensor, transposed: bool, flag: str) -> tuple[tuple[int, ...], str]:

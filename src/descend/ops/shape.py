@@ -188,7 +188,7 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     >>> dc.ones((4, 2, 3)).sum_to((2, 1)).numpy().ravel()
     array([12., 12.], dtype=float32)
     """
-    if x.shape == shape:
+    if x.data.shape == shape:
         return x
     return SumTo.apply(x, shape=tuple(shape))
 

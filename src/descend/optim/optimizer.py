@@ -215,10 +215,12 @@ class Optimizer:
             else:  # a compiled step being traced records the call and replays it
                 name = getattr(hook, "__name__", type(hook).__name__)
                 tracing.active.live_call(hook, (self,), f"{name}(optimizer)")
-        params = [(group, param) for group in self.param_groups for param in group["params"]]
-        for position, (group, param) in enumerate(params):
-            if param.grad is not None:
-                self.update_param(position, group, param)
+        position = 0
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    self.update_param(position, group, param)
+                position += 1
         return loss
 
     def update_param(self, position: int, group: dict[str, Any], param: Tensor) -> None:
@@ -230,9 +232,10 @@ class Optimizer:
         init, update = self.rule
         if data.ndim == 0:  # 1-d views: NumPy's arithmetic on 0-d arrays gives scalars
             data, grad = data.reshape(1), grad.reshape(1)
-        if position not in self.state:
-            self.state[position] = init(data, group)
-        update(grad, self.state[position], data, group)
+        state = self.state.get(position)
+        if state is None:
+            state = self.state[position] = init(data, group)
+        update(grad, state, data, group)
         if tracing.active is not None:
             tracing.active.update(self, position, group, param)
         param.bump_version()  # changed in place: a graph that saved it can no longer backward
