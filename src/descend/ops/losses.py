@@ -119,6 +119,7 @@ class SoftmaxMinusOneHot(Function):
     """
 
     name = "softmax_minus_one_hot"
+    saved_arrays = ("log_p",)
 
     def __init__(self, labels: np.ndarray, log_p: np.ndarray) -> None:
         self.labels, self.log_p = labels, log_p
