@@ -50,8 +50,7 @@ class CompiledStep:
         """Run the step: replay its program for these shapes and dtypes, or trace it anew."""
         program = self._ready(args)
         if program is not None:
-            return program.run([a.data if isinstance(a, Tensor) else a for a in args
-                                if _is_array(a)])
+            return program.run(_arrays(args))
         return self._trace(args)
 
     def run_each(self, calls: Iterable[tuple[Any, ...]], read: Callable[[Any], T]) -> list[T]:
@@ -82,7 +81,6 @@ class CompiledStep:
         results: list[T] = []
         replaying, program = None, None
         for args in calls:
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args if _is_array(a)]
             signature_ = self._signature(args)
             if signature_ != replaying:
                 program = self._ready(args)
@@ -91,7 +89,7 @@ class CompiledStep:
                 results.append(read(self._trace(args)))
                 replaying = None
             else:
-                results.append(read(program.run(arrays)))
+                results.append(read(program.run(_arrays(args))))
         return results
 
     def ready(self, *args: Any) -> bool:
@@ -174,6 +172,11 @@ def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 ARRAYS = (np.ndarray, Tensor)
 """The arguments a program takes as arrays (a Tensor's array is its ``.data``)."""
+
+
+def _arrays(args: tuple[Any, ...]) -> list[Any]:
+    """The arrays a program runs on: the array arguments, a Tensor's by its array."""
+    return [a.data if isinstance(a, Tensor) else a for a in args if _is_array(a)]
 
 
 def _is_array(value: Any) -> bool:
