@@ -144,9 +144,8 @@ class Module:
         if self._device is not None:
             return self._device
         for module in self.modules():
-            for value in vars(module).values():
-                if isinstance(value, Parameter):  # the first of parameters()
-                    return value.device
+            for _, param in module._own(("parameter",)):  # the first of parameters()
+                return param.device
         return backend.CPU
 
     def build(self, input_shape: Shape) -> Module:
@@ -216,16 +215,7 @@ class Module:
 
     def modules(self) -> list[Module]:
         """This module and every module inside it (in :meth:`named_modules`' order)."""
-        found: list[Module] = []
-        seen: set[int] = set()
-        stack: list[Module] = [self]
-        while stack:
-            module = stack.pop()
-            if id(module) not in seen:
-                seen.add(id(module))
-                found.append(module)
-                stack.extend(reversed([child for _, child in module.named_children()]))
-        return found
+        return [module for _, module in self.named_modules()]
 
     def _own(self, kinds: tuple[str, ...]) -> Iterator[tuple[str, Tensor]]:
         if "parameter" in kinds:
