@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.compiler.instructions import Check
 from descend.compiler.rewrite import rewrite
 from descend.tensors import Tensor
 
@@ -63,6 +64,23 @@ class Program:
         for run in self.runs:
             run(env)
         return _results(self.outputs, env)
+
+    def check(self, arrays: list[np.ndarray]) -> bool:
+        """Run only the step's data checks (labels in range) on ``arrays``, raising as a replay
+        on them would, and change nothing; False, running none, when a check reads an array the
+        step computes (it could not run before the step)."""
+        checks = [instruction for instruction in self.code if isinstance(instruction, Check)]
+        known = set(self.arguments)
+        for check in checks:
+            if not known.issuperset(check.reads()):
+                return False
+            known.update(check.writes())
+        env = list(self.env)  # (a check writes its converted labels into its own slot)
+        for slot, array in zip(self.arguments, arrays):
+            env[slot] = array
+        for check in checks:
+            check.run(env)
+        return True
 
     def __str__(self) -> str:
         names = self.names

@@ -96,6 +96,29 @@ class CompiledStep:
         """Whether a call with ``args`` replays a program (``False``: it would trace one)."""
         return self._ready(args) is not None
 
+    def check(self, *args: Any) -> bool:
+        """Check ``args`` as a replay would, without running the step: the data checks of the
+        program that fits them (a loss's labels in range) run on their arrays and raise as the
+        step would; True when that program exists and its checks read only the arguments
+        (then a replay on ``args`` runs the traced shapes and passes its checks), else False.
+
+        >>> import numpy as np, descend as dc
+        >>> step = dc.jit(lambda p, y: dc.losses.sparse_categorical_crossentropy(y, p))
+        >>> p = np.full((2, 3), 1 / 3, np.float32)
+        >>> step.check(p, np.array([0, 2]))          # nothing traced yet
+        False
+        >>> round(step(p, np.array([0, 2])).item(), 4)
+        1.0986
+        >>> step.check(p, np.array([0, 2]))
+        True
+        >>> step.check(p, np.array([0, 3]))
+        Traceback (most recent call last):
+        ...
+        ValueError: sparse_categorical_crossentropy: label 3 is outside the valid range 0..2 ...
+        """
+        program = self._ready(args)
+        return program is not None and program.check(_arrays(args))
+
     def program(self, *args: Any) -> Program:
         """The program for arguments like ``args`` (tracing it, so running the step once,
         when they have a new signature); ``print`` it to read the step as NumPy code."""

@@ -136,18 +136,29 @@ def check_batch(model: Module, compiled: Compiled, batch: Batch, where: str,
         except LossResultError:
             raise  # (it names the loss and says what a loss must return)
         except (ValueError, TypeError) as err:
-            raise type(err)(f"{where}: the loss {compiled.loss_name} cannot compare "
-                            f"{_shapes(y, prediction)}. {err}") from None
+            raise loss_error(err, where, compiled.loss_name, y.shape, prediction.shape) from None
         for metric in compiled.make_metrics(y.shape, model.output_shape):
             try:
                 metric.update(y, prediction.data, sample_weight=weights)
             except (ValueError, TypeError) as err:
                 raise type(err)(f"{where}: the metric {metric.name} cannot score "
-                                f"{_shapes(y, prediction)}. {err}") from None
+                                f"{_shapes(y.shape, prediction.shape)}. {err}") from None
 
 
-def _shapes(y: np.ndarray, prediction: Tensor) -> str:
-    return f"targets of shape {y.shape} against outputs of shape {prediction.shape}"
+def loss_error(err: Exception, where: str, loss_name: str, y_shape: tuple[int, ...],
+               prediction_shape: tuple[int, ...]) -> Exception:
+    """``err`` (raised by the loss on one batch) as the same kind of error, saying which
+    loss failed on which shapes.
+
+    >>> print(loss_error(ValueError("mse: ..."), "fit", "mse", (4, 3), (4, 1)))
+    fit: the loss mse cannot compare targets of shape (4, 3) against outputs of shape (4, 1). ...
+    """
+    return type(err)(f"{where}: the loss {loss_name} cannot compare "
+                     f"{_shapes(y_shape, prediction_shape)}. {err}")
+
+
+def _shapes(y_shape: tuple[int, ...], prediction_shape: tuple[int, ...]) -> str:
+    return f"targets of shape {y_shape} against outputs of shape {prediction_shape}"
 
 
 def on_device(batch: Sequence[Any], device: backend.Device) -> Any:

@@ -49,6 +49,7 @@ from descend.train.steps import (
     first_batch,
     forward,
     inference_mode,
+    loss_error,
     name_input_shape,
     on_device,
     unpack,
@@ -212,7 +213,7 @@ class Trainer:
                                          settings.validation_split, self.output_shape,
                                          self.dtype)
         device = self.device
-        check_batch(self, compiled, first_batch(train, settings.batch_size), "fit", device)
+        self._check_first_batch(first_batch(train, settings.batch_size), device)
         if validation is not None:
             check_batch(self, compiled, validation[:settings.batch_size],
                         "fit (validation data)", device)
@@ -249,6 +250,21 @@ class Trainer:
             if distribute is not None:
                 distribute.end_fit()
         return self.history
+
+    def _check_first_batch(self, batch: Batch, device: backend.Device) -> None:
+        """Try the first training batch before any step (:func:`check_batch`). A compiled fit
+        with no metric to try, whose step is traced for batches like this one, runs only the
+        step's data checks on it: the trace ran the model and the loss on these shapes."""
+        compiled = self._require_compiled("fit")
+        if compiled.jit_compile is True and not compiled.metric_names and device == backend.CPU:
+            x, y, weights = unpack(batch, self.output_shape, "fit")
+            try:
+                if self._compiled_step("train").check(*self._step_arguments(x, y, weights)):
+                    return
+            except (ValueError, TypeError) as err:
+                outputs = (len(x), *self.output_shape[1:])  # type: ignore[index]
+                raise loss_error(err, "fit", compiled.loss_name, y.shape, outputs) from None
+        check_batch(self, compiled, batch, "fit", device)
 
     def _callback_list(self, callbacks: Sequence[Any] | None, settings: FitSettings,
                        train: Dataset | BatchSource, validation: Dataset | None) -> CallbackList:
