@@ -100,9 +100,14 @@ def test_abs_and_relu_have_zero_gradient_at_zero():
     assert x.grad.numpy().tolist() == [0.0, 0.0]
 
 
-def test_pow_gradient_of_exponent_at_zero_base_is_zero_like_torch():
+@pytest.mark.parametrize(("base", "exponent"), [
+    ([0.0, 2.0], [2.0, 3.0]),
+    ([[0.0, 2.0], [0.5, 0.0]], [2.0, 1.5]),  # an exponent broadcast over zeros in two rows
+    ([0.5, 2.0], [2.0, 3.0]),  # no zero: the same rule, no branch on the values
+], ids=["zero base", "broadcast exponent", "no zero"])
+def test_pow_gradient_of_exponent_at_zero_base_is_zero_like_torch(base, exponent):
     check_op(lambda a, b: a**b, lambda a, b: a**b,
-             inputs=[np.array([0.0, 2.0]), np.array([2.0, 3.0])], name="pow", gradcheck=False)
+             inputs=[np.array(base), np.array(exponent)], name="pow", gradcheck=False)
 
 
 def test_erf_matches_math_erf_to_double_precision():

@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Literal
 
 from descend.backend import get_default_dtype, to_device
-from descend.losses.checks import as_array, check_choice, check_same_shape
+from descend.losses.checks import as_array, check_choice, check_probabilities, check_same_shape
 from descend.tensors import ArrayLike, Tensor, ensure_tensor
+from descend.tracing import check
 
 Reduction = Literal["mean", "sum", "none"]
 """How a loss combines its per-sample values."""
@@ -85,12 +86,7 @@ def probabilities(op: str, pred: Tensor, high: float = 1.0 - EPSILON) -> Tensor:
     >>> probabilities("bce", dc.tensor([0.0, 0.5, 1.0])).numpy()
     array([1.000000e-07, 5.000000e-01, 9.999999e-01], dtype=float32)
     """
-    if pred.size and (pred.data.min() < 0 or pred.data.max() > 1):
-        raise ValueError(
-            f"{op}: y_pred holds values from {pred.data.min():.4g} to {pred.data.max():.4g}, "
-            "but probabilities lie in [0, 1]; if these are raw scores (logits), pass "
-            "from_logits=True"
-        )
+    check(check_probabilities, op, pred.data)
     return pred.clip(EPSILON, high)
 
 

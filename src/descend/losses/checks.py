@@ -181,6 +181,24 @@ def check_unit_interval(op: str, values: np.ndarray, what: str = "y_true") -> No
                          "sparse_categorical_crossentropy, for -1/1 labels the hinge loss")
 
 
+def check_probabilities(op: str, values: np.ndarray) -> None:
+    """Raise a ``ValueError`` giving the range of predictions ``values`` unless it lies in
+    [0, 1] (a loss that takes probabilities was given logits).
+
+    >>> check_probabilities("binary_crossentropy", np.array([0.0, 0.5, 1.0]))
+    >>> check_probabilities("binary_crossentropy", np.array([0.5, 3.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: binary_crossentropy: y_pred holds values from 0.5 to 3, but probabilities lie ...
+    """
+    if values.size and (values.min() < 0 or values.max() > 1):
+        raise ValueError(
+            f"{op}: y_pred holds values from {values.min():.4g} to {values.max():.4g}, "
+            "but probabilities lie in [0, 1]; if these are raw scores (logits), pass "
+            "from_logits=True"
+        )
+
+
 class LossResultError(TypeError):
     """A loss returned something other than a Tensor (its message says what a loss must
     return; trainers pass it on unchanged)."""

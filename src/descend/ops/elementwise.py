@@ -118,11 +118,9 @@ class Pow(Function):
         need_a, need_b = self.needs_input_grad
         ga = sum_to(gy * b * a ** (b - 1), a.shape) if need_a else None
         gb = None
-        if need_b:
-            zero_base = (a.data == 0) & (b.data >= 0)
-            if zero_base.any():  # a^b ln a -> 0 there (torch's rule): take ln 1 instead
-                a = where(zero_base, 1.0, a)
-            gb = sum_to(gy * self.output * Log.apply(a), b.shape)
+        if need_b:  # a^b ln a -> 0 where a = 0 and b >= 0 (torch's rule): take ln 1 there
+            base = where(a == 0, where(b >= 0, 1.0, a), a)
+            gb = sum_to(gy * self.output * Log.apply(base), b.shape)
         return ga, gb
 
 

@@ -18,6 +18,25 @@ from descend.nn.layers.base import Layer, positive_int
 from descend.nn.module import Shape
 from descend.ops.index import getitem
 from descend.tensors import ArrayLike, Tensor
+from descend.tracing import check
+
+
+def check_indices(indices: np.ndarray, input_dim: int) -> None:
+    """Raise a ``ValueError`` naming the first index outside ``0 .. input_dim - 1``.
+
+    A compiled step runs it again on each batch (:func:`descend.tracing.check`): NumPy would
+    read a negative index from the end of the table.
+
+    >>> check_indices(np.array([0, 2]), 3)
+    >>> check_indices(np.array([[0, 3]]), 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: Embedding: index 3 is out of range; indices must be in 0..2 (input_dim=3)
+    """
+    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= input_dim):
+        bad = indices[(indices < 0) | (indices >= input_dim)]
+        raise ValueError(f"Embedding: index {int(bad.flat[0])} is out of range; indices "
+                         f"must be in 0..{input_dim - 1} (input_dim={input_dim})")
 
 
 @register_configurable
@@ -69,10 +88,7 @@ class Embedding(Layer):
         if x.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {x.dtype} values of "
                             f"shape {x.shape}; convert them with x.astype('int64')")
-        if x.size and (int(x.data.min()) < 0 or int(x.data.max()) >= self.input_dim):
-            bad = x.data[(x.data < 0) | (x.data >= self.input_dim)]
-            raise ValueError(f"Embedding: index {int(bad.flat[0])} is out of range; indices "
-                             f"must be in 0..{self.input_dim - 1} (input_dim={self.input_dim})")
+        check(check_indices, x.data, self.input_dim)
         return super().__call__(x)
 
     def forward(self, x: Tensor) -> Tensor:

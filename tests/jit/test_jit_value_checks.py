@@ -1,0 +1,117 @@
+"""The library's own checks of a step's values run again on every replay, and no op's
+backward branches on values: a compiled step fails on bad data as the eager step does (same
+error, no weight changed), and gives the eager gradients on data its trace did not see."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import descend as dc
+from descend.compiler.instructions import Backward
+from jitcheck import same, twins
+
+LENGTH = 3
+
+
+def _embedding():
+    model = dc.nn.Embedding(10, 4)
+    return model, dc.optim.SGD(model.parameters(), lr=0.1)
+
+
+def _linear():
+    model = dc.nn.Dense(1, input_dim=2, kernel_initializer=dc.nn.initializers.Constant(0.1),
+                        bias_initializer=dc.nn.initializers.Constant(0.5))  # and no sigmoid
+    return model, dc.optim.SGD(model.parameters(), lr=0.1)
+
+
+def _mse(y, out):
+    return dc.losses.mse(y, out)
+
+
+def _weights(model) -> list[np.ndarray]:
+    return [array.copy() for array in model.state_dict().values()]
+
+
+def _raises_as_eager(eager, compiled, batch):
+    """Both steps raise on ``batch`` (a replay, not a new trace), with the same ValueError."""
+    assert compiled.ready(*batch)
+    with pytest.raises(ValueError) as eager_error:
+        eager(*batch)
+    with pytest.raises(ValueError, match=re.escape(str(eager_error.value))):
+        compiled(*batch)
+
+
+def _indices(values):
+    return np.array(values, np.int64).reshape(2, LENGTH)
+
+
+TARGETS = np.random.default_rng(0).standard_normal((2, LENGTH, 4)).astype(np.float32)
+
+
+@pytest.mark.parametrize("bad", [10, -1], ids=["past the table", "negative"])
+def test_a_replay_checks_embedding_indices_as_the_eager_step_does(bad):
+    eager_model, eager, model, step = twins(_embedding, _mse)
+    step = dc.jit(step)
+    good = _indices([1, 4, 1, 0, 9, 5])
+    eager(good, TARGETS)
+    step(good, TARGETS)
+    before = _weights(model)
+    assert same(_weights(eager_model), before)
+    _raises_as_eager(eager, step, (_indices([1, 4, bad, 0, 2, 5]), TARGETS))
+    assert same(_weights(model), before)  # checked before any weight changed
+    again = _indices([2, 2, 3, 7, 8, 0])
+    assert eager(again, TARGETS).data.tobytes() == step(again, TARGETS).data.tobytes()
+    assert same(_weights(eager_model), _weights(model))
+    assert "check_indices(x, 10)" in str(step.program(good, TARGETS))
+
+
+LABELS = np.array([[1.0], [0.0]], np.float32)
+
+
+def test_a_replay_checks_that_predictions_are_probabilities_as_the_eager_step_does():
+    eager_model, eager, model, step = twins(_linear, dc.losses.binary_crossentropy)
+    step = dc.jit(step)
+    inside = np.array([[0.5, 1.0], [1.0, 2.0]], np.float32)  # outputs 0.65, 0.8
+    assert eager(inside, LABELS).data.tobytes() == step(inside, LABELS).data.tobytes()
+    before = _weights(model)
+    assert same(_weights(eager_model), before)
+    _raises_as_eager(eager, step, (inside * 10, LABELS))  # outputs above 1
+    assert same(_weights(model), before)
+    assert "check_probabilities('binary_crossentropy', " in str(step.program(inside, LABELS))
+
+
+def _power_step(b: dc.Tensor, optimizer: dc.optim.SGD):
+    def step(a: dc.Tensor) -> dc.Tensor:
+        optimizer.zero_grad()
+        loss = (a ** b).sum()
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def test_the_exponent_s_gradient_at_a_zero_base_is_replayed_without_a_branch():
+    bases = [np.array([[0.5, 2.0, 1.5], [3.0, 0.25, 1.0]], np.float32),
+             np.array([[0.0, 2.0, 0.0], [3.0, 0.0, 0.0]], np.float32)]  # zeros the trace lacked
+    exponent = np.array([2.0, 0.5, 1.0], np.float32)
+    grads, weights = [], []
+    for compiled in (False, True):
+        b = dc.tensor(exponent, requires_grad=True)
+        step = _power_step(b, dc.optim.SGD([b], lr=0.01))
+        step = dc.jit(step) if compiled else step
+        grads.append([])
+        for a in bases:
+            step(a)
+            grads[-1].append(b.grad.numpy().copy())
+        weights.append(b.data.copy())
+    assert same(grads[0], grads[1]) and same([weights[0]], [weights[1]])
+    b = torch.tensor(exponent - np.float32(0.01) * grads[0][0], requires_grad=True)
+    (torch.tensor(bases[1]) ** b).sum().backward()
+    assert np.isfinite(grads[1][1]).all()
+    np.testing.assert_allclose(grads[1][1], b.grad.numpy(), rtol=1e-6)
+    code = step.program(bases[0]).code
+    assert not any(isinstance(i, Backward) for i in code)  # its backward's ops stay flat
