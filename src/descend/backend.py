@@ -18,9 +18,7 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -59,8 +57,7 @@ def rng() -> np.random.Generator:
     return _rng
 
 
-@contextlib.contextmanager
-def using_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]:
+def using_rng(generator: np.random.Generator) -> RngScope:
     """Draw from ``generator`` inside the block (the trainer gives each epoch its own).
 
     >>> import numpy as np, descend as dc
@@ -69,12 +66,26 @@ def using_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]:
     >>> bool((a == np.random.default_rng(3).random(2).astype(np.float32)).all())
     True
     """
-    global _rng
-    previous, _rng = _rng, generator
-    try:
-        yield generator
-    finally:
-        _rng = previous
+    return RngScope(generator)
+
+
+class RngScope:
+    """The block of :func:`using_rng`: descend draws from ``generator`` inside it, and from
+    the generator it drew from before once it ends."""
+
+    __slots__ = ("generator", "previous")
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+
+    def __enter__(self) -> np.random.Generator:
+        global _rng
+        self.previous, _rng = _rng, self.generator
+        return self.generator
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _rng
+        _rng = self.previous
 
 
 def get_default_dtype() -> np.dtype:

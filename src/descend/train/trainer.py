@@ -229,12 +229,13 @@ class Trainer:
         self.stop_training = False
         self._distribute, self._verbose = distribute, settings.verbose
         self.train()
+        at_once = self._epoch_at_once(metrics, callback_list)
         try:
             callback_list.on_train_begin()
             for epoch in range(settings.initial_epoch, settings.epochs):
                 callback_list.on_epoch_begin(epoch)
                 batches = self._epoch_batches(train, settings, epoch, device)
-                logs = self._fit_epoch(batches, epoch, metrics, callback_list)
+                logs = self._fit_epoch(batches, epoch, metrics, callback_list, at_once)
                 if validation is not None:
                     scores = self._evaluate_data(validation, settings.batch_size,
                                                  "fit (validation data)")
@@ -283,18 +284,18 @@ class Trainer:
         return callback_list
 
     def _fit_epoch(self, batches: Iterable[Batch], epoch: int, metrics: list[Metric],
-                   callbacks: CallbackList) -> dict[str, float]:
+                   callbacks: CallbackList, at_once: bool) -> dict[str, float]:
         """One epoch of training steps; returns its logs (sample-mean loss and metrics).
 
-        When nothing watches single batches (see :meth:`_epoch_at_once`), the compiled step
-        runs the whole epoch in one call; otherwise the batches go one by one.
+        ``at_once`` (nothing watches single batches: see :meth:`_epoch_at_once`): the
+        compiled step runs the whole epoch in one call; otherwise the batches go one by one.
         """
         if not self.training:  # a callback switched to eval mode (evaluate/predict restore it)
             self.train()
         for metric in metrics:
             metric.reset()
         with backend.using_rng(EpochGenerator((self.fit_seed, epoch, 1))):  # type: ignore[arg-type]
-            if self._epoch_at_once(metrics, callbacks):
+            if at_once:
                 total, count = self._fit_batches_at_once(batches)
             else:
                 total, count = self._fit_batches(batches, metrics, callbacks)
