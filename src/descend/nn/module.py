@@ -143,8 +143,8 @@ class Module:
         to :meth:`to`, else that of the first parameter (the CPU when there is none)."""
         if self._device is not None:
             return self._device
-        for module in self.modules():
-            for _, param in module._own(("parameter",)):  # the first of parameters()
+        for _, module in self.named_modules():  # (the walk stops at the first parameter)
+            for _, param in module._own(("parameter",)):
                 return param.device
         return backend.CPU
 
