@@ -268,6 +268,7 @@ class Tensor:
         self._retains_grad = True
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        _reading("np.asarray() (NumPy reading the tensor's values)")
         if type(self.data) is not np.ndarray:
             raise TypeError(f"cannot convert a tensor on {self.device} to NumPy implicitly; "
                             f"use .numpy() to copy it to the host")

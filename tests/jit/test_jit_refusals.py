@@ -22,6 +22,8 @@ def w():
     (lambda t: 1 if t.sum() else 0, "bool()"),
     (lambda t: t.numpy(), "numpy()"),
     (lambda t: t.tolist(), "tolist()"),
+    (lambda t: np.asarray(t) > 0, r"np.asarray\(\)"),
+    (lambda t: np.array(t, dtype=np.float64), r"np.asarray\(\)"),
 ])
 def test_reading_a_value_while_tracing_is_refused(w, read, named):
     step = dc.jit(lambda x: read((x @ w).sum()))

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from descend.data import Dataset
+from descend.tensors import Tensor
 from descend.train.checks import check_like_first
 
 Batch = tuple[np.ndarray, ...]
@@ -122,8 +123,6 @@ def as_array(data: Any, name: str, where: str) -> np.ndarray:
     ...
     TypeError: fit: x must be an array or a list of numbers, got dict
     """
-    from descend.tensors import Tensor
-
     if isinstance(data, Tensor):
         return data.data
     if isinstance(data, str | bytes | dict):
@@ -169,8 +168,6 @@ def make_dataset(x: Any, y: Any, sample_weight: Any, where: str,
 
 def _is_batches(x: Any) -> bool:
     """Whether ``x`` is an iterable of batches (tuples) rather than data rows."""
-    from descend.tensors import Tensor
-
     if isinstance(x, np.ndarray | Tensor | str | bytes | dict):
         return False
     if isinstance(x, list | tuple):

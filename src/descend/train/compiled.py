@@ -154,8 +154,10 @@ class Compiled:
                              "reduction='none' option returning one loss per sample")
         per_sample = check_loss_value(self.loss_name, self.loss(y_true, y_pred, reduction="none"),
                                       y_pred)
-        xp = backend.array_module(per_sample.data)
-        weighted = per_sample * xp.asarray(sample_weight, dtype=per_sample.dtype)
+        if not isinstance(sample_weight, Tensor):  # (a compiled step gets them as a Tensor)
+            xp = backend.array_module(per_sample.data)
+            sample_weight = xp.asarray(sample_weight, dtype=per_sample.dtype)
+        weighted = per_sample * sample_weight
         return weighted.sum() if getattr(self.loss, "reduction", None) == "sum" else \
             weighted.mean()
 
