@@ -84,34 +84,54 @@ def test_a_replay_checks_that_predictions_are_probabilities_as_the_eager_step_do
     assert "check_probabilities('binary_crossentropy', " in str(step.program(inside, LABELS))
 
 
-def _power_step(b: dc.Tensor, optimizer: dc.optim.SGD):
-    def step(a: dc.Tensor) -> dc.Tensor:
-        optimizer.zero_grad()
-        loss = (a ** b).sum()
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
+def _power_runs(start: np.ndarray, power, batches):
+    """A step whose loss is ``power(w, *batch).sum()`` for a parameter ``w`` (SGD), run on
+    ``batches`` eagerly and compiled: for each, ``w.grad`` after every batch and ``w`` at the
+    end; and the compiled step."""
+    runs = []
+    for compiled in (False, True):
+        w = dc.tensor(start, requires_grad=True)
+        optimizer = dc.optim.SGD([w], lr=0.01)
+
+        def step(*batch, w=w, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = power(w, *batch).sum()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        step = dc.jit(step) if compiled else step
+        grads = []
+        for batch in batches:
+            step(*batch)
+            grads.append(w.grad.numpy().copy())
+        runs.append([*grads, w.data.copy()])
+    return *runs, step
 
 
 def test_the_exponent_s_gradient_at_a_zero_base_is_replayed_without_a_branch():
     bases = [np.array([[0.5, 2.0, 1.5], [3.0, 0.25, 1.0]], np.float32),
              np.array([[0.0, 2.0, 0.0], [3.0, 0.0, 0.0]], np.float32)]  # zeros the trace lacked
     exponent = np.array([2.0, 0.5, 1.0], np.float32)
-    grads, weights = [], []
-    for compiled in (False, True):
-        b = dc.tensor(exponent, requires_grad=True)
-        step = _power_step(b, dc.optim.SGD([b], lr=0.01))
-        step = dc.jit(step) if compiled else step
-        grads.append([])
-        for a in bases:
-            step(a)
-            grads[-1].append(b.grad.numpy().copy())
-        weights.append(b.data.copy())
-    assert same(grads[0], grads[1]) and same([weights[0]], [weights[1]])
-    b = torch.tensor(exponent - np.float32(0.01) * grads[0][0], requires_grad=True)
+    eager, compiled, step = _power_runs(exponent, lambda b, a: a**b, [(a,) for a in bases])
+    assert same(eager, compiled)
+    b = torch.tensor(exponent - np.float32(0.01) * eager[0], requires_grad=True)
     (torch.tensor(bases[1]) ** b).sum().backward()
-    assert np.isfinite(grads[1][1]).all()
-    np.testing.assert_allclose(grads[1][1], b.grad.numpy(), rtol=1e-6)
+    assert np.isfinite(compiled[1]).all()
+    np.testing.assert_allclose(compiled[1], b.grad.numpy(), rtol=1e-6)
     code = step.program(bases[0]).code
     assert not any(isinstance(i, Backward) for i in code)  # its backward's ops stay flat
+
+
+def test_the_base_s_gradient_at_a_zero_exponent_is_replayed_without_a_branch():
+    rng = np.random.default_rng(0)
+    start = rng.uniform(0.5, 2.0, (2, 3)).astype(np.float32)
+    batches = [(rng.uniform(0.5, 2.0, (2, 3)).astype(np.float32), np.float32([2.0, 0.5, 1.5])),
+               (np.float32([[0.0, 2.0, 0.0], [0.0, 0.0, 1.0]]), np.float32([0.0, 2.0, 0.0]))]
+    # the trace saw no zero; the replay gets 0 ** 0 three times, 0 ** 2 and w ** 0
+    eager, compiled, _ = _power_runs(start, lambda w, x, b: (w * x) ** b, batches)
+    assert same(eager, compiled)
+    w = torch.tensor(start - np.float32(0.01) * eager[0], requires_grad=True)
+    ((w * torch.tensor(batches[1][0])) ** torch.tensor(batches[1][1])).sum().backward()
+    assert np.isfinite(compiled[1]).all()
+    np.testing.assert_allclose(compiled[1], w.grad.numpy(), rtol=1e-6)

@@ -104,10 +104,20 @@ def test_abs_and_relu_have_zero_gradient_at_zero():
     ([0.0, 2.0], [2.0, 3.0]),
     ([[0.0, 2.0], [0.5, 0.0]], [2.0, 1.5]),  # an exponent broadcast over zeros in two rows
     ([0.5, 2.0], [2.0, 3.0]),  # no zero: the same rule, no branch on the values
-], ids=["zero base", "broadcast exponent", "no zero"])
-def test_pow_gradient_of_exponent_at_zero_base_is_zero_like_torch(base, exponent):
+    ([0.0, 0.0, 2.0, 0.0], [0.0, 2.0, 0.0, 1.0]),  # 0 ** 0: no NaN from 0 · 0^-1
+    ([[0.0, 2.0, 0.0], [0.0, 0.5, 3.0]], [0.0, 0.0, 1.5]),  # a zero exponent broadcast
+    ([[0.0], [1.5]], [[0.0, 2.0, 0.0]]),  # both broadcast: 0 ** 0 twice, summed into a
+], ids=["zero base", "broadcast exponent", "no zero", "zero base and exponent",
+        "broadcast zero exponent", "both broadcast"])
+def test_pow_gradients_at_a_zero_base_or_exponent_are_torch_s(base, exponent):
+    # d/db = a^b ln a is 0 where a = 0 and b >= 0; d/da = b a^(b-1) is 0 where b = 0
     check_op(lambda a, b: a**b, lambda a, b: a**b,
              inputs=[np.array(base), np.array(exponent)], name="pow", gradcheck=False)
+
+
+def test_pow_scalar_gradient_for_a_zero_exponent_is_zero_like_torch():
+    check_op(lambda x: x**0, lambda x: x**0, inputs=[np.array([0.0, 2.0, -1.5])], name="pow_0",
+             gradcheck=False)
 
 
 def test_erf_matches_math_erf_to_double_precision():

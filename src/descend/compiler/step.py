@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from descend import backend, tracing
+from descend.autograd.anomaly import is_anomaly_enabled
 from descend.compiler.program import Outputs, Program, Slot
 from descend.compiler.trace import TraceError, Tracer
 from descend.tensors import Tensor
@@ -47,7 +48,10 @@ class CompiledStep:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Any:
-        """Run the step: replay its program for these shapes and dtypes, or trace it anew."""
+        """Run the step: replay its program for these shapes and dtypes, or trace it anew;
+        under :class:`~descend.autograd.detect_anomaly`, run it eagerly (see :func:`jit`)."""
+        if is_anomaly_enabled():
+            return self._eager(args)
         program = self._ready(args)
         if program is not None:
             return program.run(_arrays(args))
@@ -78,6 +82,8 @@ class CompiledStep:
         >>> len(step.programs)    # traced at the first call and at the fourth (a new shape)
         2
         """
+        if is_anomaly_enabled():
+            return [read(self._eager(args)) for args in calls]
         results: list[T] = []
         replaying, program = None, None
         for args in calls:
@@ -93,7 +99,8 @@ class CompiledStep:
         return results
 
     def ready(self, *args: Any) -> bool:
-        """Whether a call with ``args`` replays a program (``False``: it would trace one)."""
+        """Whether a call with ``args`` replays a program (``False``: it would trace one),
+        outside anomaly mode (in it, every call runs eagerly)."""
         return self._ready(args) is not None
 
     def check(self, *args: Any) -> bool:
@@ -133,16 +140,17 @@ class CompiledStep:
     def _signature(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return signature(args) if self.key is None else (*signature(args), self.key())
 
+    def _eager(self, args: tuple[Any, ...]) -> Any:
+        """Run the step's function as the eager step, tracing and replaying nothing."""
+        return self.fn(*_tensors(args))
+
     def _trace(self, args: tuple[Any, ...]) -> Any:
         if tracing.active is not None:
             raise TraceError("jit: a compiled step cannot be called while another is traced")
         tracer = Tracer()
-        slots, values = [], []
-        for i, arg in enumerate(args):
-            if _is_array(arg):
-                slots.append(tracer.argument(_array(arg), self._name(i)))
-                arg = arg if isinstance(arg, Tensor) else Tensor._wrap(arg)
-            values.append(arg)
+        slots = [tracer.argument(_array(arg), self._name(i))
+                 for i, arg in enumerate(args) if _is_array(arg)]
+        values = _tensors(args)
         tracing.active = tracer
         try:
             result = self.fn(*values)
@@ -169,6 +177,11 @@ def jit(fn: Callable[..., Any], *, key: Callable[[], Any] | None = None) -> Comp
     ``.grad`` are read live on every replay. ``key``, a function of no arguments, names the
     Python state a program depends on: its value joins the signature, so a new value traces
     a new program (``key=lambda: model.training`` for a step run in train and eval mode).
+
+    While :class:`~descend.autograd.detect_anomaly` is on, a call runs ``fn`` eagerly instead
+    (nothing traced or replayed, the programs kept for later calls), so every op is checked and
+    a NaN or inf raises the eager step's ``FloatingPointError`` naming the op; a program traced
+    in anomaly mode (by :meth:`~CompiledStep.program`) holds no check, as any other.
 
     >>> import numpy as np, descend as dc
     >>> step = dc.jit(lambda x: (x * 2).sum())
@@ -200,6 +213,11 @@ ARRAYS = (np.ndarray, Tensor)
 def _arrays(args: tuple[Any, ...]) -> list[Any]:
     """The arrays a program runs on: the array arguments, a Tensor's by its array."""
     return [a.data if isinstance(a, Tensor) else a for a in args if _is_array(a)]
+
+
+def _tensors(args: tuple[Any, ...]) -> list[Any]:
+    """The step function's arguments: each array argument as a Tensor, the others as given."""
+    return [Tensor._wrap(a) if _is_array(a) and not isinstance(a, Tensor) else a for a in args]
 
 
 def _is_array(value: Any) -> bool:

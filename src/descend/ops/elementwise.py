@@ -106,7 +106,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b with both operands tensors (d/db = a^b · ln a, 0 where a = 0 and b ≥ 0)."""
+    """a ** b with both operands tensors (d/da = b · a^(b-1), 0 where b = 0;
+    d/db = a^b · ln a, 0 where a = 0 and b ≥ 0: torch's rules)."""
 
     save_output = True
 
@@ -116,8 +117,10 @@ class Pow(Function):
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        ga = sum_to(gy * b * a ** (b - 1), a.shape) if need_a else None
-        gb = None
+        ga = gb = None
+        if need_a:  # b a^(b-1) -> 0 where b = 0, also at a = 0 (torch's rule): take 1^-1 there
+            base = where(b == 0, where(a == 0, 1.0, a), a)
+            ga = sum_to(gy * b * base ** (b - 1), a.shape)
         if need_b:  # a^b ln a -> 0 where a = 0 and b >= 0 (torch's rule): take ln 1 there
             base = where(a == 0, where(b >= 0, 1.0, a), a)
             gb = sum_to(gy * self.output * Log.apply(base), b.shape)
