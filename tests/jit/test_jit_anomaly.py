@@ -134,3 +134,24 @@ def test_fit_with_jit_compile_under_detect_anomaly_raises_naming_the_op(jit_comp
     compiled_message, model = _fit_error(jit_compile, metrics, x, y)
     assert compiled_message == message
     assert same(eager_model.get_weights(), model.get_weights())   # the first batch's step
+
+
+def test_auto_fit_in_anomaly_mode_trains_eagerly_and_chooses_afterwards(capsys):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((12, 2)).astype(np.float32)
+    y = rng.standard_normal((12, 1)).astype(np.float32)
+    models = []
+    for jit_compile in (False, "auto"):
+        dc.seed(0)
+        model = dc.Sequential([dc.nn.Dense(4, activation="tanh", input_dim=2), dc.nn.Dense(1)])
+        model.compile(dc.optim.SGD(lr=0.05), "mse", jit_compile=jit_compile)
+        with dc.detect_anomaly():
+            model.fit(x, y, epochs=2, batch_size=4, verbose=2, shuffle=False)
+        models.append(model)
+    compiled = models[1].compiled
+    assert compiled.jit_choice is None and "jit_compile" not in capsys.readouterr().out
+    assert all(not step.programs for step in compiled.jit_steps.values())
+    for model in models:                  # outside anomaly mode "auto" chooses, and traces
+        model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    assert compiled.jit_choice == "compiled" and compiled.jit_steps["train"].programs
+    assert same(models[0].get_weights(), models[1].get_weights())

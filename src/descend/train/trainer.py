@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from descend import backend
+from descend.autograd.anomaly import is_anomaly_enabled
 from descend.data import Dataset
 from descend.data.batching import check_batch_size
 from descend.tensors import Tensor
@@ -457,13 +458,14 @@ class Trainer:
     def _run_compiled(self, x: np.ndarray, y: np.ndarray, sample_weight: Any,
                       with_prediction: bool) -> tuple[Tensor, Tensor | None] | None:
         """:meth:`_whole_step` through ``dc.jit``: its (loss, prediction), the prediction
-        None unless asked for; or ``None`` where ``jit_compile="auto"`` chose the eager step.
+        None unless asked for; or ``None`` where ``jit_compile="auto"`` chose the eager step,
+        and in anomaly mode (the eager step checks every op; the compiled step would run it).
 
         The compiled steps (with and without the prediction) are made at their first use
         after ``compile``; each traces one program per batch shape and train/eval mode.
         """
         compiled = self.compiled
-        if compiled.jit_choice == "eager":  # type: ignore[union-attr]
+        if compiled.jit_choice == "eager" or is_anomaly_enabled():  # (anomaly mode: eagerly)
             return None
         arrays = self._step_arguments(x, y, sample_weight)
         step = self._compiled_step("train with prediction" if with_prediction else "train")
