@@ -40,7 +40,12 @@ def run(model: Any, step: Callable[..., Any], batches: list[tuple[np.ndarray, ..
     """The losses over ``batches`` and the weights after them (the RNG seeded first)."""
     dc.seed(seed)
     losses = [step(dc.Tensor._wrap(x), dc.Tensor._wrap(y)).data.copy() for x, y in batches]
-    return losses, [array.copy() for array in model.state_dict().values()]
+    return losses, weights(model)
+
+
+def weights(model: Any) -> list[np.ndarray]:
+    """A copy of every array in the model's state (parameters and buffers), in order."""
+    return [array.copy() for array in model.state_dict().values()]
 
 
 def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import descend as dc
-from jitcheck import same, twins
+from jitcheck import same, twins, weights
 
 GOOD = (np.array([[1.0, 2.0], [0.5, 1.5]], np.float32), np.array([[2.0], [1.0]], np.float32))
 
@@ -25,10 +25,6 @@ def _log_loss(y, out):
 
 def _sqrt_loss(y, out):
     return (out * y).sqrt().mean()     # inf where y = 0: the gradient that 'sqrt' passes back
-
-
-def _weights(model) -> list[np.ndarray]:
-    return [array.copy() for array in model.state_dict().values()]
 
 
 def _error(step, batch) -> str:
@@ -50,17 +46,17 @@ def test_a_replay_under_anomaly_mode_raises_as_the_eager_step_does(loss, bad, op
         step(*GOOD)
     assert step.ready(*GOOD)
     (program,) = step.programs.values()
-    before = _weights(model)
-    assert same(_weights(eager_model), before)
+    before = weights(model)
+    assert same(weights(eager_model), before)
     x, y = GOOD[0], np.array([[2.0], [bad]], np.float32)
     message = _error(eager, (dc.tensor(x), dc.tensor(y)))
     assert message.startswith(f"anomaly: {op} is not finite (1 of 2 values")
     assert _error(step, (x, y)) == message       # the same op, made at the same line
-    assert same(_weights(model), before)        # no step taken
+    assert same(weights(model), before)        # no step taken
     assert step.programs == {next(iter(step.programs)): program}   # nothing traced anew
     with np.errstate(all="ignore"):              # outside anomaly mode: replayed, unchecked
         assert step(x, y).data.tobytes() == eager(x, y).data.tobytes()
-    assert [w.tobytes() for w in _weights(eager_model)] == [w.tobytes() for w in _weights(model)]
+    assert [w.tobytes() for w in weights(eager_model)] == [w.tobytes() for w in weights(model)]
 
 
 def _batch(i: int, rows: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -82,12 +78,12 @@ def test_under_anomaly_mode_a_compiled_step_gives_the_eager_results_bit_for_bit(
         else:
             results[1].append(step(*batch).data.copy())
     assert same(results[0], results[1])
-    assert same(_weights(eager_model), _weights(model))
+    assert same(weights(eager_model), weights(model))
     assert len(step.programs) == 1        # the batch of 3 rows, in anomaly mode, traced nothing
     with dc.detect_anomaly():             # an epoch's calls at once, eagerly too
         losses = step.run_each(batches[:3], lambda loss: loss.data.copy())
     assert same([eager(*batch).data.copy() for batch in batches[:3]], losses)
-    assert same(_weights(eager_model), _weights(model))
+    assert same(weights(eager_model), weights(model))
 
 
 def test_a_step_called_in_anomaly_mode_traces_nothing_and_replays_as_eagerly_after():
@@ -101,7 +97,7 @@ def test_a_step_called_in_anomaly_mode_traces_nothing_and_replays_as_eagerly_aft
     assert step.ready(*GOOD)
     for batch in (_batch(0), _batch(1)):  # replayed outside it, as the eager step
         assert step(*batch).data.tobytes() == eager(*batch).data.tobytes()
-    assert same(_weights(eager_model), _weights(model))
+    assert same(weights(eager_model), weights(model))
     _, _, _, traced_outside = twins(_linear, _log_loss)
     assert str(program) == str(dc.jit(traced_outside).program(*GOOD))   # no hook baked in
     x, y = GOOD[0], np.array([[2.0], [-1.0]], np.float32)

@@ -12,7 +12,7 @@ import torch
 
 import descend as dc
 from descend.compiler.instructions import Backward
-from jitcheck import same, twins
+from jitcheck import same, twins, weights
 
 LENGTH = 3
 
@@ -30,10 +30,6 @@ def _linear():
 
 def _mse(y, out):
     return dc.losses.mse(y, out)
-
-
-def _weights(model) -> list[np.ndarray]:
-    return [array.copy() for array in model.state_dict().values()]
 
 
 def _raises_as_eager(eager, compiled, batch):
@@ -59,13 +55,13 @@ def test_a_replay_checks_embedding_indices_as_the_eager_step_does(bad):
     good = _indices([1, 4, 1, 0, 9, 5])
     eager(good, TARGETS)
     step(good, TARGETS)
-    before = _weights(model)
-    assert same(_weights(eager_model), before)
+    before = weights(model)
+    assert same(weights(eager_model), before)
     _raises_as_eager(eager, step, (_indices([1, 4, bad, 0, 2, 5]), TARGETS))
-    assert same(_weights(model), before)  # checked before any weight changed
+    assert same(weights(model), before)  # checked before any weight changed
     again = _indices([2, 2, 3, 7, 8, 0])
     assert eager(again, TARGETS).data.tobytes() == step(again, TARGETS).data.tobytes()
-    assert same(_weights(eager_model), _weights(model))
+    assert same(weights(eager_model), weights(model))
     assert "check_indices(x, 10)" in str(step.program(good, TARGETS))
 
 
@@ -77,10 +73,10 @@ def test_a_replay_checks_that_predictions_are_probabilities_as_the_eager_step_do
     step = dc.jit(step)
     inside = np.array([[0.5, 1.0], [1.0, 2.0]], np.float32)  # outputs 0.65, 0.8
     assert eager(inside, LABELS).data.tobytes() == step(inside, LABELS).data.tobytes()
-    before = _weights(model)
-    assert same(_weights(eager_model), before)
+    before = weights(model)
+    assert same(weights(eager_model), before)
     _raises_as_eager(eager, step, (inside * 10, LABELS))  # outputs above 1
-    assert same(_weights(model), before)
+    assert same(weights(model), before)
     assert "check_probabilities('binary_crossentropy', " in str(step.program(inside, LABELS))
 
 

@@ -85,8 +85,12 @@ class BoundOp(Op):
         return run
 
     def source(self, names: list[str]) -> str:
+        return self._noting_bindings(super().source(names), names)
+
+    def _noting_bindings(self, text: str, names: list[str]) -> str:
+        """``text`` with the arrays handed over noted after it (``# labels=y``), if any."""
         given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
-        return f"{super().source(names)}  # {given}"
+        return f"{text}  # {given}" if given else text
 
     def reads(self) -> list[int]:
         return [*self.ins, *(slot for _, slot in self.bindings)]
@@ -123,9 +127,7 @@ class SavingOp(BoundOp):
 
     def source(self, names: list[str]) -> str:
         kept = ", ".join(f"{names[slot]} = .{name}" for name, slot in self.saved)
-        given = ", ".join(f"{name}={names[slot]}" for name, slot in self.bindings)
-        text = f"{Op.source(self, names)}; {kept}"
-        return f"{text}  # {given}" if given else text
+        return self._noting_bindings(f"{Op.source(self, names)}; {kept}", names)
 
 
 class Backward:
