@@ -16,6 +16,7 @@ ValueError: Dataset: x has 1 NaN/inf value(s); the first is in row 1. ...
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,7 @@ def check_finite(array: np.ndarray, name: str, where: str) -> None:
         return
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.add.reduce(array, axis=None)
-    if np.isfinite(total):
+    if math.isfinite(total):
         # the sum of the values is finite only if every value is: one pass and no temporary
         # array (3.5x faster on MNIST-sized data); an overflowing sum counts them below
         return

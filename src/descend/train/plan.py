@@ -49,7 +49,7 @@ def check_count(value: Any, name: str, where: str) -> int:
     return int(value)
 
 
-@dataclass(frozen=True)
+@dataclass
 class FitSettings:
     """The checked scalar arguments of one ``fit`` call.
 

@@ -95,7 +95,7 @@ class Trainer:
         self.fit_seed: int | None = None
         self._distribute: Any = None  # the DataParallel of the fit running now, if any
         self._verbose = 0  # the verbose of the fit running now
-        self._regularized: bool | None = None  # known once built; None: ask the model
+        self._regularized: bool | None = None  # whether to add penalties; None: not asked yet
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
@@ -556,9 +556,9 @@ class Trainer:
         5.0
         """
         loss = self._require_compiled("fit").batch_loss(y, y_pred, sample_weight)
-        regularized = self.has_regularizers() if self._regularized is None else \
-            self._regularized
-        return loss + self.regularization_loss() if regularized else loss
+        if self._regularized is None:
+            self._regularized = self.has_regularizers()
+        return loss + self.regularization_loss() if self._regularized else loss
 
     # ---------------------------------------------------------------- one batch
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
@@ -704,7 +704,7 @@ class Trainer:
         if not self.built or self.output_shape is None:  # a trial pass tells the output shape
             self.build((None, *x_shape[1:]))
         self._bind_optimizer()
-        self._regularized = self.has_regularizers()
+        self._regularized = None  # (asked at this call's first loss: a replayed step has none)
 
 
 def _loss_value(loss: Tensor) -> float:
