@@ -93,6 +93,30 @@ def check_against_torch(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., An
         _compare(name, f"gradient of input {i}", x.grad.numpy(), expected, dtype)
 
 
+def second_derivative_checks(ours: Callable[..., Any], theirs: Callable[..., Any],
+                             shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...],
+                             seed: int = 7) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """descend's and torch's ``f(*inputs) = Σ_i <∂(op(*inputs) · w)/∂input_i, v_i>`` for
+    random ``w`` and ``v_i``: the first gradients taken with ``create_graph``, so that
+    :func:`check_op` on ``f`` checks the op's second derivatives (Hessian-vector products)."""
+    rng = np.random.default_rng(seed)
+    weights, *vectors = (rng.standard_normal(s) for s in (out_shape, *shapes))
+
+    def ours_f(*inputs: dc.Tensor) -> dc.Tensor:
+        w, *v = (dc.tensor(a, dtype=inputs[0].dtype, device=inputs[0].device)
+                 for a in (weights, *vectors))
+        first = dc.grad(lambda *xs: (ours(*xs) * w).sum(),
+                        argnums=tuple(range(len(inputs))))(*inputs)
+        return sum((g * u).sum() for g, u in zip(first, v))
+
+    def theirs_f(*inputs: Any) -> Any:
+        w, *v = (torch.tensor(a, dtype=inputs[0].dtype) for a in (weights, *vectors))
+        first = torch.autograd.grad((theirs(*inputs) * w).sum(), inputs, create_graph=True)
+        return sum((g * u).sum() for g, u in zip(first, v))
+
+    return ours_f, theirs_f
+
+
 def check_op(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., Any] | None,
              shapes: Sequence[tuple[int, ...]] | None = None, *,
              inputs: Sequence[np.ndarray] | None = None, name: str = "op",

@@ -80,6 +80,37 @@ def test_a_replay_checks_that_predictions_are_probabilities_as_the_eager_step_do
     assert "check_probabilities('binary_crossentropy', " in str(step.program(inside, LABELS))
 
 
+def _pick_rows():
+    table = dc.tensor(np.arange(8.0, dtype=np.float32).reshape(4, 2), requires_grad=True)
+    optimizer = dc.optim.SGD([table], lr=0.1)
+
+    def step(rows):
+        optimizer.zero_grad()
+        loss = table[rows].sum()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return table, step
+
+
+def test_a_replay_names_an_index_out_of_range_as_the_eager_step_does():
+    table, step = _pick_rows()
+    eager_table, eager = _pick_rows()
+    step = dc.jit(step)
+    for rows in ([0, 3], [1, 1]):  # a trace, then a replay, both in range
+        assert eager(np.array(rows)).item() == step(np.array(rows)).item()
+    bad = np.array([2, 4])
+    assert step.ready(bad)
+    with pytest.raises(IndexError) as eager_error:
+        eager(bad)
+    assert str(eager_error.value).startswith("getitem: ")
+    assert "(tensor shape (4, 2))" in str(eager_error.value)
+    with pytest.raises(IndexError, match=re.escape(str(eager_error.value))):
+        step(bad)
+    assert table.data.tobytes() == eager_table.data.tobytes()  # neither changed a weight
+
+
 def _power_runs(start: np.ndarray, power, batches):
     """A step whose loss is ``power(w, *batch).sum()`` for a parameter ``w`` (SGD), run on
     ``batches`` eagerly and compiled: for each, ``w.grad`` after every batch and ``w`` at the

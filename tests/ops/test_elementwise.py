@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 import descend as dc
 from descend.ops.shape import sum_array_to
-from opcheck import check_op
+from opcheck import check_op, second_derivative_checks
 
 UNARY = [
     ("neg", lambda x: -x, lambda x: -x, {}),
@@ -113,6 +113,36 @@ def test_pow_gradients_at_a_zero_base_or_exponent_are_torch_s(base, exponent):
     # d/db = a^b ln a is 0 where a = 0 and b >= 0; d/da = b a^(b-1) is 0 where b = 0
     check_op(lambda a, b: a**b, lambda a, b: a**b,
              inputs=[np.array(base), np.array(exponent)], name="pow", gradcheck=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_base_gradient_where_the_exponent_is_zero_is_plus_zero_as_torch_s(dtype):
+    # torch masks d/da to +0 where b = 0, so a negative, infinite or NaN upstream gives +0
+    base, exponent = np.array([0.0, 2.0, 0.5, 3.0]), np.array([0.0, 0.0, 0.0, 2.0])
+    upstream = np.array([-1.5, np.inf, np.nan, -2.0], dtype)
+    a, b = (dc.tensor(v, dtype=dtype, requires_grad=True) for v in (base, exponent))
+    with np.errstate(invalid="ignore"):  # (inf · 0 before the mask, as in torch's formula)
+        (a**b).backward(upstream)
+    ta, tb = (torch.tensor(v.astype(dtype), requires_grad=True) for v in (base, exponent))
+    (ta**tb).backward(torch.tensor(upstream))
+    for ours, theirs in ((a.grad.numpy(), ta.grad.numpy()), (b.grad.numpy(), tb.grad.numpy())):
+        np.testing.assert_array_equal(ours, theirs)
+        signed = ~np.isnan(theirs)
+        assert (np.signbit(ours[signed]) == np.signbit(theirs[signed])).all(), (ours, theirs)
+    assert a.grad.numpy()[:3].tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(("base", "exponent"), [
+    ((2, 3), (3,)),
+    ((3,), (2, 3)),
+], ids=["exponent broadcast", "base broadcast"])
+def test_pow_has_second_derivatives(base, exponent):
+    """``a ** b``'s backward, differentiated again, against finite differences and torch
+    (positive bases: the real power is defined everywhere near them)."""
+    out = np.broadcast_shapes(base, exponent)
+    check_op(*second_derivative_checks(lambda a, b: a**b, lambda a, b: a**b, [base, exponent],
+                                       out), [base, exponent], name="pow double backward",
+             low=0.5, high=2.0)
 
 
 def test_pow_scalar_gradient_for_a_zero_exponent_is_zero_like_torch():

@@ -8,7 +8,7 @@ import torch
 
 import descend as dc
 from descend.autograd import function
-from opcheck import check_op
+from opcheck import check_op, second_derivative_checks
 
 MATMUL_SHAPES = [
     ((3, 4), (4, 5)),
@@ -77,26 +77,11 @@ def test_matmul_has_second_derivatives(transposes, shapes):
     a Hessian-vector product of ``tanh(op(a) @ op(b))``, against finite differences and torch."""
     ours, theirs, stored = _transposed_product(*transposes)
     a_shape, b_shape = stored(shapes)
-    rng = np.random.default_rng(7)
     out_shape = ours(dc.zeros(a_shape), dc.zeros(b_shape)).shape
-    weights, va, vb = (rng.standard_normal(s) for s in (out_shape, a_shape, b_shape))
-
-    def hvp(first_gradients, like):
-        def f(a, b):
-            ga, gb = first_gradients(a, b, like(weights, a))
-            return (ga * like(va, a)).sum() + (gb * like(vb, a)).sum()
-        return f
-
-    def dc_first(a, b, w):
-        return dc.grad(lambda a, b: (ours(a, b).tanh() * w).sum(), argnums=(0, 1))(a, b)
-
-    def torch_first(a, b, w):
-        return torch.autograd.grad((torch.tanh(theirs(a, b)) * w).sum(), (a, b),
-                                   create_graph=True)
-
-    check_op(hvp(dc_first, lambda v, a: dc.tensor(v, dtype=a.dtype, device=a.device)),
-             hvp(torch_first, lambda v, a: torch.tensor(v, dtype=a.dtype)), [a_shape, b_shape],
-             name=f"matmul{transposes} double backward")
+    check_op(*second_derivative_checks(lambda a, b: ours(a, b).tanh(),
+                                       lambda a, b: torch.tanh(theirs(a, b)),
+                                       [a_shape, b_shape], out_shape),
+             [a_shape, b_shape], name=f"matmul{transposes} double backward")
 
 
 def test_matmul_checks_the_shapes_it_multiplies():

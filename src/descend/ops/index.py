@@ -66,7 +66,10 @@ class GetItem(Function):
         self.index = index
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x[_on_device(self.index, array_module(x))]
+        try:  # (here, not in getitem: a compiled step's replay runs only this)
+            return x[_on_device(self.index, array_module(x))]
+        except IndexError as err:
+            raise IndexError(f"getitem: {err} (tensor shape {x.shape})") from None
 
     def backward(self, gy: Tensor) -> Tensor:
         return Scatter.apply(gy, index=self.index, shape=self.inputs[0].shape)
@@ -105,7 +108,4 @@ def getitem(x: Tensor, index: Index) -> Tensor:
     plain = _plain_index(index)
     if isinstance(plain, np.ndarray) and plain.dtype.kind == "f":
         raise IndexError("getitem: index arrays must be integers or booleans, got floats")
-    try:
-        return GetItem.apply(x, index=plain)
-    except IndexError as err:
-        raise IndexError(f"getitem: {err} (tensor shape {x.shape})") from None
+    return GetItem.apply(x, index=plain)
