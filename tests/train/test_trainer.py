@@ -100,6 +100,20 @@ def test_compute_loss_adds_the_regularisation_penalty():
     assert model.test_step(np.ones((2, 2), np.float32), np.zeros((2, 1))) == pytest.approx(4.0)
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_a_regularizer_added_after_a_loss_counts_from_the_next_training_call(jit_compile):
+    model = dc.Sequential([dc.nn.Dense(1, input_dim=2, kernel_initializer="ones")])
+    model.compile(dc.optim.SGD(lr=0.0), "mse", jit_compile=jit_compile)
+    x, y = np.ones((2, 2), np.float32), np.zeros((2, 1), np.float32)
+    y_pred = dc.tensor([[1.0], [3.0]])
+    assert model.compute_loss(y, y_pred).item() == pytest.approx(5.0)  # asked: none
+    model.layers[0].add_regularizer("kernel", dc.nn.regularizers.L2(0.5))
+    assert model.train_on_batch(x, y)["loss"] == pytest.approx(4.0 + 0.5 * 2)
+    assert model.compute_loss(y, y_pred).item() == pytest.approx(5.0 + 0.5 * 2)
+    history = model.fit(x, y, epochs=1, verbose=0)
+    assert history.history["loss"] == [pytest.approx(4.0 + 0.5 * 2)]
+
+
 def test_a_wrong_input_shape_names_the_caller_and_the_expected_shape():
     model = dc.Sequential([dc.nn.Dense(1, input_dim=3)])
     model.compile("sgd", "mse")

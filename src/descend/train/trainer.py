@@ -550,6 +550,10 @@ class Trainer:
     def compute_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: Any = None) -> Tensor:
         """The loss to minimise on one batch: the compiled loss plus regularisation penalties.
 
+        Whether the model has regularizers is asked at the first loss and kept until the
+        next ``fit``, ``evaluate`` or ``train_on_batch`` call (layers added in between count
+        from then on).
+
         >>> import numpy as np, descend as dc
         >>> model = dc.Sequential([dc.nn.Dense(1, input_dim=1)]); model.compile("sgd", "mse")
         >>> model.compute_loss(np.zeros((2, 1)), dc.tensor([[1.0], [3.0]])).item()
