@@ -119,8 +119,9 @@ class Pow(Function):
         need_a, need_b = self.needs_input_grad
         ga = gb = None
         if need_a:  # b a^(b-1) -> +0 where b = 0, whatever gy (torch's rule); 1^-1 at a = 0
-            base = where(b == 0, where(a == 0, 1.0, a), a)  # (so no inf reaches d²/da²)
-            ga = sum_to(where(b == 0, 0.0, gy * b * base ** (b - 1)), a.shape)
+            zero_exponent = b == 0
+            base = where(zero_exponent, where(a == 0, 1.0, a), a)  # (no inf reaches d²/da²)
+            ga = sum_to(where(zero_exponent, 0.0, gy * b * base ** (b - 1)), a.shape)
         if need_b:  # a^b ln a -> 0 where a = 0 and b >= 0 (torch's rule): take ln 1 there
             base = where(a == 0, where(b >= 0, 1.0, a), a)
             gb = sum_to(gy * self.output * Log.apply(base), b.shape)
