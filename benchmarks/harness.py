@@ -34,6 +34,10 @@ from typing import Any
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
+DISTURBED = 1.04
+"""The yardstick's slowdown (its reading over this machine's best) above which a workload's
+figures are marked disturbed: quiet readings of one machine spread by about 3 %."""
+
 
 @dataclass
 class Variant:
@@ -246,6 +250,44 @@ def others_load() -> Iterator[dict[str, float]]:
     if before is not None and after is not None and wall > 0:
         others = (after[0] - before[0]) - (after[1] - before[1])
         result["others"] = max(0.0, others / (wall * (os.cpu_count() or 1)))
+
+
+def yardstick_seconds(repeats: int = 20, calls: int = 5) -> float:
+    """How fast this machine runs NumPy right now: a fixed hand-written step (a batch of 32
+    rows through a 784-256-10 ReLU layer pair, forward and backward, float32; about 0.35 ms
+    on a quiet core), the fastest of ``repeats`` samples of ``calls`` steps, per step.
+
+    Other virtual machines on the same host slow NumPy by sharing its memory bandwidth and
+    caches, which neither ``others_load`` nor the steal time sees: read before and after a
+    workload, the yardstick tells a quiet measurement from a disturbed one.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 784), dtype=np.float32)
+    w1 = rng.standard_normal((784, 256), dtype=np.float32) * np.float32(0.05)
+    w2 = rng.standard_normal((256, 10), dtype=np.float32) * np.float32(0.05)
+    rate = np.float32(1e-6)
+
+    def step() -> None:
+        hidden = np.maximum(x @ w1, 0)
+        grad_out = hidden @ w2
+        grad_hidden = (grad_out @ w2.T) * (hidden > 0)
+        np.subtract(w2, (hidden.T @ grad_out) * rate, out=w2)
+        np.subtract(w1, (x.T @ grad_hidden) * rate, out=w1)
+
+    return min(_time_calls(step, calls) for _ in range(repeats))
+
+
+def yardstick_line(run: dict) -> str:
+    """The yardstick's reading in a run, as a sentence under its table ("" if none)."""
+    if "slowdown" not in run:
+        return ""
+    verdict = "disturbed: figures slower than on a quiet machine" if (
+        run["slowdown"] > DISTURBED) else "quiet"
+    return (f"Yardstick (`harness.yardstick_seconds`, the slower of its readings before and "
+            f"after): {fmt_time(run['yardstick_s'])}, {run['slowdown'] - 1:+.1%} over this "
+            f"machine's best ({verdict}).")
 
 
 def thread_settings() -> dict[str, str]:

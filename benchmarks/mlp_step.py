@@ -31,6 +31,7 @@ from harness import (
     machine_info,
     others_load,
     thread_settings,
+    yardstick_line,
 )
 
 import descend as dc
@@ -305,6 +306,8 @@ def results_markdown(runs: dict[int, dict], *, note: str = "") -> str:
         settings = ", ".join(f"{k} = {v}" for k, v in run["threads"].items())
         lines += ["", f"### {heading}", "", thread_table(run), "",
                   f"Thread settings: {settings}."]
+        if yardstick_line(run):
+            lines += ["", yardstick_line(run)]
     machine = "; ".join(f"{k} {v}" for k, v in first["machine"].items())
     lines += ["", f"Machine: {machine}.",
               f"Measured {time.strftime('%Y-%m-%d %H:%M')} with "

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from harness import (
+    DISTURBED,
     Variant,
     compare,
     fmt_time,
@@ -36,12 +37,17 @@ from harness import (
     run_per_thread_count,
     thread_settings,
     update_results,
+    yardstick_line,
+    yardstick_seconds,
 )
 
 import descend as dc
 
 BUSY = 0.10
 """Share of the machine's CPU taken by other processes above which a figure is marked busy."""
+
+YARDSTICKS = Path(__file__).with_name("yardstick.json")
+"""The best yardstick reading of each machine measured on: ``{machine: seconds}``."""
 
 
 @dataclass
@@ -64,6 +70,9 @@ class Target:
     apart from the issue's targets."""
     issue: int = 8
     """The issue that set the target (19: the compiled step's), counted apart from issue 8's."""
+    slowdown: dict[int, float] = field(default_factory=dict)
+    """Per thread count, the yardstick's slowdown while the figure was measured (see
+    :func:`note_slowdowns`)."""
 
     def met(self, threads: int = 1) -> bool | None:
         """Whether the figure at ``threads`` is within the limit (None: not measured)."""
@@ -76,8 +85,12 @@ class Target:
         if value is None:
             return "—"
         text = format_value(value, self.unit)
-        others = self.others.get(threads)
-        return text if others is None or others <= BUSY else f"{text} (busy: {others:.0%})"
+        others, slowdown = self.others.get(threads), self.slowdown.get(threads, 1.0)
+        if others is not None and others > BUSY:
+            text += f" (busy: {others:.0%})"
+        if slowdown > DISTURBED:
+            text += f" (disturbed: yardstick {slowdown - 1:+.0%})"
+        return text
 
 
 def format_value(value: float, unit: str) -> str:
@@ -110,6 +123,8 @@ def target(workload: str, goal: str, limit: float, runs: dict[int, dict],
         picked = pick(run)
         if picked is not None:
             result.values[threads], result.others[threads] = picked
+            if "slowdown" in run:
+                result.slowdown[threads] = run["slowdown"]
     return result
 
 
@@ -184,9 +199,38 @@ class ModelStep:
 
 
 def measure_bench(bench: Bench, *, quick: bool, threads: int) -> dict:
-    """``bench.measure`` with the thread settings and machine recorded beside its figures."""
+    """``bench.measure`` with the thread settings and machine recorded beside its figures,
+    and the yardstick read before and after it (``"yardstick_s"``: the slower reading)."""
+    before = yardstick_seconds()
     run = bench.measure(quick, threads)
-    return {"threads": thread_settings(), "machine": machine_info(), **run}
+    return {"threads": thread_settings(), "machine": machine_info(),
+            "yardstick_s": max(before, yardstick_seconds()), **run}
+
+
+def machine_key(machine: dict[str, str]) -> str:
+    """What names a machine in ``yardstick.json``: its CPU, cores, NumPy and BLAS."""
+    return "; ".join(f"{k} {machine.get(k, '?')}" for k in ("cpu", "cores", "numpy", "blas"))
+
+
+def note_slowdowns(runs: dict[str, dict[int, dict]], *, store: bool,
+                   path: Path | None = None) -> None:
+    """Set each run's ``"slowdown"``: its yardstick reading over the best one of its machine,
+    from ``yardstick.json`` (``path``) and these runs; with ``store``, keep the new bests.
+    A run without a reading (measured before the yardstick existed) gets none."""
+    path = YARDSTICKS if path is None else path
+    try:
+        best = {k: float(v) for k, v in json.loads(path.read_text()).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        best = {}
+    measured = [run for by_threads in runs.values() for run in by_threads.values()
+                if "yardstick_s" in run]
+    for run in measured:
+        key = machine_key(run["machine"])
+        best[key] = min(best.get(key, run["yardstick_s"]), run["yardstick_s"])
+    for run in measured:
+        run["slowdown"] = run["yardstick_s"] / best[machine_key(run["machine"])]
+    if store and measured:
+        path.write_text(json.dumps(best, indent=1) + "\n")
 
 
 def available(variants: list[Variant]) -> list[Variant]:
@@ -236,6 +280,8 @@ def section(title: str, what: str, runs: dict[int, dict], table: Callable[[dict]
         heading = "1 thread (headline)" if threads == 1 else f"{threads} threads"
         settings = ", ".join(f"{k} = {v}" for k, v in run["threads"].items())
         lines += ["", f"### {heading}", "", table(run), "", f"Thread settings: {settings}."]
+        if yardstick_line(run):
+            lines += ["", yardstick_line(run)]
     machine = "; ".join(f"{k} {v}" for k, v in first["machine"].items())
     lines += ["", f"Machine: {machine}.",
               f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python benchmarks/{script}`."]
@@ -280,6 +326,7 @@ def main(bench: Bench, description: str, argv: list[str] | None = None) -> None:
         return
     runs = run_per_thread_count(bench.script, bench.thread_counts,
                                 extra_args=("--quick",) if args.quick else ())
+    note_slowdowns({bench.name: runs}, store=not args.quick)
     markdown = bench.markdown(runs, args.note)
     print(markdown)
     if not args.quick:

@@ -29,12 +29,12 @@ ENVIRONMENT = "DESCEND_BENCHMARKS"
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """Add the suite's options to ``parser``: ``--quick``, ``--only``, ``--two-threads``,
-    ``--note``, ``--list``.
+    ``--note``, ``--retries``, ``--list``.
 
     >>> parser = argparse.ArgumentParser(); add_options(parser)
     >>> args = parser.parse_args(["--quick"])
-    >>> args.quick, args.only, args.two_threads, args.note, args.list
-    (True, None, None, '', False)
+    >>> args.quick, args.only, args.two_threads, args.note, args.retries, args.list
+    (True, None, None, '', 0, False)
     """
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run of about 2 minutes (small sizes, few rounds): prints "
@@ -48,6 +48,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                              "--quick)")
     parser.add_argument("--note", default="",
                         help="a sentence printed above the tables, e.g. 'quiet machine'")
+    parser.add_argument("--retries", type=int, default=0, metavar="N",
+                        help="measure a workload's 1-thread figures again, up to N times, "
+                             "while the NumPy yardstick read around them is disturbed (other "
+                             "machines on the host); keep its quietest run (default 0)")
     parser.add_argument("--list", action="store_true", help="list the workloads and exit")
 
 
@@ -55,8 +59,8 @@ def to_argv(args: argparse.Namespace) -> list[str]:
     """The command line of ``benchmarks/run.py`` that repeats the options in ``args``.
 
     >>> to_argv(argparse.Namespace(quick=False, only=None, two_threads="never", note="idle",
-    ...                            list=False))
-    ['--two-threads', 'never', '--note', 'idle']
+    ...                            retries=2, list=False))
+    ['--two-threads', 'never', '--note', 'idle', '--retries', '2']
     """
     argv = ["--quick"] if args.quick else []
     if args.only:
@@ -65,6 +69,8 @@ def to_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--two-threads", args.two_threads]
     if args.note:
         argv += ["--note", args.note]
+    if getattr(args, "retries", 0):
+        argv += ["--retries", str(args.retries)]
     return [*argv, "--list"] if args.list else argv
 
 

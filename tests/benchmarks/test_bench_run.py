@@ -40,6 +40,8 @@ def fakes(monkeypatch, tmp_path):
                "gamma": fake_bench("gamma", fail=True)}
     monkeypatch.setattr(run, "BENCHES", benches)
     monkeypatch.setattr(run, "RAW", tmp_path / "results.json")
+    monkeypatch.setattr(suite, "YARDSTICKS", tmp_path / "yardstick.json")
+    monkeypatch.setattr(suite, "yardstick_seconds", lambda: 0.001)
     monkeypatch.setattr(harness, "RESULTS", tmp_path / "RESULTS.md")
     (tmp_path / "RESULTS.md").write_text("# Benchmark results\n")
     return tmp_path
@@ -85,6 +87,29 @@ def test_each_thread_count_runs_in_its_own_process_with_its_workloads(fakes, mon
     assert set(runs["alpha"]) == {1}
     assert notes == ["2-thread figures not taken: other processes used 42% of the CPU when "
                      "they were due (`--two-threads idle`)."]
+
+
+def test_disturbed_workloads_are_measured_again_and_keep_their_quietest_run(fakes, monkeypatch):
+    readings = iter([0.001, 0.0012, 0.001, 0.001,  # alpha disturbed (+20%), beta quiet
+                     0.001, 0.00105,  # alpha again: +5%, still disturbed, kept over +20%
+                     0.001, 0.001])  # and again: quiet
+    monkeypatch.setattr(suite, "yardstick_seconds", lambda: next(readings))
+    measured = []
+
+    def fake_children(script, counts, extra):
+        names = extra[extra.index("--only") + 1:]
+        measured.append(names)
+        return {1: run.measure_here(list(names), quick=True, threads=1)}
+
+    monkeypatch.setattr(run, "run_per_thread_count", fake_children)
+    runs, _ = run.collect(["alpha", "beta"], quick=True, two_threads="never")
+    assert run.retry_disturbed(runs, quick=True, retries=1) == [
+        "Disturbed after 1 retry (the yardstick read over 4% slow around them): alpha."]
+    assert measured == [("alpha", "beta"), ("alpha",)]
+    assert runs["alpha"][1]["yardstick_s"] == 0.00105 and runs["beta"][1]["slowdown"] == 1.0
+    assert run.retry_disturbed(runs, quick=True, retries=3) == []
+    assert measured[2:] == [("alpha",)] and runs["alpha"][1]["slowdown"] == 1.0
+    assert not (fakes / "yardstick.json").exists()  # quick runs keep no readings
 
 
 def test_the_report_writes_sections_raw_figures_and_a_summary_first(fakes):

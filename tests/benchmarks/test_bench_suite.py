@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from bench_support import entry, load
 
@@ -14,6 +16,57 @@ def test_a_target_is_met_at_or_below_its_limit_and_marks_busy_figures():
     t = suite.Target("w", "≤ 1.2×", 1.2, values={1: 1.2, 2: 1.3}, others={1: 0.1, 2: 0.5})
     assert t.met() is True and t.met(2) is False and t.met(4) is None
     assert t.figure(1) == "1.20×" and t.figure(2) == "1.30× (busy: 50%)" and t.figure(4) == "—"
+
+
+def test_a_figure_the_yardstick_read_as_disturbed_is_marked_with_its_slowdown():
+    t = suite.Target("w", "≤ 1.2×", 1.2, values={1: 1.1, 2: 1.1}, others={1: 0.5, 2: 0.0},
+                     slowdown={1: 1.093, 2: 1.03})
+    assert t.figure(1) == "1.10× (busy: 50%) (disturbed: yardstick +9%)"
+    assert t.figure(2) == "1.10×" and t.met() is True
+    runs = {1: {"x": 1.1, "slowdown": 1.2}, 2: {"x": 1.0}}
+    picked = suite.target("w", "goal", 1.0, runs, lambda run: (run["x"], 0.0))
+    assert picked.slowdown == {1: 1.2} and "disturbed: yardstick +20%" in picked.figure()
+
+
+def test_slowdowns_are_taken_against_each_machines_best_reading(tmp_path):
+    stored = tmp_path / "yardstick.json"
+    a, b = {"cpu": "A", "cores": "2"}, {"cpu": "B", "cores": "2"}
+    key_a, key_b = suite.machine_key(a), suite.machine_key(b)
+    stored.write_text(f'{{"{key_a}": 0.001}}')
+    runs = {"one": {1: {"machine": a, "yardstick_s": 0.0011},
+                    2: {"machine": b, "yardstick_s": 0.0021}},
+            "two": {1: {"machine": b, "yardstick_s": 0.002}, 2: {"machine": b}}}
+    suite.note_slowdowns(runs, store=False, path=stored)
+    assert runs["one"][1]["slowdown"] == pytest.approx(1.1)
+    assert runs["one"][2]["slowdown"] == pytest.approx(1.05)  # B's best is in these runs
+    assert runs["two"][1]["slowdown"] == 1.0 and "slowdown" not in runs["two"][2]
+    assert stored.read_text() == f'{{"{key_a}": 0.001}}'  # store=False writes nothing
+    suite.note_slowdowns(runs, store=True, path=stored)
+    assert json.loads(stored.read_text()) == {key_a: 0.001, key_b: 0.002}
+    runs["one"][1]["yardstick_s"] = 0.0005  # a new best for A: kept, and the reference
+    suite.note_slowdowns(runs, store=True, path=stored)
+    assert runs["one"][1]["slowdown"] == 1.0
+    assert json.loads(stored.read_text())[key_a] == 0.0005
+    stored.write_text("[not a mapping")  # a damaged file counts as no readings
+    suite.note_slowdowns(runs, store=False, path=stored)
+    assert runs["one"][2]["slowdown"] == pytest.approx(1.05)
+
+
+def test_a_section_says_what_the_yardstick_read_under_each_table():
+    quiet = {"threads": {}, "machine": {}, "yardstick_s": 350e-6, "slowdown": 1.012}
+    noisy = {**quiet, "yardstick_s": 400e-6, "slowdown": 1.157}
+    text = suite.section("T", "what", {1: quiet, 2: noisy}, lambda run: "| table |",
+                         note="", script="x.py")
+    assert ("Yardstick (`harness.yardstick_seconds`, the slower of its readings before and "
+            "after): 350 µs, +1.2% over this machine's best (quiet).") in text
+    assert ("400 µs, +15.7% over this machine's best (disturbed: figures slower than on a "
+            "quiet machine).") in text
+    assert harness.yardstick_line({"threads": {}}) == ""
+
+
+def test_the_yardstick_times_a_fixed_numpy_step():
+    seconds = harness.yardstick_seconds(repeats=2, calls=1)
+    assert 0 < seconds < 1
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
