@@ -47,7 +47,7 @@ BUSY = 0.10
 """Share of the machine's CPU taken by other processes above which a figure is marked busy."""
 
 YARDSTICKS = Path(__file__).with_name("yardstick.json")
-"""The best yardstick reading of each machine measured on: ``{machine: seconds}``."""
+"""The best yardstick reading of each machine and thread count: ``{key: seconds}``."""
 
 
 @dataclass
@@ -207,28 +207,30 @@ def measure_bench(bench: Bench, *, quick: bool, threads: int) -> dict:
             "yardstick_s": max(before, yardstick_seconds()), **run}
 
 
-def machine_key(machine: dict[str, str]) -> str:
-    """What names a machine in ``yardstick.json``: its CPU, cores, NumPy and BLAS."""
-    return "; ".join(f"{k} {machine.get(k, '?')}" for k in ("cpu", "cores", "numpy", "blas"))
+def yardstick_key(machine: dict[str, str], threads: int) -> str:
+    """What names a machine in ``yardstick.json``: its CPU, cores, NumPy and BLAS, and the
+    thread count (the yardstick's BLAS calls run on as many)."""
+    named = "; ".join(f"{k} {machine.get(k, '?')}" for k in ("cpu", "cores", "numpy", "blas"))
+    return f"{named}; {threads} thread{'s' * (threads > 1)}"
 
 
 def note_slowdowns(runs: dict[str, dict[int, dict]], *, store: bool,
                    path: Path | None = None) -> None:
-    """Set each run's ``"slowdown"``: its yardstick reading over the best one of its machine,
-    from ``yardstick.json`` (``path``) and these runs; with ``store``, keep the new bests.
-    A run without a reading (measured before the yardstick existed) gets none."""
+    """Set each run's ``"slowdown"``: its yardstick reading over the best one of its machine
+    and thread count, from ``yardstick.json`` (``path``) and these runs; with ``store``, keep
+    the new bests. A run without a reading (measured before the yardstick) gets none."""
     path = YARDSTICKS if path is None else path
     try:
         best = {k: float(v) for k, v in json.loads(path.read_text()).items()}
     except (OSError, ValueError, TypeError, AttributeError):
         best = {}
-    measured = [run for by_threads in runs.values() for run in by_threads.values()
+    measured = [(yardstick_key(run["machine"], threads), run)
+                for by_threads in runs.values() for threads, run in by_threads.items()
                 if "yardstick_s" in run]
-    for run in measured:
-        key = machine_key(run["machine"])
+    for key, run in measured:
         best[key] = min(best.get(key, run["yardstick_s"]), run["yardstick_s"])
-    for run in measured:
-        run["slowdown"] = run["yardstick_s"] / best[machine_key(run["machine"])]
+    for key, run in measured:
+        run["slowdown"] = run["yardstick_s"] / best[key]
     if store and measured:
         path.write_text(json.dumps(best, indent=1) + "\n")
 

@@ -28,28 +28,33 @@ def test_a_figure_the_yardstick_read_as_disturbed_is_marked_with_its_slowdown():
     assert picked.slowdown == {1: 1.2} and "disturbed: yardstick +20%" in picked.figure()
 
 
-def test_slowdowns_are_taken_against_each_machines_best_reading(tmp_path):
+def test_slowdowns_are_taken_against_the_best_reading_of_each_machine_and_thread_count(
+        tmp_path):
     stored = tmp_path / "yardstick.json"
     a, b = {"cpu": "A", "cores": "2"}, {"cpu": "B", "cores": "2"}
-    key_a, key_b = suite.machine_key(a), suite.machine_key(b)
+    key_a, key_b, key_b2 = (suite.yardstick_key(a, 1), suite.yardstick_key(b, 1),
+                            suite.yardstick_key(b, 2))
+    assert key_b2 == "cpu B; cores 2; numpy ?; blas ?; 2 threads"
     stored.write_text(f'{{"{key_a}": 0.001}}')
     runs = {"one": {1: {"machine": a, "yardstick_s": 0.0011},
-                    2: {"machine": b, "yardstick_s": 0.0021}},
-            "two": {1: {"machine": b, "yardstick_s": 0.002}, 2: {"machine": b}}}
+                    2: {"machine": b, "yardstick_s": 0.0006}},
+            "two": {1: {"machine": b, "yardstick_s": 0.002}, 2: {"machine": b}},
+            "three": {1: {"machine": b, "yardstick_s": 0.0021}}}
     suite.note_slowdowns(runs, store=False, path=stored)
     assert runs["one"][1]["slowdown"] == pytest.approx(1.1)
-    assert runs["one"][2]["slowdown"] == pytest.approx(1.05)  # B's best is in these runs
+    assert runs["three"][1]["slowdown"] == pytest.approx(1.05)  # B's best is in these runs
+    assert runs["one"][2]["slowdown"] == 1.0  # 2 threads: a yardstick of its own
     assert runs["two"][1]["slowdown"] == 1.0 and "slowdown" not in runs["two"][2]
     assert stored.read_text() == f'{{"{key_a}": 0.001}}'  # store=False writes nothing
     suite.note_slowdowns(runs, store=True, path=stored)
-    assert json.loads(stored.read_text()) == {key_a: 0.001, key_b: 0.002}
+    assert json.loads(stored.read_text()) == {key_a: 0.001, key_b: 0.002, key_b2: 0.0006}
     runs["one"][1]["yardstick_s"] = 0.0005  # a new best for A: kept, and the reference
     suite.note_slowdowns(runs, store=True, path=stored)
     assert runs["one"][1]["slowdown"] == 1.0
     assert json.loads(stored.read_text())[key_a] == 0.0005
     stored.write_text("[not a mapping")  # a damaged file counts as no readings
     suite.note_slowdowns(runs, store=False, path=stored)
-    assert runs["one"][2]["slowdown"] == pytest.approx(1.05)
+    assert runs["three"][1]["slowdown"] == pytest.approx(1.05)
 
 
 def test_a_section_says_what_the_yardstick_read_under_each_table():
