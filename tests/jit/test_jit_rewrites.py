@@ -344,6 +344,37 @@ def test_a_gradient_set_before_a_dropping_replay_is_added_to_as_in_eager():
         assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
 
 
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_a_float64_grad_on_a_float32_parameter_updates_as_in_eager(accumulate):
+    """A float64 ``.grad`` given to a float32 weight between replays and kept (no
+    ``zero_grad``): the update takes ``g * lr`` in float64 with the rate in float32, as
+    ``sgd_update`` does; in a step of one backward pass (its updates fused) and of two
+    (``SgdUpdate``)."""
+    def make():
+        w, b = _params(9, (4, 3), (3,))
+        optimizer = dc.optim.SGD([w, b], lr=0.05)
+
+        def step(x):
+            loss = (x @ w + b).tanh().sum()
+            loss.backward()
+            if accumulate:
+                (x @ w).sum().backward()
+            optimizer.step()
+            return loss
+        return [w, b], step
+
+    (eager_params, eager), (params, step) = make(), make()
+    compiled = dc.jit(step)
+    for i in range(4):
+        if i == 2:
+            for w in (eager_params[0], params[0]):
+                w.grad = dc.Tensor._wrap(np.linspace(-1, 1, 12).reshape(4, 3))
+        x = _batch((5, 4))(i)[0]
+        assert _bits([eager(x).data]) == _bits([compiled(x).data])
+        assert _bits([p.data for p in eager_params]) == _bits([p.data for p in params])
+    assert params[0].grad.dtype == np.float64 and params[0].data.dtype == np.float32
+
+
 UNARY = [lambda t: -t, lambda t: t.relu(), lambda t: t.tanh(), lambda t: t.tanh().exp(),
          lambda t: t.sigmoid(), lambda t: t.T.T, lambda t: -t.reshape(24, 16).T,
          lambda t: (t * 0.5).reshape(24, 16).reshape(16, 24)]

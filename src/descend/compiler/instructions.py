@@ -408,15 +408,9 @@ class SgdUpdate(Update):
                     or not plain_sgd(group)):
                 fallback(*args)
                 return
-            state["step"] += 1
-            g, lr = grad.data, rate.of(group["lr"], data.dtype)
-            if g.dtype != data.dtype:
-                data -= g * lr
-            elif dropped is not None and id(g) in dropped:
-                g *= lr
-                data -= g
-            else:
-                data -= g * lr if scratch is None else np.multiply(g, lr, out=scratch)
+            g = grad.data
+            sgd_step(data, g, rate.of(group["lr"], data.dtype), state,
+                     in_place=dropped is not None and id(g) in dropped, scratch=scratch)
             param.bump_version()
         return run
 
@@ -425,6 +419,22 @@ def plain_sgd(group: dict[str, Any]) -> bool:
     """Whether an SGD group's update is ``w -= g * lr`` (no momentum, weight decay or
     maximize)."""
     return not (group["momentum"] or group["weight_decay"] or group["maximize"])
+
+
+def sgd_step(data: np.ndarray, g: np.ndarray, lr: np.ndarray, state: dict[str, Any], *,
+             in_place: bool, scratch: np.ndarray | None) -> None:
+    """A plain SGD group's update of one parameter, ``data -= g * lr``, counted in its
+    ``state``: ``g`` scaled in place where no one else sees it (``in_place``), else ``g * lr``
+    written into ``scratch`` (a new array where it is ``None``). A ``g`` of another dtype
+    than ``data`` is multiplied in its own, as ``sgd_update`` does."""
+    state["step"] += 1
+    if g.dtype != data.dtype:
+        data -= g * lr
+    elif in_place:
+        g *= lr
+        data -= g
+    else:
+        data -= np.multiply(g, lr, out=scratch)
 
 
 class Rate:

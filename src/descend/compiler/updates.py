@@ -50,7 +50,16 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.engine import accumulate
-from descend.compiler.instructions import Accumulate, Call, Env, Rate, Run, Update, plain_sgd
+from descend.compiler.instructions import (
+    Accumulate,
+    Call,
+    Env,
+    Rate,
+    Run,
+    Update,
+    plain_sgd,
+    sgd_step,
+)
 from descend.optim.sgd import sgd_update
 from descend.tensors import Tensor
 
@@ -150,13 +159,8 @@ class Updates:
                     if state is None:
                         state = states[update.position] = init(data, group)
                     if plain:
-                        state["step"] += 1
-                        lr = entry.rate.of(group["lr"], data.dtype)
-                        if entry.in_place:
-                            g *= lr
-                            data -= g
-                        else:
-                            data -= np.multiply(g, lr, out=entry.scratch)
+                        sgd_step(data, g, entry.rate.of(group["lr"], data.dtype), state,
+                                 in_place=entry.in_place, scratch=entry.scratch)
                     else:
                         rule(g, state, data, group)
                     param.bump_version()
