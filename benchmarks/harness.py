@@ -254,8 +254,9 @@ def others_load() -> Iterator[dict[str, float]]:
 
 def yardstick_seconds(repeats: int = 20, calls: int = 5) -> float:
     """How fast this machine runs NumPy right now: a fixed hand-written step (a batch of 32
-    rows through a 784-256-10 ReLU layer pair, forward and backward, float32; about 0.35 ms
-    on a quiet core), the fastest of ``repeats`` samples of ``calls`` steps, per step.
+    rows through a 784-256-10 ReLU layer pair, forward and backward, float32, BLAS on one
+    thread; about 0.35 ms on a quiet core), the fastest of ``repeats`` samples of ``calls``
+    steps, per step.
 
     Other virtual machines on the same host slow NumPy by sharing its memory bandwidth and
     caches, which neither ``others_load`` nor the steal time sees: read before and after a
@@ -276,7 +277,10 @@ def yardstick_seconds(repeats: int = 20, calls: int = 5) -> float:
         np.subtract(w2, (hidden.T @ grad_out) * rate, out=w2)
         np.subtract(w1, (x.T @ grad_hidden) * rate, out=w1)
 
-    return min(_time_calls(step, calls) for _ in range(repeats))
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # the same work in a process of any thread count
+        return min(_time_calls(step, calls) for _ in range(repeats))
 
 
 def yardstick_line(run: dict) -> str:

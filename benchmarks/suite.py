@@ -209,7 +209,7 @@ def measure_bench(bench: Bench, *, quick: bool, threads: int) -> dict:
 
 def yardstick_key(machine: dict[str, str], threads: int) -> str:
     """What names a machine in ``yardstick.json``: its CPU, cores, NumPy and BLAS, and the
-    thread count (the yardstick's BLAS calls run on as many)."""
+    thread count of the process read in (whose idle thread pools may differ)."""
     named = "; ".join(f"{k} {machine.get(k, '?')}" for k in ("cpu", "cores", "numpy", "blas"))
     return f"{named}; {threads} thread{'s' * (threads > 1)}"
 
