@@ -89,7 +89,7 @@ class Target:
         if others is not None and others > BUSY:
             text += f" (busy: {others:.0%})"
         if slowdown > DISTURBED:
-            text += f" (disturbed: yardstick {slowdown - 1:+.0%})"
+            text += f" (disturbed: yardstick {slowdown - 1:+.1%})"
         return text
 
 

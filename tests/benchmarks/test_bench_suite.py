@@ -20,12 +20,12 @@ def test_a_target_is_met_at_or_below_its_limit_and_marks_busy_figures():
 
 def test_a_figure_the_yardstick_read_as_disturbed_is_marked_with_its_slowdown():
     t = suite.Target("w", "≤ 1.2×", 1.2, values={1: 1.1, 2: 1.1}, others={1: 0.5, 2: 0.0},
-                     slowdown={1: 1.093, 2: 1.03})
-    assert t.figure(1) == "1.10× (busy: 50%) (disturbed: yardstick +9%)"
+                     slowdown={1: 1.093, 2: 1.06})
+    assert t.figure(1) == "1.10× (busy: 50%) (disturbed: yardstick +9.3%)"
     assert t.figure(2) == "1.10×" and t.met() is True
     runs = {1: {"x": 1.1, "slowdown": 1.2}, 2: {"x": 1.0}}
     picked = suite.target("w", "goal", 1.0, runs, lambda run: (run["x"], 0.0))
-    assert picked.slowdown == {1: 1.2} and "disturbed: yardstick +20%" in picked.figure()
+    assert picked.slowdown == {1: 1.2} and "disturbed: yardstick +20.0%" in picked.figure()
 
 
 def test_slowdowns_are_taken_against_the_best_reading_of_each_machine_and_thread_count(
