@@ -7,6 +7,7 @@ import pytest
 
 import descend as dc
 from descend.autograd.function import Function
+from descend.compiler.trace import TraceError
 from jitcheck import batches, make_step, run, same, twins
 
 SPARSE_CE = dc.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -347,3 +348,42 @@ def test_an_op_whose_backward_reads_values_replays_as_one_unit():
     result = run(model, compiled, data)
     assert same(eager[0], result[0]) and same(eager[1], result[1])
     assert "_clip.backward(" in str(compiled.program(*data[0]))
+
+
+@pytest.mark.parametrize("inner_traced", [False, True])
+def test_a_compiled_step_called_inside_another_joins_its_program(inner_traced):
+    """The inner step runs its function inside the outer one's trace (traced before or not):
+    its ops are the outer program's, so a replay on other inputs computes them again."""
+    w = dc.tensor(np.array([0.5, -1.0, 2.0], np.float32), requires_grad=True)
+    optimizer = dc.optim.SGD([w], lr=0.1)
+
+    @dc.jit
+    def inner(x):
+        optimizer.zero_grad()
+        loss = ((x * w).sum() - 1.0) ** 2
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    outer = dc.jit(lambda x: inner(x) * 2.0)
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    if inner_traced:
+        inner(x)
+    eager_w = dc.tensor(w.numpy().copy(), requires_grad=True)
+    eager_optimizer = dc.optim.SGD([eager_w], lr=0.1)
+    for scale in (1.0, 5.0, -2.0):
+        eager_optimizer.zero_grad()
+        loss = ((dc.Tensor._wrap(x * scale) * eager_w).sum() - 1.0) ** 2
+        loss.backward()
+        eager_optimizer.step()
+        assert outer(x * scale).item() == (loss * 2.0).item()
+        assert w.numpy().tobytes() == eager_w.numpy().tobytes()
+    text = str(outer.program(x))
+    assert "x * w" in text and "sgd" in text
+
+
+def test_program_cannot_trace_a_step_inside_another_trace():
+    inner = dc.jit(lambda x: x.sum())
+    outer = dc.jit(lambda x: inner.program(x) and x * 2.0)
+    with pytest.raises(TraceError, match="program\\(\\) cannot trace a step while another is"):
+        outer(np.ones(2, np.float32))

@@ -49,8 +49,9 @@ class CompiledStep:
 
     def __call__(self, *args: Any) -> Any:
         """Run the step: replay its program for these shapes and dtypes, or trace it anew;
-        under :class:`~descend.autograd.detect_anomaly`, run it eagerly (see :func:`jit`)."""
-        if is_anomaly_enabled():
+        under :class:`~descend.autograd.detect_anomaly`, or inside another step's trace, run
+        it eagerly (see :func:`jit`)."""
+        if _inline():
             return self._eager(args)
         program = self._ready(args)
         if program is not None:
@@ -82,7 +83,7 @@ class CompiledStep:
         >>> len(step.programs)    # traced at the first call and at the fourth (a new shape)
         2
         """
-        if is_anomaly_enabled():
+        if _inline():
             return [read(self._eager(args)) for args in calls]
         results: list[T] = []
         replaying, program = None, None
@@ -146,7 +147,7 @@ class CompiledStep:
 
     def _trace(self, args: tuple[Any, ...]) -> Any:
         if tracing.active is not None:
-            raise TraceError("jit: a compiled step cannot be called while another is traced")
+            raise TraceError("jit: program() cannot trace a step while another is traced")
         tracer = Tracer()
         slots = [tracer.argument(_array(arg), self._name(i))
                  for i, arg in enumerate(args) if _is_array(arg)]
@@ -181,7 +182,8 @@ def jit(fn: Callable[..., Any], *, key: Callable[[], Any] | None = None) -> Comp
     While :class:`~descend.autograd.detect_anomaly` is on, a call runs ``fn`` eagerly instead
     (nothing traced or replayed, the programs kept for later calls), so every op is checked and
     a NaN or inf raises the eager step's ``FloatingPointError`` naming the op; a program traced
-    in anomaly mode (by :meth:`~CompiledStep.program`) holds no check, as any other.
+    in anomaly mode (by :meth:`~CompiledStep.program`) holds no check, as any other. A compiled
+    step called inside another's trace runs ``fn`` too: its ops join the outer program.
 
     >>> import numpy as np, descend as dc
     >>> step = dc.jit(lambda x: (x * 2).sum())
@@ -194,6 +196,12 @@ def jit(fn: Callable[..., Any], *, key: Callable[[], Any] | None = None) -> Comp
         return t3
     """
     return CompiledStep(fn, key)
+
+
+def _inline() -> bool:
+    """Whether a call runs the step's function as is: in anomaly mode (every op checked), and
+    inside another step's trace (its ops then join that step's program)."""
+    return is_anomaly_enabled() or tracing.active is not None
 
 
 def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
