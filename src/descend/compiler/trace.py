@@ -230,7 +230,8 @@ class Tracer:
     def live_call(self, fn: Any, args: tuple[Any, ...], text: str) -> Any:
         """Run ``fn(*args)`` untraced and record it as one call, replayed as it runs: what
         changes ``.grad`` in place between backward and update (an optimizer's step pre-hook,
-        where data-parallel training sums the gradients; gradient clipping)."""
+        where data-parallel training sums the gradients; gradient clipping), or the learning
+        rates (a schedule's ``step()``)."""
         self.code.append(Call(fn, args, text))
         tracing.active = None
         try:

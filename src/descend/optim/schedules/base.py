@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from descend import tracing
 from descend.optim.optimizer import Optimizer
 
 
@@ -76,6 +77,8 @@ class LRScheduler:
     """
 
     _unsaved: tuple[str, ...] = ("optimizer",)
+    _initial = False
+    """True while the constructor applies the value of step 0 (:meth:`_initial_step`)."""
 
     def __init__(self, optimizer: Optimizer, *, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -109,14 +112,29 @@ class LRScheduler:
     def step(self) -> None:
         """Move the schedule one step on and write the new learning rates into the groups.
 
+        Called inside a compiled step (``dc.jit``), it is replayed as a call, so a schedule
+        stepped once per batch in the step moves on at every batch (see :meth:`_replayed`).
+
         >>> import descend as dc
         >>> opt = dc.optim.SGD([dc.zeros(1, requires_grad=True)], lr=1.0)
         >>> sched = dc.optim.schedules.ExponentialLR(opt, gamma=0.1)
         >>> sched.step(); opt.param_groups[0]["lr"]
         0.1
         """
+        if self._replayed():
+            return
         self._step_count += 1
         self._update_lr()
+
+    def _replayed(self) -> bool:
+        """Whether ``dc.jit`` is tracing a step that calls :meth:`step`: the tracer then makes
+        the call and records it, and each replay makes it again. (A replay runs array
+        operations only: Python code it did not record, such as this arithmetic on the
+        learning rates, would run at the trace alone.)"""
+        if tracing.active is None or self._initial:
+            return False
+        tracing.active.live_call(self.step, (), f"{type(self).__name__}.step()")
+        return True
 
     def _update_lr(self, epoch: int | None = None) -> None:
         """Step on (``epoch`` None) or jump to ``epoch`` with the closed form."""

@@ -92,6 +92,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         >>> sched.T_cur, sched.T_i, opt.lr       # restarted: a cycle twice as long
         (0, 6, 1.0)
         """
+        if self._replayed():
+            return
         self._step_count += 1
         if self.last_epoch < 0:
             self.T_cur, self.T_i = 0, self.T_0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Literal, SupportsFloat
 
+from descend import tracing
 from descend.optim.optimizer import Optimizer
 from descend.optim.schedules.base import LRScheduler, current_lrs
 
@@ -95,6 +96,8 @@ class ReduceLROnPlateau(LRScheduler):
         >>> sched.step(1.0); sched.step(1.0); sched.best, sched.get_last_lr()
         (1.0, [0.1])
         """
+        if tracing.active is not None:  # the metric is a value each call reads anew
+            tracing.active.refuse(f"{type(self).__name__}.step(metrics) reads its metric")
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current):

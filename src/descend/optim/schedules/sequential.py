@@ -78,6 +78,8 @@ class SequentialLR(LRScheduler):
         >>> [(sched.step(), opt.lr)[1] for _ in range(3)]
         [0.5, 1.0, 0.1]
         """
+        if self._replayed():
+            return
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[index]
