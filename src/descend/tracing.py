@@ -26,15 +26,19 @@ Result = TypeVar("Result")
 
 def check(fn: Callable[..., Result], *args: Any) -> Result:
     """``fn(*args)``: a check of a step's data that raises on bad values, and may return the
-    data converted (labels checked to lie in range, as ``int64``).
+    data converted (labels checked to lie in range, as ``int64``). A Tensor among ``args``
+    reaches ``fn`` as its array.
 
     While a step is traced, the tracer keeps the call, so that every replay of the compiled
     step checks (and converts) its own batch and fails on bad data as the eager step does.
 
-    >>> import numpy as np
-    >>> check(np.ndim, np.zeros((2, 3)))
-    2
+    >>> import numpy as np, descend as dc
+    >>> check(np.ndim, np.zeros((2, 3))), check(np.shape, dc.ones(4))
+    (2, (4,))
     """
+    from descend.tensors import Tensor  # imported here: Tensor lies above this hook
+
+    args = tuple(arg.data if isinstance(arg, Tensor) else arg for arg in args)
     result = fn(*args)
     if active is not None:
         active.check(fn, args, result)

@@ -107,12 +107,12 @@ def test_compiled_checks_run_only_where_they_read_the_arguments():
     @dc.jit
     def step(x):
         doubled = x * 2
-        tracing.check(halves, doubled.data)   # a check of what the step computes
+        tracing.check(halves, doubled)        # a check of what the step computes
         return doubled.sum()
 
     @dc.jit
     def direct(x):
-        tracing.check(halves, x.data)          # a check of the argument itself
+        tracing.check(halves, x)               # a check of the argument itself
         return (x * 2).sum()
 
     small, large = np.full(3, 0.25, np.float32), np.full(3, 2.0, np.float32)

@@ -42,14 +42,41 @@ def test_an_if_on_a_tensor_is_refused(w):
         dc.jit(step)(X)
 
 
-def test_an_array_made_with_numpy_from_data_is_refused(w):
-    step = dc.jit(lambda x: (x @ w) * dc.Tensor._wrap(x.data.sum(axis=1, keepdims=True)))
+@pytest.mark.parametrize("use", [
+    lambda x, w: (x @ w) * dc.Tensor._wrap(x.data.sum(axis=1, keepdims=True)),
+    lambda x, w: dc.where((x @ w).data > 0, x @ w, 0.0),
+    lambda x, w: (x @ w) * float(w.data.sum()),      # a number from values: a constant
+    lambda x, w: (x @ w) * x.data[0, 0],             # a NumPy scalar, as well
+    lambda x, w: x @ w if w.data.sum() > 0 else -(x @ w),  # Python steered by values
+])
+def test_reading_data_in_the_step_is_refused(w, use):
+    step = dc.jit(lambda x: use(x, w))
+    with pytest.raises(TraceError, match=r"jit: reading a tensor's .data while the step is"):
+        step(X)
+
+
+def test_replacing_data_in_the_step_is_refused(w):
+    halved = w.numpy() * 0.5
+
+    def step(x):
+        w.data = halved  # (eagerly, a change no graph sees)
+        return (x @ w).sum()
+    before = w.numpy().copy()
+    with pytest.raises(TraceError, match=r"jit: replacing a tensor's .data while the step"):
+        dc.jit(step)(X)
+    assert (w.numpy() == before).all()
+
+
+def test_an_array_made_outside_the_step_is_refused(w):
+    column = np.ones((X.shape[0], 1), np.float32)
+    step = dc.jit(lambda x: (x @ w) * dc.Tensor._wrap(column))
     with pytest.raises(TraceError, match=r"'mul' reads an array of shape \(3, 1\)"):
         step(X)
 
 
-def test_a_where_on_a_condition_made_with_numpy_is_refused(w):
-    step = dc.jit(lambda x: dc.where((x @ w).data > 0, x @ w, 0.0))
+def test_a_where_on_a_condition_made_outside_the_step_is_refused(w):
+    positive = np.ones((X.shape[0], 1), bool)
+    step = dc.jit(lambda x: dc.where(positive, x @ w, 0.0))
     with pytest.raises(TraceError, match=r"'where' was given an array \(condition\)"):
         step(X)
 

@@ -7,8 +7,9 @@ tracer gives every array a slot, the first time it sees it, and appends one inst
 event (see :mod:`descend.compiler.instructions`).
 
 What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
-Python, an array made outside descend's ops (with NumPy from a ``.data``) entering an op in
-the forward pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
+Python, the step's own code reading or replacing a tensor's ``.data``
+(:func:`watching_data`), an array made outside descend's ops entering an op in the forward
+pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
 An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
 own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat (max
 pooling's backward is one op of its gradient, input and output). An op whose *backward*
@@ -21,9 +22,11 @@ constant of the step (changing it in place is refused), and a check of the step'
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -292,3 +295,40 @@ def _holds_array(value: Any) -> bool:
 @functools.cache
 def _constructor_args(cls: type) -> tuple[str, ...]:
     return tuple(inspect.signature(cls.__init__).parameters)[1:]
+
+
+@contextlib.contextmanager
+def watching_data(tracer: Tracer) -> Iterator[None]:
+    """While ``tracer`` records a step: code outside descend (the step's own) that reads or
+    replaces a tensor's ``.data`` is refused, outside an op's backward (an op computing its
+    gradient from values is replayed as one unit). A replay repeats array operations only:
+    what Python did with the values (``x * float(w.data.sum())``, ``if loss.data > 1:``)
+    would be the first batch's on every replay."""
+    member = Tensor.__dict__["data"]
+    Tensor.data = _WatchedData(member, tracer)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        Tensor.data = member  # type: ignore[assignment]
+
+
+class _WatchedData:
+    """``Tensor.data`` while a step is traced (:func:`watching_data`)."""
+
+    def __init__(self, member: Any, tracer: Tracer) -> None:
+        self.member, self.tracer = member, tracer
+
+    def __get__(self, tensor: Tensor | None, owner: type | None = None) -> Any:
+        if tensor is None:
+            return self
+        self._check(sys._getframe(1), "reading a tensor's .data")
+        return self.member.__get__(tensor, owner)
+
+    def __set__(self, tensor: Tensor, value: Any) -> None:
+        self._check(sys._getframe(1), "replacing a tensor's .data")
+        self.member.__set__(tensor, value)
+
+    def _check(self, caller: Any, what: str) -> None:
+        module = caller.f_globals.get("__name__", "")
+        if not self.tracer._frames and module.partition(".")[0] != "descend":
+            self.tracer.refuse(what)
