@@ -14,6 +14,7 @@ numbers on every device.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Number
 from typing import Any
 
 import numpy as np
@@ -59,13 +60,25 @@ def tensor(data: ArrayLike, *, dtype: Any = None,
            name: str | None = None) -> Tensor:
     """A new tensor holding a copy of ``data`` (floats become float32 unless ``dtype`` is set).
 
+    Made from Python numbers or lists while ``dc.jit`` traces a step, it is a constant of the
+    step (as ``dc.zeros`` is); from an array, it is refused there if it enters an op (the
+    array was made outside the step, and could change).
+
     >>> import descend as dc
     >>> dc.tensor([[1.0, 2.0]], requires_grad=True)
     tensor([[1., 2.]], requires_grad=True)
     >>> dc.tensor([1.5], dtype="float64")
     tensor([1.5], dtype=float64)
     """
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad, name=name)
+    t = Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad, name=name)
+    if tracing.active is not None and not requires_grad and isinstance(data, PYTHON_VALUES):
+        text = repr(data)
+        tracing.active.constant(t.data, f"dc.tensor({text if len(text) <= 40 else '...'})")
+    return t
+
+
+PYTHON_VALUES = (Number, list, tuple)
+"""What ``dc.tensor`` makes a constant of a traced step from: numbers, lists, tuples."""
 
 
 def zeros(*shape: Shape, dtype: Any = None,

@@ -93,3 +93,17 @@ def test_a_refused_step_can_still_run_eagerly(w):
         return (x @ w).sum().item()
 
     assert step(dc.tensor(X)) == 0.0
+
+
+def test_a_tensor_made_from_python_values_in_the_step_is_a_constant(w):
+    def step(x):
+        scale = dc.tensor([[2.0], [-1.0], [0.5]])
+        return ((x @ w) * scale + dc.tensor(0.25)).sum()
+
+    compiled = dc.jit(step)
+    for value in (1.0, 3.0):
+        x = np.full((3, 2), value, np.float32)
+        assert compiled(x).item() == step(dc.Tensor._wrap(x)).item()
+    text = str(compiled.program(X))
+    assert "np.multiply(t3, dc.tensor([[2.0], [-1.0], [0.5]])" in text
+    assert "dc.tensor(0.25)" in text
