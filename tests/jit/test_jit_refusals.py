@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,61 @@ def test_a_tensor_made_from_python_values_in_the_step_is_a_constant(w):
     text = str(compiled.program(X))
     assert "np.multiply(t3, dc.tensor([[2.0], [-1.0], [0.5]])" in text
     assert "dc.tensor(0.25)" in text
+
+
+def _wrapping(step):
+    """``step`` called eagerly on arrays, as a compiled step is."""
+    return lambda x: step(dc.Tensor._wrap(x))
+
+
+def _twin_runs(body, steps=4):
+    """Weights and gradients after ``steps`` calls of ``body``'s step, eager and compiled."""
+    runs = []
+    for compiled in (False, True):
+        dc.seed(0)
+        model = dc.nn.Dense(1, input_dim=2)
+        model.build((None, 2))
+        optimizer = dc.optim.SGD(model.parameters(), lr=0.1)
+        step = functools.partial(body, model=model, optimizer=optimizer)
+        step = dc.jit(step) if compiled else _wrapping(step)
+        for i in range(steps):
+            step(np.full((3, 2), 1.0 + i, np.float32))
+        runs.append([p.numpy().copy() for p in model.parameters()]
+                    + [None if p.grad is None else p.grad.numpy().copy()
+                       for p in model.parameters()])
+    return runs, step
+
+
+@pytest.mark.parametrize("reset", ["model.zero_grad()", "w.grad = None", "w.grad *= 0.5"])
+def test_gradients_reset_or_scaled_in_the_step_are_so_on_every_replay(reset):
+    def body(x, model, optimizer):
+        if reset == "model.zero_grad()":
+            model.zero_grad()
+        elif reset == "w.grad = None":
+            for p in model.parameters():
+                p.grad = None
+        else:  # each step's .grad is its own gradient, scaled in place
+            optimizer.zero_grad()
+        loss = (model(x) ** 2).sum()
+        loss.backward()
+        if reset == "w.grad *= 0.5":
+            with dc.no_grad():
+                for p in model.parameters():
+                    p.grad *= 0.5
+        optimizer.step()
+        return loss
+
+    (eager, compiled), step = _twin_runs(body)
+    assert all(np.array_equal(a, b) for a, b in zip(eager, compiled))
+    text = str(step.program(np.ones((3, 2), np.float32)))
+    assert {"model.zero_grad()": "model.zero_grad()", "w.grad = None": "w1.grad = None",
+            "w.grad *= 0.5": "g12 *= 0.5"}[reset] in text
+
+
+def test_setting_grad_to_a_tensor_in_the_step_is_refused(w):
+    def step(x):
+        loss = (x @ w).sum()
+        w.grad = dc.zeros(2, 1)
+        return loss
+    with pytest.raises(TraceError, match=r"setting a tensor's .grad \(other than to None\)"):
+        dc.jit(step)(X)

@@ -27,7 +27,7 @@ import numpy as np
 from descend import backend, tracing
 from descend.autograd.anomaly import is_anomaly_enabled
 from descend.compiler.program import Outputs, Program, Slot
-from descend.compiler.trace import TraceError, Tracer, watching_data
+from descend.compiler.trace import TraceError, Tracer, watching_tensors
 from descend.tensors import Tensor
 
 T = TypeVar("T")
@@ -154,7 +154,7 @@ class CompiledStep:
         values = _tensors(args)
         tracing.active = tracer
         try:
-            with watching_data(tracer):
+            with watching_tensors(tracer):
                 result = self.fn(*values)
             outputs = _outputs(result, tracer)
         finally:

@@ -8,7 +8,7 @@ event (see :mod:`descend.compiler.instructions`).
 
 What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
 Python, the step's own code reading or replacing a tensor's ``.data``
-(:func:`watching_data`), an array made outside descend's ops entering an op in the forward
+(:func:`watching_tensors`), an array made outside descend's ops entering an op in the forward
 pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
 An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
 own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat (max
@@ -298,37 +298,66 @@ def _constructor_args(cls: type) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def watching_data(tracer: Tracer) -> Iterator[None]:
-    """While ``tracer`` records a step: code outside descend (the step's own) that reads or
-    replaces a tensor's ``.data`` is refused, outside an op's backward (an op computing its
-    gradient from values is replayed as one unit). A replay repeats array operations only:
-    what Python did with the values (``x * float(w.data.sum())``, ``if loss.data > 1:``)
-    would be the first batch's on every replay."""
-    member = Tensor.__dict__["data"]
-    Tensor.data = _WatchedData(member, tracer)  # type: ignore[assignment]
+def watching_tensors(tracer: Tracer) -> Iterator[None]:
+    """While ``tracer`` records a step, watch what the step's own code (outside descend, and
+    outside an op's backward, which is replayed as one unit when it computes with values)
+    does with tensors' ``.data`` and ``.grad``. A replay repeats array operations and the
+    calls the trace recorded, nothing else: what Python did with the values
+    (``x * float(w.data.sum())``, ``if loss.data > 1:``) would be the first batch's on every
+    replay, so reading or replacing ``.data`` is refused; ``w.grad = None`` is recorded as a
+    call, and setting ``.grad`` to anything else is refused. A call the trace records whole
+    (an optimizer's step pre-hook, :meth:`Tracer.live_call`) may do either."""
+    members = {name: Tensor.__dict__[name] for name in ("data", "grad")}
+    Tensor.data = _WatchedData(members["data"], tracer)  # type: ignore[assignment]
+    Tensor.grad = _WatchedGrad(members["grad"], tracer)  # type: ignore[assignment]
     try:
         yield
     finally:
-        Tensor.data = member  # type: ignore[assignment]
+        for name, member in members.items():
+            setattr(Tensor, name, member)
 
 
-class _WatchedData:
-    """``Tensor.data`` while a step is traced (:func:`watching_data`)."""
+class _Watched:
+    """A Tensor attribute while a step is traced: reads pass through to the slot."""
 
     def __init__(self, member: Any, tracer: Tracer) -> None:
         self.member, self.tracer = member, tracer
 
     def __get__(self, tensor: Tensor | None, owner: type | None = None) -> Any:
-        if tensor is None:
-            return self
-        self._check(sys._getframe(1), "reading a tensor's .data")
-        return self.member.__get__(tensor, owner)
+        return self if tensor is None else self.member.__get__(tensor, owner)
+
+    def _stepped_by_user(self, caller: Any) -> bool:
+        """Whether ``caller`` (a frame) is the step's own code, at the step's level, traced
+        (not a call the trace records and replays whole: :meth:`Tracer.live_call`)."""
+        module = caller.f_globals.get("__name__", "")
+        return (tracing.active is self.tracer and not self.tracer._frames
+                and module.partition(".")[0] != "descend")
+
+
+class _WatchedData(_Watched):
+    """``Tensor.data``: the step's own code may neither read nor replace it."""
+
+    def __get__(self, tensor: Tensor | None, owner: type | None = None) -> Any:
+        if tensor is not None and self._stepped_by_user(sys._getframe(1)):
+            self.tracer.refuse("reading a tensor's .data")
+        return super().__get__(tensor, owner)
 
     def __set__(self, tensor: Tensor, value: Any) -> None:
-        self._check(sys._getframe(1), "replacing a tensor's .data")
+        if self._stepped_by_user(sys._getframe(1)):
+            self.tracer.refuse("replacing a tensor's .data")
         self.member.__set__(tensor, value)
 
-    def _check(self, caller: Any, what: str) -> None:
-        module = caller.f_globals.get("__name__", "")
-        if not self.tracer._frames and module.partition(".")[0] != "descend":
-            self.tracer.refuse(what)
+
+class _WatchedGrad(_Watched):
+    """``Tensor.grad``: the step's own ``w.grad = None`` is recorded as a call (``w.grad *=
+    0.5`` sets it to the tensor it holds, changed in place by a recorded op)."""
+
+    def __set__(self, tensor: Tensor, value: Any) -> None:
+        if not self._stepped_by_user(sys._getframe(1)) or (
+                value is not None and value is self.__get__(tensor)):
+            self.member.__set__(tensor, value)
+        elif value is not None:
+            self.tracer.refuse("setting a tensor's .grad (other than to None)")
+        else:
+            name = self.tracer.names[self.tracer.slot_of(tensor, "'.grad = None'")]
+            self.tracer.live_call(self.member.__set__, (tensor, None), f"{name}.grad = None")

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from descend import backend
+from descend import backend, tracing
 from descend.autograd.mode import no_grad
 from descend.creation import zeros
 from descend.tensors import ArrayLike, Tensor
@@ -261,7 +261,11 @@ class Module:
         return self.train(False)
 
     def zero_grad(self) -> None:
-        """Forget every parameter's gradient (sets ``.grad`` to None)."""
+        """Forget every parameter's gradient (sets ``.grad`` to None); inside a compiled step
+        (``dc.jit``), every replay does it again."""
+        if tracing.active is not None:
+            tracing.active.live_call(self.zero_grad, (), "model.zero_grad()")
+            return
         for p in self.parameters():
             p.grad = None
 
