@@ -69,7 +69,7 @@ def to_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--two-threads", args.two_threads]
     if args.note:
         argv += ["--note", args.note]
-    if getattr(args, "retries", 0):
+    if args.retries:
         argv += ["--retries", str(args.retries)]
     return [*argv, "--list"] if args.list else argv
 

@@ -55,6 +55,10 @@ def _constant(array: np.ndarray, requires_grad: bool, device: DeviceLike | None,
     return t
 
 
+PYTHON_VALUES = (Number, list, tuple)
+"""What ``dc.tensor`` makes a constant of a traced step from: numbers, lists, tuples."""
+
+
 def tensor(data: ArrayLike, *, dtype: Any = None,
            device: DeviceLike | None = None, requires_grad: bool = False,
            name: str | None = None) -> Tensor:
@@ -75,10 +79,6 @@ def tensor(data: ArrayLike, *, dtype: Any = None,
         text = repr(data)
         tracing.active.constant(t.data, f"dc.tensor({text if len(text) <= 40 else '...'})")
     return t
-
-
-PYTHON_VALUES = (Number, list, tuple)
-"""What ``dc.tensor`` makes a constant of a traced step from: numbers, lists, tuples."""
 
 
 def zeros(*shape: Shape, dtype: Any = None,

@@ -349,15 +349,13 @@ class _WatchedData(_Watched):
 
 
 class _WatchedGrad(_Watched):
-    """``Tensor.grad``: the step's own ``w.grad = None`` is recorded as a call (``w.grad *=
-    0.5`` sets it to the tensor it holds, changed in place by a recorded op)."""
+    """``Tensor.grad``: the step's own ``w.grad = None`` is recorded as a call."""
 
     def __set__(self, tensor: Tensor, value: Any) -> None:
-        if not self._stepped_by_user(sys._getframe(1)) or (
-                value is not None and value is self.__get__(tensor)):
+        if not self._stepped_by_user(sys._getframe(1)):
             self.member.__set__(tensor, value)
-        elif value is not None:
-            self.tracer.refuse("setting a tensor's .grad (other than to None)")
-        else:
+        elif value is None:
             name = self.tracer.names[self.tracer.slot_of(tensor, "'.grad = None'")]
             self.tracer.live_call(self.member.__set__, (tensor, None), f"{name}.grad = None")
+        elif value is not self.__get__(tensor):  # (w.grad *= 0.5 sets the tensor it holds)
+            self.tracer.refuse("setting a tensor's .grad (other than to None)")
