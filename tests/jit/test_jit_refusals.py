@@ -117,7 +117,8 @@ def _wrapping(step):
 
 
 def _twin_runs(body, steps=4):
-    """Weights and gradients after ``steps`` calls of ``body``'s step, eager and compiled."""
+    """What ``steps`` calls of ``body``'s step returned, and the weights and gradients after
+    them, eager and compiled."""
     runs = []
     for compiled in (False, True):
         dc.seed(0)
@@ -126,27 +127,30 @@ def _twin_runs(body, steps=4):
         optimizer = dc.optim.SGD(model.parameters(), lr=0.1)
         step = functools.partial(body, model=model, optimizer=optimizer)
         step = dc.jit(step) if compiled else _wrapping(step)
-        for i in range(steps):
-            step(np.full((3, 2), 1.0 + i, np.float32))
-        runs.append([p.numpy().copy() for p in model.parameters()]
+        returned = [step(np.full((3, 2), 1.0 + i, np.float32)).numpy().copy()
+                    for i in range(steps)]
+        runs.append(returned + [p.numpy().copy() for p in model.parameters()]
                     + [None if p.grad is None else p.grad.numpy().copy()
                        for p in model.parameters()])
     return runs, step
 
 
-@pytest.mark.parametrize("reset", ["model.zero_grad()", "w.grad = None", "w.grad *= 0.5"])
+@pytest.mark.parametrize("reset", ["model.zero_grad()", "w.grad = None", "w.grad *= 0.5",
+                                   "w.grad *= 0.5, accumulating"])
 def test_gradients_reset_or_scaled_in_the_step_are_so_on_every_replay(reset):
+    """Accumulating (no reset): from the second call on, .grad holds the sum in its own
+    array, which the scaling must change as eagerly (read back into the gradient's slot)."""
     def body(x, model, optimizer):
         if reset == "model.zero_grad()":
             model.zero_grad()
         elif reset == "w.grad = None":
             for p in model.parameters():
                 p.grad = None
-        else:  # each step's .grad is its own gradient, scaled in place
+        elif reset == "w.grad *= 0.5":
             optimizer.zero_grad()
         loss = (model(x) ** 2).sum()
         loss.backward()
-        if reset == "w.grad *= 0.5":
+        if reset.startswith("w.grad *= 0.5"):
             with dc.no_grad():
                 for p in model.parameters():
                     p.grad *= 0.5
@@ -157,7 +161,19 @@ def test_gradients_reset_or_scaled_in_the_step_are_so_on_every_replay(reset):
     assert all(np.array_equal(a, b) for a, b in zip(eager, compiled))
     text = str(step.program(np.ones((3, 2), np.float32)))
     assert {"model.zero_grad()": "model.zero_grad()", "w.grad = None": "w1.grad = None",
-            "w.grad *= 0.5": "g12 *= 0.5"}[reset] in text
+            "w.grad *= 0.5": "g12 *= 0.5",
+            "w.grad *= 0.5, accumulating": "w1.grad += g12\n    g12 = w1.grad"}[reset] in text
+
+
+def test_a_gradient_read_in_an_accumulating_step_is_the_sum_as_in_eager():
+    def body(x, model, optimizer):
+        loss = (model(x) ** 2).sum()
+        loss.backward()
+        optimizer.step()
+        return (model.kernel.grad ** 2).sum()
+
+    (eager, compiled), _ = _twin_runs(body)
+    assert all(np.array_equal(a, b) for a, b in zip(eager, compiled))
 
 
 def test_setting_grad_to_a_tensor_in_the_step_is_refused(w):

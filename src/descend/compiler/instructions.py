@@ -285,6 +285,33 @@ class Accumulate:
         return []
 
 
+class GradArray:
+    """``.grad``'s array read back into the slot of the gradient the engine added into it, for
+    the instructions after it that use ``w.grad`` (``w.grad *= 0.5``): on a replay that finds
+    ``.grad`` set (a step that does not reset it), the sum lives in ``.grad``'s own array,
+    not in the gradient's."""
+
+    __slots__ = ("grad", "target", "tensor")
+
+    def __init__(self, tensor: Tensor, target: int, grad: int) -> None:
+        self.tensor, self.target, self.grad = tensor, target, grad
+
+    def run(self, env: Env) -> None:
+        env[self.grad] = self.tensor.grad.data
+
+    def compiled(self) -> Run:
+        return self.run
+
+    def source(self, names: list[str]) -> str:
+        return f"{names[self.grad]} = {names[self.target]}.grad"
+
+    def reads(self) -> list[int]:
+        return []
+
+    def writes(self) -> list[int]:
+        return [self.grad]
+
+
 class Call:
     """A call the step made on live objects, replayed as is: ``optimizer.zero_grad()``, or one
     parameter's update by the optimizer's rule (``param`` and its state written in place)."""

@@ -156,6 +156,7 @@ class CompiledStep:
         try:
             with watching_tensors(tracer):
                 result = self.fn(*values)
+            tracer.read_back_grads()
             outputs = _outputs(result, tracer)
         finally:
             tracing.active = None

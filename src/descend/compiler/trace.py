@@ -17,7 +17,10 @@ computes arrays with NumPy (a user's op reading ``.data``) is kept as one
 :class:`~descend.compiler.instructions.Backward` unit, replayed after its forward. A tensor
 made in the step by ``dc.zeros``, ``dc.ones``, ``dc.full``, ``dc.arange`` or ``dc.eye`` is a
 constant of the step (changing it in place is refused), and a check of the step's data
-(``tracing.check``: a loss's labels in range) runs again on each replay's values.
+(``tracing.check``: a loss's labels in range) runs again on each replay's values. A gradient
+the engine handed to an empty ``.grad``, used later in the step as ``w.grad``, is read back
+from ``.grad`` after its accumulation (:meth:`Tracer.read_back_grads`), since a replay may add
+into a ``.grad`` already set.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from descend.compiler.instructions import (
     Call,
     Check,
     Compare,
+    GradArray,
     InPlace,
     Op,
     SavingOp,
@@ -82,6 +86,7 @@ class Tracer:
         self._handed_ids: dict[int, set[int]] = {}
         self._prefix = "t"
         self._constants: set[int] = set()
+        self._handed_grads: list[int] = []  # where the code adds a gradient to an empty .grad
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -210,7 +215,20 @@ class Tracer:
             self.handed.append(set())
             self._handed_ids[id(handed_out)] = self.handed[-1]
         grad = self.slot_of(gradient, "backward")
+        if tensor.grad is None:  # the engine hands the gradient's array itself to .grad
+            self._handed_grads.append(len(self.code))
         self.code.append(Accumulate(tensor, target, grad, self._handed_ids[id(handed_out)]))
+
+    def read_back_grads(self) -> None:
+        """After each gradient the trace saw handed to an empty ``.grad``, and that a later
+        instruction uses as ``w.grad``, read ``.grad``'s array back into its slot
+        (:class:`GradArray`): a replay may find ``.grad`` set and add into it instead."""
+        for at in reversed(self._handed_grads):
+            accumulated = self.code[at]
+            if any(accumulated.grad in (*i.reads(), *i.writes()) for i in self.code[at + 1:]
+                   if not isinstance(i, Accumulate | Call)):
+                self.code.insert(at + 1, GradArray(accumulated.tensor, accumulated.target,
+                                                   accumulated.grad))
 
     def inplace(self, x: Tensor, ufunc: Callable[..., Any], other: ArrayLike) -> None:
         """``x op= other`` is about to run."""
