@@ -39,7 +39,7 @@ from harness import (
     profile,
     thread_settings,
     top_functions,
-    yardstick_line,
+    yardstick_lines,
 )
 
 import descend as dc
@@ -221,8 +221,7 @@ def results_markdown(runs: dict[int, dict], *, note: str = "") -> str:
         heading = "1 thread (headline)" if threads == 1 else f"{threads} threads"
         settings = ", ".join(f"{k} = {v}" for k, v in run["threads"].items())
         lines += ["", f"### {heading}", "", table(run), "", f"Thread settings: {settings}."]
-        if yardstick_line(run):
-            lines += ["", yardstick_line(run)]
+        lines += yardstick_lines(run)
     machine = "; ".join(f"{k} {v}" for k, v in first["machine"].items())
     lines += ["", f"Machine: {machine}.", f"Measured {time.strftime('%Y-%m-%d %H:%M')} with "
               "`python benchmarks/fit_overhead.py`."]

@@ -285,15 +285,15 @@ def yardstick_seconds(repeats: int = 20, calls: int = 5) -> float:
         return min(_time_calls(step, calls) for _ in range(repeats))
 
 
-def yardstick_line(run: dict) -> str:
-    """The yardstick's reading in a run, as a sentence under its table ("" if none)."""
+def yardstick_lines(run: dict) -> list[str]:
+    """The yardstick's reading in a run, as a paragraph under its table (none if unread)."""
     if "slowdown" not in run:
-        return ""
+        return []
     verdict = "disturbed: figures slower than on a quiet machine" if (
         run["slowdown"] > DISTURBED) else "quiet"
-    return (f"Yardstick (`harness.yardstick_seconds`, the slower of its readings before and "
-            f"after): {fmt_time(run['yardstick_s'])}, {run['slowdown'] - 1:+.1%} over this "
-            f"machine's best ({verdict}).")
+    return ["", f"Yardstick (`harness.yardstick_seconds`, the slower of its readings before "
+                f"and after): {fmt_time(run['yardstick_s'])}, {run['slowdown'] - 1:+.1%} over "
+                f"this machine's best ({verdict})."]
 
 
 def thread_settings() -> dict[str, str]:
@@ -367,9 +367,14 @@ def update_results(section: str, markdown: str, *, path: Path | None = None,
         text = f"{title}\n\n{block}\n\n{rest.lstrip()}".rstrip() + "\n"
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
+    write_whole(path, text)
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a partial file, so readers never see half of it."""
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text)
-    os.replace(partial, path)  # readers never see a half-written file
+    os.replace(partial, path)
 
 
 def drive(script: str, section: str, args: Any, measure: Callable[[], dict],

@@ -31,7 +31,7 @@ from harness import (
     machine_info,
     others_load,
     thread_settings,
-    yardstick_line,
+    yardstick_lines,
 )
 
 import descend as dc
@@ -306,8 +306,7 @@ def results_markdown(runs: dict[int, dict], *, note: str = "") -> str:
         settings = ", ".join(f"{k} = {v}" for k, v in run["threads"].items())
         lines += ["", f"### {heading}", "", thread_table(run), "",
                   f"Thread settings: {settings}."]
-        if yardstick_line(run):
-            lines += ["", yardstick_line(run)]
+        lines += yardstick_lines(run)
     machine = "; ".join(f"{k} {v}" for k, v in first["machine"].items())
     lines += ["", f"Machine: {machine}.",
               f"Measured {time.strftime('%Y-%m-%d %H:%M')} with "

@@ -37,7 +37,8 @@ from harness import (
     run_per_thread_count,
     thread_settings,
     update_results,
-    yardstick_line,
+    write_whole,
+    yardstick_lines,
     yardstick_seconds,
 )
 
@@ -232,7 +233,7 @@ def note_slowdowns(runs: dict[str, dict[int, dict]], *, store: bool,
     for key, run in measured:
         run["slowdown"] = run["yardstick_s"] / best[key]
     if store and measured:
-        path.write_text(json.dumps(best, indent=1) + "\n")
+        write_whole(path, json.dumps(best, indent=1) + "\n")
 
 
 def available(variants: list[Variant]) -> list[Variant]:
@@ -282,8 +283,7 @@ def section(title: str, what: str, runs: dict[int, dict], table: Callable[[dict]
         heading = "1 thread (headline)" if threads == 1 else f"{threads} threads"
         settings = ", ".join(f"{k} = {v}" for k, v in run["threads"].items())
         lines += ["", f"### {heading}", "", table(run), "", f"Thread settings: {settings}."]
-        if yardstick_line(run):
-            lines += ["", yardstick_line(run)]
+        lines += yardstick_lines(run)
     machine = "; ".join(f"{k} {v}" for k, v in first["machine"].items())
     lines += ["", f"Machine: {machine}.",
               f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python benchmarks/{script}`."]

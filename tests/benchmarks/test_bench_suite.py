@@ -66,7 +66,7 @@ def test_a_section_says_what_the_yardstick_read_under_each_table():
             "after): 350 µs, +1.2% over this machine's best (quiet).") in text
     assert ("400 µs, +15.7% over this machine's best (disturbed: figures slower than on a "
             "quiet machine).") in text
-    assert harness.yardstick_line({"threads": {}}) == ""
+    assert harness.yardstick_lines({"threads": {}}) == []
 
 
 def test_the_yardstick_times_a_fixed_numpy_step():
