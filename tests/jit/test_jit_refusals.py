@@ -183,3 +183,57 @@ def test_setting_grad_to_a_tensor_in_the_step_is_refused(w):
         return loss
     with pytest.raises(TraceError, match=r"setting a tensor's .grad \(other than to None\)"):
         dc.jit(step)(X)
+
+
+@pytest.mark.parametrize("change, named", [
+    ("lr after the update", r"SGD.param_groups\[0\]\['lr'\] \(0.1 -> 0.05\)"),
+    ("lr before the update", r"SGD.param_groups\[0\]\['lr'\] \(0.1 -> 0.05\)"),
+    ("momentum", r"SGD.param_groups\[0\]\['momentum'\] \(0.0 -> 0.9\)"),
+    ("a new group", r"the number of SGD.param_groups \(1 -> 2\)"),
+])
+def test_changing_an_optimizer_setting_in_the_step_is_refused(w, change, named):
+    """A replay reads the settings live but would not repeat the Python that changed them."""
+    optimizer = dc.optim.SGD([w], lr=0.1)
+
+    def step(x):
+        optimizer.zero_grad()
+        loss = (x @ w).sum()
+        loss.backward()
+        if change == "lr before the update":
+            optimizer.param_groups[0]["lr"] *= 0.5
+        optimizer.step()
+        if change == "lr after the update":
+            optimizer.param_groups[0]["lr"] *= 0.5
+        elif change == "momentum":
+            optimizer.param_groups[0]["momentum"] = 0.9
+        elif change == "a new group":
+            optimizer.add_param_group({"params": [dc.zeros(1, requires_grad=True)]})
+        return loss
+
+    with pytest.raises(TraceError, match=rf"jit: the step changed {named} while it was traced"):
+        dc.jit(step)(X)
+
+
+def test_settings_changed_by_a_schedule_or_a_pre_hook_in_the_step_replay_as_in_eager():
+    """What recorded calls change is theirs to change on every replay: not refused."""
+    runs = []
+    for compiled in (False, True):
+        w = dc.tensor([[1.0], [-1.0]], requires_grad=True)
+        optimizer = dc.optim.SGD([w], lr=0.1)
+        optimizer.register_step_pre_hook(lambda opt: opt.param_groups[0].update(
+            momentum=0.5))
+        schedule = dc.optim.schedules.StepLR(optimizer, step_size=1, gamma=0.5)
+
+        def step(x, w=w, optimizer=optimizer, schedule=schedule):
+            optimizer.zero_grad()
+            loss = (x @ w).sum()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            return loss
+
+        step = dc.jit(step) if compiled else step
+        for _ in range(4):
+            step(X)
+        runs.append((w.numpy().copy(), optimizer.param_groups[0]["lr"]))
+    assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1] == runs[1][1] == 0.1 / 16

@@ -156,6 +156,7 @@ class CompiledStep:
         try:
             with watching_tensors(tracer):
                 result = self.fn(*values)
+            tracer.watch_settings()
             tracer.read_back_grads()
             outputs = _outputs(result, tracer)
         finally:
@@ -177,9 +178,11 @@ def jit(fn: Callable[..., Any], *, key: Callable[[], Any] | None = None) -> Comp
     a tensor) is refused with a :class:`~descend.compiler.trace.TraceError`. Python state the step
     reads is baked in when it is traced (a module's ``training`` flag, a number in a Python
     variable); the optimizer's ``param_groups`` (a learning rate a schedule changes) and
-    ``.grad`` are read live on every replay. ``key``, a function of no arguments, names the
-    Python state a program depends on: its value joins the signature, so a new value traces
-    a new program (``key=lambda: model.training`` for a step run in train and eval mode).
+    ``.grad`` are read live on every replay, and the step's own code changing a group's
+    settings is refused (a replay would not repeat it). ``key``, a function of no arguments,
+    names the Python state a program depends on: its value joins the signature, so a new
+    value traces a new program (``key=lambda: model.training`` for a step run in train and
+    eval mode).
 
     While :class:`~descend.autograd.detect_anomaly` is on, a call runs ``fn`` eagerly instead
     (nothing traced or replayed, the programs kept for later calls), so every op is checked and

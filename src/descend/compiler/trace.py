@@ -9,7 +9,8 @@ event (see :mod:`descend.compiler.instructions`).
 What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
 Python, the step's own code reading or replacing a tensor's ``.data``
 (:func:`watching_tensors`), an array made outside descend's ops entering an op in the forward
-pass, an op given such an array, ``x[i] = v``, and ``backward(create_graph=True)``.
+pass, an op given such an array, ``x[i] = v``, ``backward(create_graph=True)``, and the step's
+own code changing an optimizer's settings (:meth:`Tracer.watch_settings`).
 An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
 own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat (max
 pooling's backward is one op of its gradient, input and output). An op whose *backward*
@@ -87,6 +88,8 @@ class Tracer:
         self._prefix = "t"
         self._constants: set[int] = set()
         self._handed_grads: list[int] = []  # where the code adds a gradient to an empty .grad
+        self._groups: dict[int, tuple[Any, list[dict[str, Any]]]] = {}  # id(optimizer) ->
+        # (optimizer, its param groups' settings when last seen: see watch_settings)
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -245,6 +248,7 @@ class Tracer:
 
     def zero_grad(self, optimizer: Any, set_to_none: bool) -> None:
         """``optimizer.zero_grad(set_to_none)`` is about to run."""
+        self.watch_settings(optimizer)
         self.code.append(Call(optimizer.zero_grad, (set_to_none,),
                               f"optimizer.zero_grad(set_to_none={set_to_none})"))
 
@@ -253,21 +257,44 @@ class Tracer:
         changes ``.grad`` in place between backward and update (an optimizer's step pre-hook,
         where data-parallel training sums the gradients; gradient clipping), or the learning
         rates (a schedule's ``step()``)."""
+        self.watch_settings()
         self.code.append(Call(fn, args, text))
         tracing.active = None
         try:
             return fn(*args)
         finally:
             tracing.active = self
+            self._groups = {key: (opt, _settings(opt)) for key, (opt, _) in self._groups.items()}
 
     def update(self, optimizer: Any, position: int, group: dict[str, Any],
                param: Tensor) -> None:
         """The optimizer has just stepped ``param`` (its update is replayed as it ran)."""
+        self.watch_settings(optimizer)
         slot = self._slots.get(id(param.data))
         if slot is None:
             slot = self._state(param)
         kind = SgdUpdate if optimizer.rule.update is sgd_update else Update
         self.code.append(kind(optimizer, position, group, param, slot))
+
+    def watch_settings(self, optimizer: Any = None) -> None:
+        """Refuse if the step's own code changed the settings of an optimizer's param groups
+        (a learning rate) since the trace last saw them, then watch ``optimizer`` too.
+
+        A replay reads the settings live but repeats no Python: ``group["lr"] *= 0.5`` in the
+        step would halve the rate once, at the trace. What a recorded call changes (a
+        schedule's ``step()``, a step pre-hook) is replayed, so its changes are seen anew.
+        """
+        for watched, seen in self._groups.values():
+            now = _settings(watched)
+            if now != seen:
+                changed = _changed(type(watched).__name__, seen, now)
+                raise TraceError(f"jit: the step changed {changed} while it was traced; a replay "
+                                 "repeats array operations and recorded calls, not Python, so "
+                                 "it would change once, at the trace. Step a dc.optim schedule "
+                                 "in the step (each replay steps it), or change the setting "
+                                 "between calls")
+        if optimizer is not None and id(optimizer) not in self._groups:
+            self._groups[id(optimizer)] = (optimizer, _settings(optimizer))
 
     def constant(self, array: np.ndarray, text: str) -> None:
         """``dc.zeros``, ``dc.arange``... made ``array`` in the step: a constant of the step,
@@ -296,6 +323,22 @@ class Tracer:
             "array operations on every call, so it cannot read a tensor's value into Python "
             "or branch on it: the step's control flow must not depend on values. Read values "
             "from what the step returns, or run the step without jit")
+
+
+def _settings(optimizer: Any) -> list[dict[str, Any]]:
+    """Each param group's settings (all but its ``params``), as they are now."""
+    return [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
+
+
+def _changed(name: str, seen: list[dict[str, Any]], now: list[dict[str, Any]]) -> str:
+    """Name the first setting that differs: ``SGD.param_groups[0]['lr'] (0.1 -> 0.05)``."""
+    if len(now) != len(seen):
+        return f"the number of {name}.param_groups ({len(seen)} -> {len(now)})"
+    for i, (old, new) in enumerate(zip(seen, now)):
+        for key in sorted(old.keys() | new.keys()):
+            if old.get(key) != new.get(key):
+                return f"{name}.param_groups[{i}][{key!r}] ({old.get(key)!r} -> {new.get(key)!r})"
+    return f"{name}.param_groups"
 
 
 def _given_arrays(fn: Function) -> list[str]:
