@@ -13,7 +13,7 @@ numbers on every device.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Number
 from typing import Any
 
@@ -49,10 +49,24 @@ def _constant(array: np.ndarray, requires_grad: bool, device: DeviceLike | None,
               call: str) -> Tensor:
     """``_make`` for values the arguments fix (zeros, ones, ranges): while ``dc.jit`` traces
     a step, a constant of the step, printed as ``call``."""
-    t = _make(array, requires_grad, device)
-    if tracing.active is not None and not requires_grad:
+    t = _make(array, False, device)
+    if tracing.active is not None:
         tracing.active.constant(t.data, call)
-    return t
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _listed(shape: tuple[int, ...]) -> str:
+    return ", ".join(map(str, shape))
+
+
+def _random(draw: Callable[[], np.ndarray], requires_grad: bool, device: DeviceLike | None,
+            call: str) -> Tensor:
+    """``_make(draw())``: while ``dc.jit`` traces a step, each replay draws anew with
+    ``draw``, as the eager step would (printed as ``call``)."""
+    t = _make(draw(), False, device)
+    if tracing.active is not None:
+        tracing.active.random(t.data, draw, call)
+    return t.requires_grad_(True) if requires_grad else t
 
 
 PYTHON_VALUES = (Number, list, tuple)
@@ -74,11 +88,11 @@ def tensor(data: ArrayLike, *, dtype: Any = None,
     >>> dc.tensor([1.5], dtype="float64")
     tensor([1.5], dtype=float64)
     """
-    t = Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad, name=name)
-    if tracing.active is not None and not requires_grad and isinstance(data, PYTHON_VALUES):
+    t = Tensor(data, dtype=dtype, device=device, name=name)
+    if tracing.active is not None and isinstance(data, PYTHON_VALUES):
         text = repr(data)
         tracing.active.constant(t.data, f"dc.tensor({text if len(text) <= 40 else '...'})")
-    return t
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def zeros(*shape: Shape, dtype: Any = None,
@@ -161,8 +175,9 @@ def rand(*shape: Shape, dtype: Any = None,
     >>> bool(0 <= x.numpy().min() and x.numpy().max() < 1)
     True
     """
-    values = backend.rng().random(_shape(shape, "rand"))
-    return _make(values.astype(_dtype(dtype)), requires_grad, device)
+    size, kind = _shape(shape, "rand"), _dtype(dtype)
+    return _random(lambda: backend.rng().random(size).astype(kind), requires_grad, device,
+                   f"dc.rand({_listed(size)})")
 
 
 def randn(*shape: Shape, dtype: Any = None,
@@ -173,8 +188,9 @@ def randn(*shape: Shape, dtype: Any = None,
     >>> dc.seed(0); round(float(dc.randn(100_000).numpy().std()), 2)
     1.0
     """
-    values = backend.rng().standard_normal(_shape(shape, "randn"))
-    return _make(values.astype(_dtype(dtype)), requires_grad, device)
+    size, kind = _shape(shape, "randn"), _dtype(dtype)
+    return _random(lambda: backend.rng().standard_normal(size).astype(kind), requires_grad,
+                   device, f"dc.randn({_listed(size)})")
 
 
 def _like(make: Any, like: Tensor, dtype: Any, device: DeviceLike | None, requires_grad: bool,

@@ -258,6 +258,8 @@ class Tensor:
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_: cannot stop tracking a computed tensor; "
                                "use .detach() instead")
+        if requires_grad and not self.requires_grad and tracing.active is not None:
+            tracing.active.leaf(self)  # a leaf made in a traced step gathers afresh each call
         self.requires_grad = bool(requires_grad)
         return self
 

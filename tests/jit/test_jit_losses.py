@@ -1,6 +1,8 @@
 """Every loss compiles (``fit(jit_compile=True)``) and keeps the eager weights bit for bit; a
 replay checks each batch's targets as the eager loss does; constants made in a step
-(``dc.zeros``, ``dc.arange``...) are constants of the compiled step."""
+(``dc.zeros``, ``dc.arange``...) are constants of the compiled step, random values
+(``dc.randn``) are drawn anew on each replay, and a leaf made in the step gathers its
+gradient afresh."""
 
 from __future__ import annotations
 
@@ -105,15 +107,26 @@ def constant_step(w: dc.Tensor, optimizer: dc.optim.SGD):
     return step
 
 
-def test_constants_made_in_the_step_are_constants_of_the_compiled_step():
+def eager_and_compiled(make_step, w: np.ndarray, batches: list) -> tuple[list, object]:
+    """For the eager and the compiled step (``make_step(w, optimizer)``, SGD on the parameter
+    ``w``, from ``dc.seed(5)``): the bytes of its losses on ``batches`` and of ``w`` after
+    them; and the compiled step."""
     results = []
     for compiled in (False, True):
-        w = dc.tensor(np.linspace(-1.0, 1.0, 3, dtype=np.float32), requires_grad=True)
-        step = constant_step(w, dc.optim.SGD([w], lr=0.05))
+        dc.seed(5)
+        param = dc.tensor(w, requires_grad=True)
+        step = make_step(param, dc.optim.SGD([param], lr=0.05))
         step = dc.jit(step) if compiled else step
-        losses = [step(np.full(3, k, np.float32)).data.tobytes() for k in (1.0, 2.0, 3.0)]
-        results.append((losses, w.data.tobytes()))
-    assert results[0] == results[1]
+        losses = [step(dc.tensor(batch)).data.tobytes() for batch in batches]
+        results.append((losses, param.data.tobytes()))
+    return results, step
+
+
+def test_constants_made_in_the_step_are_constants_of_the_compiled_step():
+    (eager, compiled), step = eager_and_compiled(
+        constant_step, np.linspace(-1.0, 1.0, 3, dtype=np.float32),
+        [np.full(3, k, np.float32) for k in (1.0, 2.0, 3.0)])
+    assert eager == compiled
     text = str(step.program(np.ones(3, np.float32)))
     assert "dc.ones((3,))" in text and "dc.arange(3.0)" in text and "dc.full((3,), 0.5)" in text
 
@@ -131,10 +144,58 @@ def test_an_in_place_change_of_a_constant_is_refused():
         dc.jit(step)(np.ones(3, np.float32))
 
 
-def test_a_random_tensor_made_in_the_step_is_still_refused():
-    w = dc.tensor(np.ones(3, np.float32), requires_grad=True)
-    with pytest.raises(TraceError, match="neither got as an argument nor computed"):
-        dc.jit(lambda x: (x * w + dc.randn(3)).sum())(np.ones(3, np.float32))
+def noisy_step(w: dc.Tensor, optimizer: dc.optim.SGD):
+    def step(x: dc.Tensor) -> dc.Tensor:
+        optimizer.zero_grad()
+        noisy = x + 0.1 * dc.randn(3) * dc.rand_like(x)
+        loss = ((noisy * w) ** 2).sum()
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def test_random_values_drawn_in_the_step_are_drawn_anew_on_each_replay():
+    """Noise added in the step (``dc.randn``, ``dc.rand_like``): each replay draws from the
+    seeded generator as the eager step does, so the runs agree bit for bit."""
+    (eager, compiled), step = eager_and_compiled(
+        noisy_step, np.linspace(-1.0, 1.0, 3, dtype=np.float32), [np.ones(3, np.float32)] * 4)
+    assert eager == compiled
+    assert len(set(compiled[0])) == 4  # the same batch, a new draw each time
+    text = str(step.program(np.ones(3, np.float32)))
+    assert "= dc.randn(3)" in text and "= dc.rand(3)" in text
+
+
+def adversarial_step(make):
+    """An adversarial step (FGSM): a perturbation ``make(x)`` made in the step with
+    requires_grad, its gradient read after backward."""
+    def make_step(w: dc.Tensor, optimizer: dc.optim.SGD):
+        def step(x: dc.Tensor) -> dc.Tensor:
+            delta = make(x)
+            (((x + delta) @ w) ** 2).sum().backward()
+            optimizer.zero_grad()
+            loss = (((x + 0.1 * delta.grad) @ w) ** 2).sum()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+    return make_step
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: dc.zeros_like(x, requires_grad=True),
+    lambda x: dc.randn(*x.shape, requires_grad=True),
+    lambda x: dc.tensor([[0.0, 0.0, 0.0]] * 2, requires_grad=True),
+    lambda x: (x * 0.0).detach().requires_grad_(),
+    lambda x: dc.tensor(np.zeros((2, 3), np.float32), requires_grad=True),
+], ids=["dc.zeros_like", "dc.randn", "dc.tensor of lists", "detach", "dc.tensor of an array"])
+def test_a_leaf_made_in_the_step_starts_each_replay_without_a_gradient(make):
+    """Eagerly each call makes a new leaf, so its gradient is that call's alone; a replay
+    must not add it to the last call's."""
+    (eager, compiled), _ = eager_and_compiled(
+        adversarial_step(make), np.array([[1.0], [-2.0], [0.5]], np.float32),
+        [np.full((2, 3), k, np.float32) for k in (1.0, 2.0, 3.0)])
+    assert eager == compiled
 
 
 FIT_X = RNG.standard_normal((64, 4)).astype(np.float32)

@@ -285,31 +285,32 @@ class Accumulate:
         return []
 
 
-class GradArray:
-    """``.grad``'s array read back into the slot of the gradient the engine added into it, for
-    the instructions after it that use ``w.grad`` (``w.grad *= 0.5``): on a replay that finds
-    ``.grad`` set (a step that does not reset it), the sum lives in ``.grad``'s own array,
-    not in the gradient's."""
+class Fetch:
+    """``env[out] = fetch()``: an array from outside the slots, taken anew on each replay:
+    random values the step drew (``dc.randn``), or ``.grad``'s array read back into the slot
+    of the gradient the engine added into it, for the instructions after it that use
+    ``w.grad`` (on a replay that finds ``.grad`` set, the sum lives in ``.grad``'s own array,
+    not in the gradient's)."""
 
-    __slots__ = ("grad", "target", "tensor")
+    __slots__ = ("fetch", "out", "text")
 
-    def __init__(self, tensor: Tensor, target: int, grad: int) -> None:
-        self.tensor, self.target, self.grad = tensor, target, grad
+    def __init__(self, fetch: Callable[[], np.ndarray], out: int, text: str) -> None:
+        self.fetch, self.out, self.text = fetch, out, text
 
     def run(self, env: Env) -> None:
-        env[self.grad] = self.tensor.grad.data
+        env[self.out] = self.fetch()
 
     def compiled(self) -> Run:
         return self.run
 
     def source(self, names: list[str]) -> str:
-        return f"{names[self.grad]} = {names[self.target]}.grad"
+        return f"{names[self.out]} = {self.text}"
 
     def reads(self) -> list[int]:
         return []
 
     def writes(self) -> list[int]:
-        return [self.grad]
+        return [self.out]
 
 
 class Call:

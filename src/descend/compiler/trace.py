@@ -17,11 +17,13 @@ pooling's backward is one op of its gradient, input and output). An op whose *ba
 computes arrays with NumPy (a user's op reading ``.data``) is kept as one
 :class:`~descend.compiler.instructions.Backward` unit, replayed after its forward. A tensor
 made in the step by ``dc.zeros``, ``dc.ones``, ``dc.full``, ``dc.arange`` or ``dc.eye`` is a
-constant of the step (changing it in place is refused), and a check of the step's data
-(``tracing.check``: a loss's labels in range) runs again on each replay's values. A gradient
-the engine handed to an empty ``.grad``, used later in the step as ``w.grad``, is read back
-from ``.grad`` after its accumulation (:meth:`Tracer.read_back_grads`), since a replay may add
-into a ``.grad`` already set.
+constant of the step (changing it in place is refused), one drawn by ``dc.rand`` or
+``dc.randn`` is drawn anew on each replay (:class:`~descend.compiler.instructions.Fetch`), and
+a check of the step's data (``tracing.check``: a loss's labels in range) runs again on each
+replay's values. A leaf made in the step (``requires_grad_``) starts each replay without a
+gradient (:meth:`Tracer.leaf`). A gradient the engine handed to an empty ``.grad``, used
+later in the step as ``w.grad``, is read back from ``.grad`` after its accumulation
+(:meth:`Tracer.read_back_grads`), since a replay may add into a ``.grad`` already set.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import operator
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,7 +49,7 @@ from descend.compiler.instructions import (
     Call,
     Check,
     Compare,
-    GradArray,
+    Fetch,
     InPlace,
     Op,
     SavingOp,
@@ -225,13 +228,15 @@ class Tracer:
     def read_back_grads(self) -> None:
         """After each gradient the trace saw handed to an empty ``.grad``, and that a later
         instruction uses as ``w.grad``, read ``.grad``'s array back into its slot
-        (:class:`GradArray`): a replay may find ``.grad`` set and add into it instead."""
+        (a :class:`Fetch` of it): a replay may find ``.grad`` set and add into it instead."""
         for at in reversed(self._handed_grads):
             accumulated = self.code[at]
             if any(accumulated.grad in (*i.reads(), *i.writes()) for i in self.code[at + 1:]
                    if not isinstance(i, Accumulate | Call)):
-                self.code.insert(at + 1, GradArray(accumulated.tensor, accumulated.target,
-                                                   accumulated.grad))
+                grad_array = functools.partial(operator.attrgetter("grad.data"),
+                                               accumulated.tensor)
+                text = f"{self.names[accumulated.target]}.grad"
+                self.code.insert(at + 1, Fetch(grad_array, accumulated.grad, text))
 
     def inplace(self, x: Tensor, ufunc: Callable[..., Any], other: ArrayLike) -> None:
         """``x op= other`` is about to run."""
@@ -300,6 +305,22 @@ class Tracer:
         """``dc.zeros``, ``dc.arange``... made ``array`` in the step: a constant of the step,
         printed as the call that made it."""
         self._constants.add(self.new_slot(array, text))
+
+    def leaf(self, tensor: Tensor) -> None:
+        """``tensor`` is about to become a leaf that gathers a gradient, in the step
+        (``dc.zeros_like(x, requires_grad=True)``, ``t.detach().requires_grad_()``): the eager
+        step makes a new one each call, which starts with no ``.grad``, so each replay sets the
+        traced one's ``.grad`` to None there (else its gradients would add up over calls)."""
+        slot, made = self._slots.get(id(tensor.data)), ""
+        if slot in self._constants:  # named by the call that made it: name it, print the call
+            made, self.names[slot] = f"t{slot} = {self.names[slot]}; ", f"t{slot}"
+        name = self.names[slot] if slot is not None else tensor.name or "leaf"
+        self.code.append(Call(setattr, (tensor, "grad", None), f"{made}{name}.grad = None"))
+
+    def random(self, array: np.ndarray, draw: Callable[[], np.ndarray], text: str) -> None:
+        """``dc.rand``, ``dc.randn``... drew ``array`` in the step: each replay draws anew with
+        ``draw()``, from descend's generator, as the eager step does."""
+        self.code.append(Fetch(draw, self.new_slot(array), text))
 
     def check(self, fn: Callable[..., Any], args: tuple[Any, ...], result: Any) -> None:
         """The step checked its data with ``fn(*args)``, which returned ``result``: each
