@@ -3,8 +3,9 @@
 The core calls the :data:`active` tracer, when there is one, at each thing a compiled step
 must replay: an op applied, an op's backward begun and ended, a gradient added into
 ``.grad``, an in-place update, ``zero_grad``, an optimizer's parameter update, a constant made
-by ``dc.zeros``/``dc.ones``/``dc.arange``..., a check of the step's data (:func:`check`), and a
-value read back into Python (which a replay cannot repeat). Nothing is watched when it is
+by ``dc.zeros``/``dc.ones``/``dc.arange``..., a check of the step's data (:func:`check`), host
+code run on the step's values (:func:`on_host`: a metric's update), and a value read back
+into Python (which a replay cannot repeat). Nothing is watched when it is
 ``None``.
 
 >>> import descend as dc
@@ -36,10 +37,33 @@ def check(fn: Callable[..., Result], *args: Any) -> Result:
     >>> check(np.ndim, np.zeros((2, 3))), check(np.shape, dc.ones(4))
     (2, (4,))
     """
-    from descend.tensors import Tensor  # imported here: Tensor lies above this hook
-
-    args = tuple(arg.data if isinstance(arg, Tensor) else arg for arg in args)
+    args = _arrays(args)
     result = fn(*args)
     if active is not None:
         active.check(fn, args, result)
     return result
+
+
+def on_host(fn: Callable[..., Any], *args: Any) -> None:
+    """``fn(*args)``: host code run for what it does to Python state (a metric's running
+    sums), on arrays (a Tensor among ``args`` reaches ``fn`` as its array).
+
+    While a step is traced, the tracer records the call, so that every replay of the compiled
+    step makes it again on that replay's arrays.
+
+    >>> import numpy as np
+    >>> seen = []
+    >>> on_host(seen.append, np.ones(2)); seen
+    [array([1., 1.])]
+    """
+    args = _arrays(args)
+    if active is None:
+        fn(*args)
+    else:
+        active.on_host(fn, args)
+
+
+def _arrays(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    from descend.tensors import Tensor  # imported here: Tensor lies above this hook
+
+    return tuple(arg.data if isinstance(arg, Tensor) else arg for arg in args)

@@ -8,6 +8,7 @@ NumPy-style code, given every slot's name.
 
 from __future__ import annotations
 
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -342,11 +343,10 @@ class Call:
         return []
 
 
-class Check:
-    """A check of the step's data (``tracing.check``: labels in range), run again on each
-    replay's values: ``fn(*args)`` with the arrays the step got in ``slots`` (position in
-    ``args`` to slot) replaced by this replay's; what it returns goes to ``out`` (labels
-    converted to ``int64``), unless it returned its input."""
+class HostCall:
+    """Host code the step ran on its arrays (``tracing.on_host``: a metric's update), made
+    again on each replay: ``fn(*args)`` with the arrays the step got in ``slots`` (position in
+    ``args`` to slot) replaced by this replay's; what it returns goes to ``out``, unless None."""
 
     __slots__ = ("args", "fn", "out", "slots")
 
@@ -368,7 +368,10 @@ class Check:
     def source(self, names: list[str]) -> str:
         shown = [names[self.slots[i]] if i in self.slots else _short(arg)
                  for i, arg in enumerate(self.args)]
-        call = f"{self.fn.__name__}({', '.join(shown)})"
+        owner = getattr(self.fn, "__self__", None)  # a method: named with its object's class
+        called = self.fn.__name__ if owner is None or isinstance(owner, types.ModuleType) else \
+            f"{type(owner).__name__}.{self.fn.__name__}"
+        call = f"{called}({', '.join(shown)})"
         return call if self.out is None else f"{names[self.out]} = {call}"
 
     def reads(self) -> list[int]:
@@ -376,6 +379,14 @@ class Check:
 
     def writes(self) -> list[int]:
         return [] if self.out is None else [self.out]
+
+
+class Check(HostCall):
+    """A check of the step's data (``tracing.check``: labels in range), run again on each
+    replay's values; what it returns goes to ``out`` (labels converted to ``int64``), unless
+    it returned its input. A step's checks alone can run before it (``Program.check``)."""
+
+    __slots__ = ()
 
 
 def _short(value: Any) -> str:

@@ -50,6 +50,7 @@ from descend.compiler.instructions import (
     Check,
     Compare,
     Fetch,
+    HostCall,
     InPlace,
     Op,
     SavingOp,
@@ -264,12 +265,17 @@ class Tracer:
         rates (a schedule's ``step()``)."""
         self.watch_settings()
         self.code.append(Call(fn, args, text))
+        try:
+            return self._untraced(fn, args)
+        finally:
+            self._groups = {key: (opt, _settings(opt)) for key, (opt, _) in self._groups.items()}
+
+    def _untraced(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         tracing.active = None
         try:
             return fn(*args)
         finally:
             tracing.active = self
-            self._groups = {key: (opt, _settings(opt)) for key, (opt, _) in self._groups.items()}
 
     def update(self, optimizer: Any, position: int, group: dict[str, Any],
                param: Tensor) -> None:
@@ -336,6 +342,15 @@ class Tracer:
             return
         made = isinstance(result, np.ndarray) and id(result) not in self._slots
         self.code.append(Check(fn, args, slots, self.new_slot(result) if made else None))
+
+    def on_host(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """Run ``fn(*args)``, host code on the step's values (a metric's update), untraced,
+        and record it: each replay calls it again, an array the step got or computed read
+        from its slot."""
+        slots = {position: self._slots[id(arg)] for position, arg in enumerate(args)
+                 if isinstance(arg, np.ndarray) and id(arg) in self._slots}
+        self.code.append(HostCall(fn, args, slots, None))
+        self._untraced(fn, args)
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import tracing
 from descend.backend import to_host
 from descend.losses.checks import as_array, check_same_shape
 from descend.tensors import ArrayLike, Tensor
@@ -43,6 +44,9 @@ def batch_arrays(op: str, y_true: ArrayLike, y_pred: ArrayLike, *, same_shape: b
     >>> batch_arrays("mae", 1.0, 2.0)
     (array([1.]), array([2.]))
     """
+    if tracing.active is not None:  # (Metric.update records the whole update_state call)
+        tracing.active.refuse(f"{op}: a metric reading a batch outside Metric.update (a "
+                              "subclass overriding update instead of update_state)")
     true = to_host(as_array(y_true, op, "y_true"))
     pred = to_host(as_array(y_pred, op, "y_pred"))
     if same_shape:
@@ -104,7 +108,8 @@ def divide(numerator: Any, denominator: Any) -> Any:
 class Metric:
     """Base class of streaming metrics: ``update``, ``result``, ``reset`` and a ``name``.
 
-    Subclasses set ``default_name`` and implement the three methods.
+    Subclasses set ``default_name`` and implement ``update_state``, ``result`` and
+    ``reset``.
 
     Args:
         name: what a trainer's history calls the metric (default: ``default_name``).
@@ -122,7 +127,14 @@ class Metric:
 
     def update(self, y_true: ArrayLike, y_pred: ArrayLike,
                sample_weight: ArrayLike | None = None) -> None:
-        """Add one batch of targets and predictions (optionally weighted per sample)."""
+        """Add one batch of targets and predictions (optionally weighted per sample): calls
+        :meth:`update_state`. Inside a compiled step (``dc.jit``) every replay makes the call
+        again with its own batch (:func:`descend.tracing.on_host`)."""
+        tracing.on_host(self.update_state, y_true, y_pred, sample_weight)
+
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: ArrayLike | None = None) -> None:
+        """What :meth:`update` does (Keras' name): subclasses implement it."""
         raise NotImplementedError
 
     def result(self) -> Any:
@@ -180,8 +192,8 @@ class MeanMetric(Metric):
         out = self.fn(y_true, y_pred)
         return out.data if isinstance(out, Tensor) else out
 
-    def update(self, y_true: ArrayLike, y_pred: ArrayLike,
-               sample_weight: ArrayLike | None = None) -> None:
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: ArrayLike | None = None) -> None:
         """Add one batch: its weighted per-sample values and its total weight."""
         true, pred = batch_arrays(self.name, y_true, y_pred, same_shape=self.same_shape)
         values = per_sample(self.name, self.values(true, pred), len(true))

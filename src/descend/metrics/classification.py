@@ -91,8 +91,8 @@ class ConfusionMatrix(Metric):
         return (check_labels(self.name, true, self.num_classes),
                 check_labels(self.name, pred, self.num_classes, "predicted label"))
 
-    def update(self, y_true: ArrayLike, y_pred: ArrayLike,
-               sample_weight: ArrayLike | None = None) -> None:
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: ArrayLike | None = None) -> None:
         """Count one batch (each sample's weight goes to every element of its labels)."""
         true, pred = self._labels(y_true, y_pred)
         weights = sample_weights(self.name, sample_weight, len(true))
@@ -137,10 +137,10 @@ class _ConfusionScore(Metric):
         """The score from counts (per class, or pooled)."""
         raise NotImplementedError
 
-    def update(self, y_true: ArrayLike, y_pred: ArrayLike,
-               sample_weight: ArrayLike | None = None) -> None:
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: ArrayLike | None = None) -> None:
         """Count one batch into the confusion matrix."""
-        self.confusion.update(y_true, y_pred, sample_weight)
+        self.confusion.update_state(y_true, y_pred, sample_weight)
 
     def result(self) -> float:
         """The score for class 1, averaged over classes, or from pooled counts."""

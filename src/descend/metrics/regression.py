@@ -88,8 +88,8 @@ class R2Score(Metric):
 
     default_name = "r2"
 
-    def update(self, y_true: ArrayLike, y_pred: ArrayLike,
-               sample_weight: ArrayLike | None = None) -> None:
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: ArrayLike | None = None) -> None:
         """Add one batch to the running weight, mean, SS_tot and SS_res of each output."""
         true, pred = batch_arrays(self.name, y_true, y_pred)
         true = true.reshape(len(true), -1).astype(np.float64)
