@@ -291,3 +291,16 @@ def test_a_metric_overriding_update_itself_is_refused_in_the_step(w):
     step = dc.jit(lambda x: metric.update((x @ w)[:, 0], (x @ w)[:, 0] * 2.0))
     with pytest.raises(TraceError, match=r"a metric reading a batch outside Metric.update"):
         step(X)
+
+
+@pytest.mark.parametrize("mode", ["model.train()", "model.eval()"])
+def test_a_mode_switch_in_the_step_is_made_on_every_replay(mode):
+    """The step's own ``model.train()`` leaves the model training after each call, as
+    eagerly, however it was switched between calls (it ran at the trace alone)."""
+    model = dc.nn.Dropout(0.5)
+    step = dc.jit(lambda x: (model.train() if mode == "model.train()" else model.eval())(x))
+    for between in (model.eval, model.train, model.eval):
+        between()
+        step(X)
+        assert model.training is (mode == "model.train()")
+    assert f"model.train({mode == 'model.train()'})" in str(step.program(X))

@@ -251,7 +251,11 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
-        """Switch this module and all inside it to training mode (or eval for False)."""
+        """Switch this module and all inside it to training mode (or eval for False); inside a
+        compiled step (``dc.jit``), every replay does it again."""
+        if tracing.active is not None:
+            tracing.active.live_call(self.train, (mode,), f"model.train({bool(mode)})")
+            return self
         for module in self.modules():
             module.training = bool(mode)
         return self
