@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from descend import tracing
+
 _default_dtype: np.dtype = np.dtype(np.float32)
 _rng: np.random.Generator = np.random.default_rng()
 
@@ -42,6 +44,9 @@ def seed(n: int) -> None:
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ValueError(f"seed: expected a non-negative integer, got {n!r}")
+    if tracing.active is not None:  # inside a compiled step (dc.jit): on every replay
+        tracing.active.live_call(seed, (n,), f"dc.seed({n})")
+        return
     global _rng
     _rng = np.random.default_rng(int(n))
 
@@ -79,11 +84,16 @@ class RngScope:
         self.generator = generator
 
     def __enter__(self) -> np.random.Generator:
+        if tracing.active is not None:  # inside a compiled step (dc.jit): on every replay
+            return tracing.active.live_call(self.__enter__, (), "using_rng(generator).__enter__()")
         global _rng
         self.previous, _rng = _rng, self.generator
         return self.generator
 
     def __exit__(self, *exc_info: object) -> None:
+        if tracing.active is not None:
+            tracing.active.live_call(self.__exit__, (), "using_rng(generator).__exit__()")
+            return
         global _rng
         _rng = self.previous
 

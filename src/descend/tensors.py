@@ -259,7 +259,7 @@ class Tensor:
             raise RuntimeError("requires_grad_: cannot stop tracking a computed tensor; "
                                "use .detach() instead")
         if requires_grad and not self.requires_grad and tracing.active is not None:
-            tracing.active.leaf(self)  # a leaf made in a traced step gathers afresh each call
+            tracing.active.fresh_grad(self)  # a leaf made in a traced step: new each call
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -267,6 +267,8 @@ class Tensor:
         """Keep ``.grad`` for this computed (non-leaf) tensor after ``backward``."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: this tensor does not require grad")
+        if self._ctx is not None and tracing.active is not None:
+            tracing.active.fresh_grad(self)  # computed in a traced step: new each call
         self._retains_grad = True
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:

@@ -304,3 +304,40 @@ def test_a_mode_switch_in_the_step_is_made_on_every_replay(mode):
         step(X)
         assert model.training is (mode == "model.train()")
     assert f"model.train({mode == 'model.train()'})" in str(step.program(X))
+
+
+def test_a_retained_gradient_is_each_replay_s_own_as_in_eager(w):
+    """``h.retain_grad()``: eagerly ``h`` is new each call, its gradient that call's alone."""
+    def step(x):
+        h = x @ w
+        h.retain_grad()
+        (h ** 2).sum().backward()
+        return h.grad * 1.0
+
+    returned = []
+    for run in (_wrapping(step), dc.jit(step)):
+        returned.append([run(np.array([[k, 2 * k], [3 * k, k]], np.float32)).numpy()
+                         for k in (1.0, 2.0, 3.0)])
+    assert all(np.array_equal(a, b) for a, b in zip(*returned))
+
+
+@pytest.mark.parametrize("choose", ["dc.seed(7)", "using_rng"])
+def test_choosing_the_generator_in_the_step_is_done_on_every_replay(choose):
+    """Reseeding (or drawing from a given generator) in the step: each replay's dropout mask
+    comes from where the eager step's does (the generator was set at the trace alone)."""
+    model = dc.nn.Dropout(0.5)
+    runs = []
+    for compiled in (False, True):
+        dc.seed(0)
+        generator = np.random.default_rng(7)  # (one made in the step would be made once)
+
+        def step(x, generator=generator):
+            if choose == "dc.seed(7)":
+                dc.seed(7)
+                return model(x)
+            with dc.backend.using_rng(generator):
+                return model(x)
+
+        run = dc.jit(step) if compiled else _wrapping(step)
+        runs.append([run(np.ones((4, 8), np.float32)).numpy() for _ in range(3)])
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))

@@ -20,10 +20,11 @@ made in the step by ``dc.zeros``, ``dc.ones``, ``dc.full``, ``dc.arange`` or ``d
 constant of the step (changing it in place is refused), one drawn by ``dc.rand`` or
 ``dc.randn`` is drawn anew on each replay (:class:`~descend.compiler.instructions.Fetch`), and
 a check of the step's data (``tracing.check``: a loss's labels in range) runs again on each
-replay's values. A leaf made in the step (``requires_grad_``) starts each replay without a
-gradient (:meth:`Tracer.leaf`). A gradient the engine handed to an empty ``.grad``, used
-later in the step as ``w.grad``, is read back from ``.grad`` after its accumulation
-(:meth:`Tracer.read_back_grads`), since a replay may add into a ``.grad`` already set.
+replay's values. A leaf made in the step (``requires_grad_``), or a tensor whose gradient
+it retains, starts each replay without a gradient (:meth:`Tracer.fresh_grad`). A gradient
+the engine handed to an empty ``.grad``, used later in the step as ``w.grad``, is read back
+from ``.grad`` after its accumulation (:meth:`Tracer.read_back_grads`), since a replay may
+add into a ``.grad`` already set.
 """
 
 from __future__ import annotations
@@ -312,11 +313,12 @@ class Tracer:
         printed as the call that made it."""
         self._constants.add(self.new_slot(array, text))
 
-    def leaf(self, tensor: Tensor) -> None:
-        """``tensor`` is about to become a leaf that gathers a gradient, in the step
-        (``dc.zeros_like(x, requires_grad=True)``, ``t.detach().requires_grad_()``): the eager
-        step makes a new one each call, which starts with no ``.grad``, so each replay sets the
-        traced one's ``.grad`` to None there (else its gradients would add up over calls)."""
+    def fresh_grad(self, tensor: Tensor) -> None:
+        """``tensor``, made in the step, is about to gather a gradient in ``.grad``: a leaf
+        (``dc.zeros_like(x, requires_grad=True)``, ``t.detach().requires_grad_()``) or a
+        computed tensor whose gradient is retained (``h.retain_grad()``). The eager step makes
+        a new one each call, which starts with no ``.grad``, so each replay sets the traced
+        one's ``.grad`` to None there (else its gradients would add up over calls)."""
         slot, made = self._slots.get(id(tensor.data)), ""
         if slot in self._constants:  # named by the call that made it: name it, print the call
             made, self.names[slot] = f"t{slot} = {self.names[slot]}; ", f"t{slot}"
