@@ -129,6 +129,8 @@ class Tensor:
         self._version = 0
         self._changed_at = 0
         self._base = None
+        if tracing.active is not None:  # made in a traced step: not read where it lives
+            tracing.active.made(self)
         if requires_grad:
             self.requires_grad_(True)
 

@@ -387,3 +387,19 @@ def test_program_cannot_trace_a_step_inside_another_trace():
     outer = dc.jit(lambda x: inner.program(x) and x * 2.0)
     with pytest.raises(TraceError, match="program\\(\\) cannot trace a step while another is"):
         outer(np.ones(2, np.float32))
+
+
+def test_an_evaluation_step_reads_batchnorm_s_running_statistics_as_they_are_now():
+    """In eval mode BatchNorm reads its running statistics (buffers made before the step,
+    read where they live): a compiled evaluation step follows them as training moves them
+    (it was refused: 'an array the step neither got nor computed')."""
+    dc.seed(0)
+    model, optimizer = _batchnorm_dropout()
+    train = dc.jit(make_step(model, optimizer, SPARSE_CE), key=lambda: model.training)
+    evaluate = dc.jit(lambda x: model(x), key=lambda: model.training)
+    for x, y in batches((8,), 4, [6, 6, 6]):
+        model.train()
+        train(x, y)
+        model.eval()
+        assert np.array_equal(evaluate(x).numpy(), model(dc.tensor(x)).numpy())
+    assert len(evaluate.programs) == 1

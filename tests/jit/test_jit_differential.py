@@ -1,7 +1,8 @@
 """Random training steps, each built from the features a custom loop mixes (where gradients
-are reset, dropout, noise drawn in the step, a schedule, clipping, gradients scaled, a metric,
-a retained gradient, two backward passes, the training mode, batches of changing size, a
-learning rate or mode changed between calls), run eagerly and compiled: the same bits."""
+are reset, BatchNorm, dropout, noise drawn in the step, a schedule, clipping, gradients
+scaled, a metric, a retained gradient, two backward passes, the training mode, batches of
+changing size, a learning rate or mode changed between calls), run eagerly and compiled:
+the same bits."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ RECIPES = st.fixed_dictionaries({
     "optimizer": st.sampled_from(sorted(OPTIMIZERS)),
     "reset": st.sampled_from(["optimizer first", "model first", "after the step", "never"]),
     "dropout": st.booleans(),
+    "batchnorm": st.booleans(),
     "noise": st.booleans(),
     "schedule": st.booleans(),
     "clip": st.booleans(),
@@ -38,7 +40,9 @@ RECIPES = st.fixed_dictionaries({
 
 def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
     """The model, optimizer, schedule, metric and step function ``recipe`` asks for."""
-    model = dc.Sequential([dc.nn.Dense(8, activation="relu", input_dim=4),
+    model = dc.Sequential([dc.nn.Dense(8, input_dim=4),
+                           *([dc.nn.BatchNorm()] if recipe["batchnorm"] else []),
+                           dc.nn.Activation("relu"),
                            *([dc.nn.Dropout(0.3)] if recipe["dropout"] else []), dc.nn.Dense(3)])
     optimizer = OPTIMIZERS[recipe["optimizer"]](model.parameters())
     schedule = dc.optim.schedules.StepLR(optimizer, step_size=2, gamma=0.5)
@@ -97,6 +101,7 @@ def run(recipe: dict[str, Any], sizes: list[int], compiled: bool) -> list[bytes]
                                              else (returned,))]
     for p in model.parameters():
         seen += [p.data.tobytes(), b"" if p.grad is None else p.grad.data.tobytes()]
+    seen += [array.tobytes() for array in model.state_dict().values()]  # BatchNorm's too
     return [*seen, repr(metric.result()).encode(),
             repr(optimizer.param_groups[0]["lr"]).encode()]
 

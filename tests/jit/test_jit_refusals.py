@@ -71,9 +71,20 @@ def test_replacing_data_in_the_step_is_refused(w):
 
 def test_an_array_made_outside_the_step_is_refused(w):
     column = np.ones((X.shape[0], 1), np.float32)
-    step = dc.jit(lambda x: (x @ w) * dc.Tensor._wrap(column))
+    step = dc.jit(lambda x: (x @ w) * dc.tensor(column))
     with pytest.raises(TraceError, match=r"'mul' reads an array of shape \(3, 1\)"):
         step(X)
+
+
+def test_a_tensor_made_before_the_step_is_read_where_it_lives(w):
+    """A module's buffer in eval mode, or any tensor kept outside: changed in place between
+    calls, each replay reads its values then (as a parameter's)."""
+    shift = dc.tensor([[0.5], [1.0], [2.0]])
+    step = dc.jit(lambda x: (x @ w) * shift)
+    for k in (1.0, 2.0, 3.0):
+        shift.data *= k  # (outside the step)
+        assert np.array_equal(step(X).numpy(), (dc.tensor(X) @ w * shift).numpy())
+    assert len(step.programs) == 1
 
 
 def test_a_where_on_a_condition_made_outside_the_step_is_refused(w):
@@ -340,4 +351,31 @@ def test_choosing_the_generator_in_the_step_is_done_on_every_replay(choose):
 
         run = dc.jit(step) if compiled else _wrapping(step)
         runs.append([run(np.ones((4, 8), np.float32)).numpy() for _ in range(3)])
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))
+
+
+def test_a_gradient_handed_to_grad_as_a_copy_is_scaled_where_it_lives():
+    """BatchNorm's gamma and beta get their gradients as views, which the engine copies into
+    ``.grad``: scaling ``.grad`` in the step scales that copy on every replay (it scaled the
+    traced copy, read as a parameter, and the updates used the unscaled gradients)."""
+    runs = []
+    for compiled in (False, True):
+        dc.seed(0)
+        model = dc.Sequential([dc.nn.Dense(4, input_dim=3), dc.nn.BatchNorm(), dc.nn.Dense(1)])
+        optimizer = dc.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            with dc.no_grad():
+                for p in model.parameters():
+                    p.grad *= 0.5
+            optimizer.step()
+            return loss
+
+        step = dc.jit(step) if compiled else _wrapping(step)
+        rng = np.random.default_rng(3)
+        runs.append([step(rng.standard_normal((4, 3)).astype(np.float32)).numpy()
+                     for _ in range(3)] + [p.numpy() for p in model.parameters()])
     assert all(np.array_equal(a, b) for a, b in zip(*runs))

@@ -175,8 +175,9 @@ def accumulate(tensor: Tensor, gradient: Tensor, handed_out: set[int]) -> None:
     A ``.grad`` that owns its array takes the sum in place (torch's rule in a plain pass), so
     accumulating over micro-batches reuses one buffer. In a recorded pass the sum is an op.
     """
-    if tracing.active is not None:
+    if tracing.active is not None:  # (the tracer records it, then adds it as below)
         tracing.active.accumulate(tensor, gradient, handed_out)
+        return
     if tensor.grad is None:
         data = gradient.data
         if data.base is not None or id(data) in handed_out or not _writeable(data):

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.compiler.instructions import Accumulate, Call, Env, InPlace, Op, Run, SgdUpdate
+from descend.compiler.instructions import Accumulate, Call, Env, Fetch, InPlace, Op, Run, SgdUpdate
 from descend.compiler.updates import Entry, Updates
 from descend.ops.activation import Relu
 from descend.ops.elementwise import Add, Div, Exp, Mul, Neg, Sub
@@ -193,11 +193,11 @@ def last_reads(code: list[Any]) -> dict[int, int]:
 
 
 def escaped(code: list[Any]) -> set[int]:
-    """Slots whose arrays live on past their instruction: gradients given to ``.grad`` and
-    in-place targets (a buffer's running statistics)."""
+    """Slots whose arrays live on past their instruction: gradients given to ``.grad``, arrays
+    read back from ``.grad`` (or drawn) and in-place targets (a buffer's running statistics)."""
     out: set[int] = set()
     for instruction in code:
-        if isinstance(instruction, Accumulate | InPlace):
+        if isinstance(instruction, Accumulate | InPlace | Fetch):
             out.update(instruction.reads(), instruction.writes())
     return out
 

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from descend import backend, tracing
+from descend.autograd.engine import accumulate
 from descend.autograd.function import Function
 from descend.autograd.mode import is_grad_enabled
 from descend.compiler.instructions import (
@@ -92,7 +93,9 @@ class Tracer:
         self._handed_ids: dict[int, set[int]] = {}
         self._prefix = "t"
         self._constants: set[int] = set()
-        self._handed_grads: list[int] = []  # where the code adds a gradient to an empty .grad
+        self._made: set[int] = set()  # ids of the tensors made in the step (see made)
+        self._handed_grads: list[tuple[int, int]] = []  # (where a gradient is handed to
+        # an empty .grad, the slot of the array .grad then holds)
         self._groups: dict[int, tuple[Any, list[dict[str, Any]]]] = {}  # id(optimizer) ->
         # (optimizer, its param groups' settings when last seen: see watch_settings)
 
@@ -129,11 +132,19 @@ class Tracer:
         if self._frames:
             self._frames[-1].opaque = True
             return self.new_slot(array)
+        if tensor.is_leaf and id(tensor) not in self._made:  # made before the step (a module's
+            return self._state(tensor)  # buffer in eval mode, a tensor kept): read where it lives
         raise TraceError(
             f"jit: {where} reads an array of shape {array.shape} that the step neither got as "
-            "an argument nor computed with descend's ops (made with NumPy from a tensor's "
-            ".data, or a tensor made outside the step); a replay would reuse its first value. "
-            "Pass it to the step as an argument, or compute it with descend's ops")
+            "an argument nor computed with descend's ops (made with NumPy, or from a tensor "
+            "computed outside the step); a replay would reuse its first value. Pass it to the "
+            "step as an argument, or compute it with descend's ops")
+
+    def made(self, tensor: Tensor) -> None:
+        """``tensor`` was made in the step, around an array of its own (``dc.tensor(array)``):
+        unlike a tensor made before the step, it is not read where it lives."""
+        self._made.add(id(tensor))
+        self._alive.append(tensor)
 
     def state_slots(self) -> list[int]:
         """The slots of the parameters and buffers read where they live."""
@@ -185,8 +196,10 @@ class Tracer:
     def _operand(self, other: Any, where: str) -> int:
         """The slot of an in-place update's or a comparison's other operand."""
         if isinstance(other, Tensor | np.ndarray):
-            operand = Tensor._wrap(np.asarray(other)) if isinstance(other, np.ndarray) else other
-            return self.slot_of(operand, where)
+            if isinstance(other, np.ndarray):
+                other = Tensor._wrap(other)
+                self.made(other)
+            return self.slot_of(other, where)
         return self.new_slot(other, repr(other))
 
     def backward_begin(self, fn: Function, output: Tensor, gy: Tensor) -> None:
@@ -214,7 +227,10 @@ class Tracer:
         self.code.append(Backward(fn, ins, out, gy_slot, slots))
 
     def accumulate(self, tensor: Tensor, gradient: Tensor, handed_out: set[int]) -> None:
-        """The engine is adding ``gradient`` into ``tensor.grad``."""
+        """The engine adds ``gradient`` into ``tensor.grad``: record it, then add it (the
+        engine's way, untraced). Handed to an empty ``.grad``, the gradient's array may be
+        copied (a view's); that copy gets a slot of its own, so what the step later does with
+        ``w.grad`` reads it (:meth:`read_back_grads`)."""
         target = self._slots.get(id(tensor.data))
         if target is None:
             target = self._state(tensor)
@@ -222,23 +238,27 @@ class Tracer:
             self._alive.append(handed_out)
             self.handed.append(set())
             self._handed_ids[id(handed_out)] = self.handed[-1]
-        grad = self.slot_of(gradient, "backward")
-        if tensor.grad is None:  # the engine hands the gradient's array itself to .grad
-            self._handed_grads.append(len(self.code))
+        grad, handed = self.slot_of(gradient, "backward"), tensor.grad is None
         self.code.append(Accumulate(tensor, target, grad, self._handed_ids[id(handed_out)]))
+        self._untraced(accumulate, (tensor, gradient, handed_out))
+        if handed:
+            array = tensor.grad.data
+            slot = grad if array is gradient.data else self.new_slot(array)
+            self._handed_grads.append((len(self.code) - 1, slot))
 
     def read_back_grads(self) -> None:
         """After each gradient the trace saw handed to an empty ``.grad``, and that a later
-        instruction uses as ``w.grad``, read ``.grad``'s array back into its slot
-        (a :class:`Fetch` of it): a replay may find ``.grad`` set and add into it instead."""
-        for at in reversed(self._handed_grads):
+        instruction uses as ``w.grad``, read ``.grad``'s array back into its slot (a
+        :class:`Fetch` of it): a replay may find ``.grad`` set and add into it instead, and
+        a gradient that was a view is handed as a copy made anew."""
+        for at, slot in reversed(self._handed_grads):
             accumulated = self.code[at]
-            if any(accumulated.grad in (*i.reads(), *i.writes()) for i in self.code[at + 1:]
+            if any(slot in (*i.reads(), *i.writes()) for i in self.code[at + 1:]
                    if not isinstance(i, Accumulate | Call)):
                 grad_array = functools.partial(operator.attrgetter("grad.data"),
                                                accumulated.tensor)
                 text = f"{self.names[accumulated.target]}.grad"
-                self.code.insert(at + 1, Fetch(grad_array, accumulated.grad, text))
+                self.code.insert(at + 1, Fetch(grad_array, slot, text))
 
     def inplace(self, x: Tensor, ufunc: Callable[..., Any], other: ArrayLike) -> None:
         """``x op= other`` is about to run."""
