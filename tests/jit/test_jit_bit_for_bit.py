@@ -403,3 +403,21 @@ def test_an_evaluation_step_reads_batchnorm_s_running_statistics_as_they_are_now
         model.eval()
         assert np.array_equal(evaluate(x).numpy(), model(dc.tensor(x)).numpy())
     assert len(evaluate.programs) == 1
+
+
+def test_a_model_built_by_its_first_compiled_call_keeps_its_running_statistics():
+    """Layers without an input size build at the first call, here the trace: BatchNorm's
+    running statistics, made then, are the model's, updated by every replay (it was refused
+    as an in-place change of a constant of the step)."""
+    results = []
+    for compiled in (False, True):
+        dc.seed(0)
+        model = dc.Sequential([dc.nn.Dense(6), dc.nn.BatchNorm(), dc.nn.Dense(4)])
+
+        def step(x, y, model=model):
+            return SPARSE_CE(y, model(x))
+
+        step = dc.jit(step) if compiled else step
+        losses, state = run(model, step, batches((8,), 4, [5, 5, 5]))
+        results.append(losses + state)
+    assert same(*results)

@@ -140,6 +140,18 @@ class Tracer:
             "computed outside the step); a replay would reuse its first value. Pass it to the "
             "step as an argument, or compute it with descend's ops")
 
+    def kept(self, tensor: Tensor) -> None:
+        """``tensor``, made in the step, is kept past it (a module built in the step registers
+        its running statistics): it is made once, then read where it lives, not remade as a
+        constant of the step."""
+        self._made.discard(id(tensor))
+        slot = self._slots.get(id(tensor.data))
+        if slot is None:  # (not read yet: read where it lives when it is)
+            return
+        self._constants.discard(slot)
+        self.state.append((tensor, tensor.data))
+        self.names[slot] = tensor.name or f"w{len(self.state)}"
+
     def made(self, tensor: Tensor) -> None:
         """``tensor`` was made in the step, around an array of its own (``dc.tensor(array)``):
         unlike a tensor made before the step, it is not read where it lives."""

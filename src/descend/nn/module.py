@@ -180,6 +180,8 @@ class Module:
     # ------------------------------------------------------------------ structure
     def register_buffer(self, name: str, value: Tensor) -> None:
         """Keep ``value`` as attribute ``name``, saved in ``state_dict`` but not trained."""
+        if tracing.active is not None:  # built in a traced step: kept, not a constant of it
+            tracing.active.kept(value)
         if name not in self._buffer_names:
             self._buffer_names.append(name)
         setattr(self, name, value)
