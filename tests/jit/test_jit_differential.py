@@ -1,10 +1,10 @@
-"""Random training steps, each built from the features a custom loop mixes (the model: dense,
-convolutional or an embedding, BatchNorm, LayerNorm, dropout, a regularizer, a layer applied
-twice, a frozen parameter; the loss; every optimizer, stepped with or without a closure;
-where gradients are reset; noise drawn in the step; a schedule; clipping by norm or value;
-gradients scaled; a metric; a retained gradient; two backward passes; the training mode;
-batches of changing size; a learning rate or mode changed between calls), run eagerly and
-compiled: the same bits (5,000 examples passed once; CI runs 60)."""
+"""Random training steps, each built from the features a custom loop mixes (the model:
+dense, convolutional (pooled four ways) or an embedding, BatchNorm, LayerNorm, dropout, a
+regularizer, a layer applied twice, a frozen parameter; the loss; every optimizer, stepped
+with or without a closure; where gradients are reset; noise drawn in the step; a schedule;
+clipping by norm or value; gradients scaled; a metric; a retained gradient; two backward
+passes; the training mode; batches of changing size; a learning rate or mode changed between
+calls), run eagerly and compiled: the same bits (5,000 examples passed once; CI runs 60)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ RECIPES = st.fixed_dictionaries({
     "optimizer": st.sampled_from(sorted(OPTIMIZERS)),
     "reset": st.sampled_from(["optimizer first", "model first", "after the step", "never"]),
     "normalization": st.sampled_from(["none", "BatchNorm", "LayerNorm"]),
+    "pooling": st.sampled_from(["max", "average", "global", "strides"]),
     "dropout": st.booleans(),
     "regularizer": st.booleans(),
     "noise": st.booleans(),
@@ -61,7 +62,11 @@ def build_model(recipe: dict[str, Any]) -> dc.Sequential:
     }[recipe["model"]]()
     norm = {"none": [], "BatchNorm": [dc.nn.BatchNorm()],
             "LayerNorm": [dc.nn.LayerNorm(axis=-1)]}[recipe["normalization"]]
-    pool = [dc.nn.MaxPool2D(2), dc.nn.Flatten()] if recipe["model"] == "conv" else []
+    pool = {"max": [dc.nn.MaxPool2D(2), dc.nn.Flatten()],
+            "average": [dc.nn.AvgPool2D(2), dc.nn.Flatten()],
+            "global": [dc.nn.GlobalAvgPool2D()],
+            "strides": [dc.nn.Conv2D(2, 2, strides=2), dc.nn.Flatten()],
+            }[recipe["pooling"]] if recipe["model"] == "conv" else []
     return dc.Sequential([*first, *norm, dc.nn.Activation("relu"), *pool,
                           *([dc.nn.Dropout(0.3)] if recipe["dropout"] else []), dc.nn.Dense(3)])
 
