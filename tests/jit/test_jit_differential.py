@@ -31,7 +31,8 @@ RECIPES = st.fixed_dictionaries({
     "model": st.sampled_from(sorted(INPUTS)),
     "loss": st.sampled_from(["sparse cross-entropy", "mse", "huber"]),
     "optimizer": st.sampled_from(sorted(OPTIMIZERS)),
-    "reset": st.sampled_from(["optimizer first", "model first", "after the step", "never"]),
+    "reset": st.sampled_from(["optimizer first", "model first", "after the step", "to zeros",
+                              "never"]),
     "normalization": st.sampled_from(["none", "BatchNorm", "LayerNorm"]),
     "pooling": st.sampled_from(["max", "average", "global", "strides"]),
     "dropout": st.booleans(),
@@ -45,7 +46,9 @@ RECIPES = st.fixed_dictionaries({
     "scale": st.booleans(),
     "metric": st.booleans(),
     "retain": st.booleans(),
-    "two backward passes": st.booleans(),
+    "input gradient": st.booleans(),
+    "input centred in place": st.booleans(),
+    "two backward passes": st.sampled_from(["no", "a second micro-batch", "the same graph"]),
     "mode": st.sampled_from(["as it is", "model.train() in the step", "key"]),
     "between calls": st.sampled_from(["nothing", "lr *= 0.9", "model.eval()"]),
 })
@@ -100,8 +103,16 @@ def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
             optimizer.zero_grad()
         elif recipe["reset"] == "model first":
             model.zero_grad()
-        if recipe["noise"] and recipe["model"] != "embedding":
+        elif recipe["reset"] == "to zeros":
+            optimizer.zero_grad(set_to_none=False)
+        floats = recipe["model"] != "embedding"
+        if recipe["input centred in place"] and floats:
+            with dc.no_grad():
+                x -= x.mean()
+        if recipe["noise"] and floats:
             x = x + 0.1 * dc.randn_like(x)
+        if recipe["input gradient"] and floats:
+            x = x.detach().requires_grad_()
         out = model(x)
         if recipe["shared layer"]:
             out = shared(shared(out).tanh())
@@ -110,9 +121,11 @@ def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
         loss = loss_fn(y, out)
         if recipe["regularizer"]:
             loss = loss + model.regularization_loss()
-        loss.backward()
-        if recipe["two backward passes"]:  # a second micro-batch adds into the gradients
+        loss.backward(retain_graph=recipe["two backward passes"] == "the same graph")
+        if recipe["two backward passes"] == "a second micro-batch":  # adds into the gradients
             (model(x[:2]) ** 2).mean().backward()
+        elif recipe["two backward passes"] == "the same graph":
+            (loss * 0.5).backward()
         if recipe["clip"] == "norm":
             dc.optim.clip_grad_norm(parameters, max_norm=0.5)
         elif recipe["clip"] == "value":
@@ -131,7 +144,9 @@ def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
             optimizer.zero_grad()
         if recipe["metric"]:
             metric.update(y, out)
-        return (loss, out.grad) if recipe["retain"] else loss
+        returned = [loss, *([out.grad] if recipe["retain"] else []),
+                    *([x.grad] if recipe["input gradient"] and floats else [])]
+        return tuple(returned) if len(returned) > 1 else loss
 
     return dc.Sequential([model, shared]), optimizer, metric, step
 

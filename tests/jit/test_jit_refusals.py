@@ -379,3 +379,25 @@ def test_a_gradient_handed_to_grad_as_a_copy_is_scaled_where_it_lives():
         runs.append([step(rng.standard_normal((4, 3)).astype(np.float32)).numpy()
                      for _ in range(3)] + [p.numpy() for p in model.parameters()])
     assert all(np.array_equal(a, b) for a, b in zip(*runs))
+
+
+@pytest.mark.parametrize("returned", ["x.grad", "w.grad"])
+def test_a_gradient_the_step_returns_is_each_replay_s_as_in_eager(returned):
+    """A saliency map (``x.grad`` of the input, which a 'same' convolution hands over as a
+    copy of a view) or, with gradients never reset, ``w.grad`` (the running sum): returned,
+    they were the traced call's arrays on every replay."""
+    runs = []
+    for compiled in (False, True):
+        dc.seed(0)
+        conv = dc.nn.Conv2D(2, 3, padding="same", input_shape=(1, 5, 5))
+
+        def step(x, conv=conv):
+            x = x.detach().requires_grad_()
+            (conv(x) ** 2).sum().backward()
+            return x.grad if returned == "x.grad" else conv.kernel.grad
+
+        step = dc.jit(step) if compiled else _wrapping(step)
+        rng = np.random.default_rng(0)
+        runs.append([step(rng.standard_normal((2, 1, 5, 5)).astype(np.float32)).numpy().copy()
+                     for _ in range(3)])
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))

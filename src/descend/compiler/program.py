@@ -43,7 +43,7 @@ class Program:
     def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
         self.env, self.names = tracer.env, tracer.names
         state = set(tracer.state_slots())
-        kept = {*arguments, *_slots(outputs), *state}
+        kept = {*arguments, *output_slots(outputs), *state}
         self.once: list[Any] = []
         self.code = rewrite(tracer.code, tracer.env, kept, state, self.once, tracer.handed)
         self.state, self.handed = tracer.state, tracer.handed
@@ -101,13 +101,14 @@ def _results(outputs: Outputs, env: list[Any]) -> Any:
     return outputs
 
 
-def _slots(outputs: Outputs) -> list[int]:
+def output_slots(outputs: Outputs) -> list[int]:
+    """The slots of the arrays a step returns."""
     if isinstance(outputs, Slot):
         return [outputs]
     if isinstance(outputs, dict):
         outputs = list(outputs.values())
     if isinstance(outputs, tuple | list):
-        return [slot for v in outputs for slot in _slots(v)]
+        return [slot for v in outputs for slot in output_slots(v)]
     return []
 
 

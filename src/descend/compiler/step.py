@@ -26,7 +26,7 @@ import numpy as np
 
 from descend import backend, tracing
 from descend.autograd.anomaly import is_anomaly_enabled
-from descend.compiler.program import Outputs, Program, Slot
+from descend.compiler.program import Outputs, Program, Slot, output_slots
 from descend.compiler.trace import TraceError, Tracer, watching_tensors
 from descend.tensors import Tensor
 
@@ -157,8 +157,8 @@ class CompiledStep:
             with watching_tensors(tracer):
                 result = self.fn(*values)
             tracer.watch_settings()
-            tracer.read_back_grads()
             outputs = _outputs(result, tracer)
+            tracer.read_back_grads(set(output_slots(outputs)))
         finally:
             tracing.active = None
         self.programs[self._signature(args)] = Program(tracer, slots, outputs)

@@ -258,15 +258,17 @@ class Tracer:
             slot = grad if array is gradient.data else self.new_slot(array)
             self._handed_grads.append((len(self.code) - 1, slot))
 
-    def read_back_grads(self) -> None:
+    def read_back_grads(self, returned: set[int]) -> None:
         """After each gradient the trace saw handed to an empty ``.grad``, and that a later
-        instruction uses as ``w.grad``, read ``.grad``'s array back into its slot (a
-        :class:`Fetch` of it): a replay may find ``.grad`` set and add into it instead, and
-        a gradient that was a view is handed as a copy made anew."""
+        instruction uses as ``w.grad`` or the step returns (``returned``: slots), read
+        ``.grad``'s array back into its slot (a :class:`Fetch` of it): a replay may find
+        ``.grad`` set and add into it instead, and a gradient that was a view is handed as a
+        copy made anew."""
         for at, slot in reversed(self._handed_grads):
             accumulated = self.code[at]
-            if any(slot in (*i.reads(), *i.writes()) for i in self.code[at + 1:]
-                   if not isinstance(i, Accumulate | Call)):
+            if slot in returned or any(slot in (*i.reads(), *i.writes())
+                                       for i in self.code[at + 1:]
+                                       if not isinstance(i, Accumulate | Call)):
                 grad_array = functools.partial(operator.attrgetter("grad.data"),
                                                accumulated.tensor)
                 text = f"{self.names[accumulated.target]}.grad"
