@@ -1,10 +1,11 @@
 """Random training steps, each built from the features a custom loop mixes (the model:
 dense, convolutional (pooled four ways) or an embedding, BatchNorm, LayerNorm, dropout, a
-regularizer, a layer applied twice, a frozen parameter; the loss; every optimizer, stepped
-with or without a closure; where gradients are reset; noise drawn in the step; a schedule;
-clipping by norm or value; gradients scaled; a metric; a retained gradient; two backward
-passes; the training mode; batches of changing size; a learning rate or mode changed between
-calls), run eagerly and compiled: the same bits (5,000 examples passed once; CI runs 60)."""
+regularizer, a layer applied twice, a user's op, a frozen parameter; float64 inputs; the
+loss; every optimizer, stepped with or without a closure; where and how gradients are reset;
+noise drawn in the step; an input centred in place; a schedule; clipping by norm or value;
+gradients scaled; a metric; a retained gradient; an input's gradient; two backward passes;
+the training mode; batches of changing size; a learning rate or mode changed between calls),
+run eagerly and compiled: the same bits (6,000 examples passed once; CI runs 60)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ RECIPES = st.fixed_dictionaries({
     "clip": st.sampled_from(["none", "norm", "value"]),
     "frozen": st.booleans(),
     "shared layer": st.booleans(),
+    "custom op": st.booleans(),
+    "float64 input": st.booleans(),
     "closure": st.booleans(),
     "scale": st.booleans(),
     "metric": st.booleans(),
@@ -81,6 +84,17 @@ LOSSES = {
 }
 
 
+class Clip(dc.autograd.Function):
+    """A user's op whose backward computes its mask with NumPy from the input's values."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x, -1.0, 1.0)
+
+    def backward(self, gy: dc.Tensor) -> dc.Tensor:
+        inside = np.abs(self.inputs[0].data) <= 1.0
+        return gy * dc.tensor(inside.astype(gy.dtype))
+
+
 def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
     """The model (with the shared layer), optimizer, metric and step ``recipe`` asks for."""
     model = build_model(recipe)
@@ -114,6 +128,8 @@ def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
         if recipe["input gradient"] and floats:
             x = x.detach().requires_grad_()
         out = model(x)
+        if recipe["custom op"]:
+            out = Clip.apply(out * 3.0)
         if recipe["shared layer"]:
             out = shared(shared(out).tanh())
         if recipe["retain"]:
@@ -155,7 +171,7 @@ def batch(recipe: dict[str, Any], size: int, rng: np.random.Generator) -> tuple[
     """Inputs of the recipe's model and targets of its loss, ``size`` rows."""
     shape = (size, *INPUTS[recipe["model"]])
     x = rng.integers(0, 10, shape) if recipe["model"] == "embedding" else \
-        rng.standard_normal(shape).astype(np.float32)
+        rng.standard_normal(shape).astype(np.float64 if recipe["float64 input"] else np.float32)
     y = rng.integers(0, 3, size) if recipe["loss"] == "sparse cross-entropy" else \
         rng.standard_normal((size, 3)).astype(np.float32)
     return x, y
