@@ -353,11 +353,11 @@ class Tracer:
         computed tensor whose gradient is retained (``h.retain_grad()``). The eager step makes
         a new one each call, which starts with no ``.grad``, so each replay sets the traced
         one's ``.grad`` to None there (else its gradients would add up over calls)."""
-        slot, made = self._slots.get(id(tensor.data)), ""
+        slot, making = self._slots.get(id(tensor.data)), ""
         if slot in self._constants:  # named by the call that made it: name it, print the call
-            made, self.names[slot] = f"t{slot} = {self.names[slot]}; ", f"t{slot}"
+            making, self.names[slot] = f"t{slot} = {self.names[slot]}; ", f"t{slot}"
         name = self.names[slot] if slot is not None else tensor.name or "leaf"
-        self.code.append(Call(setattr, (tensor, "grad", None), f"{made}{name}.grad = None"))
+        self.code.append(Call(setattr, (tensor, "grad", None), f"{making}{name}.grad = None"))
 
     def random(self, array: np.ndarray, draw: Callable[[], np.ndarray], text: str) -> None:
         """``dc.rand``, ``dc.randn``... drew ``array`` in the step: each replay draws anew with
