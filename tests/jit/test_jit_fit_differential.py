@@ -1,7 +1,8 @@
 """Random ``fit`` calls, each built from what a Keras user mixes (the model, the loss, the
 optimizer, metrics, validation, sample or class weights, shuffling, batch sizes, callbacks that
-change the learning rate or stop early, a second fit resuming the first), run with
-``jit_compile=False`` and ``True``: the same History and the same weights, bit for bit."""
+change the learning rate, stop early or watch each batch, a second fit resuming the first),
+run with ``jit_compile=False`` and ``True``: the same History, weights and evaluation, bit for
+bit."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ FITS = st.fixed_dictionaries({
     "weights": st.sampled_from(["none", "sample", "class"]),
     "shuffle": st.booleans(),
     "batch_size": st.sampled_from([5, 8, 16]),
-    "callback": st.sampled_from(["none", "schedule", "plateau", "early stopping"]),
+    "callback": st.sampled_from(["none", "schedule", "plateau", "early stopping",
+                                 "batch logs", "terminate on NaN"]),
     "resume": st.booleans(),
 })
 
@@ -39,6 +41,8 @@ def callbacks(kind: str) -> list[dc.callbacks.Callback]:
         "schedule": [dc.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)],
         "plateau": [dc.callbacks.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5)],
         "early stopping": [dc.callbacks.EarlyStopping(monitor="loss", patience=0)],
+        "batch logs": [dc.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: None)],
+        "terminate on NaN": [dc.callbacks.TerminateOnNaN()],
     }[kind]
 
 
@@ -64,7 +68,8 @@ def fit(recipe: dict[str, Any], jit_compile: bool) -> tuple[Any, ...]:
         histories.append(model.fit(x, y, epochs=5, initial_epoch=model.epochs_trained,
                                    **arguments).history)
     assert not jit_compile or any(step.programs for step in model.compiled.jit_steps.values())
-    return histories, [w.tobytes() for w in model.get_weights()]
+    scores = model.evaluate(x, y, batch_size=recipe["batch_size"], verbose=0)
+    return histories, [w.tobytes() for w in model.get_weights()], scores
 
 
 @settings(max_examples=25, deadline=None)
