@@ -368,12 +368,7 @@ class Tracer:
         """The step checked its data with ``fn(*args)``, which returned ``result``: each
         replay checks its own values (an argument that is an array the step got or computed
         is read from its slot), and a new array it returns (labels as ``int64``) gets a slot."""
-        slots = {}
-        for position, arg in enumerate(args):
-            array = arg.data if isinstance(arg, Tensor) else arg
-            slot = self._slots.get(id(array)) if isinstance(array, np.ndarray) else None
-            if slot is not None:
-                slots[position] = slot
+        slots = self._argument_slots(args)
         if not slots:  # a check of constants gives the same answer on every replay
             return
         made = isinstance(result, np.ndarray) and id(result) not in self._slots
@@ -383,10 +378,13 @@ class Tracer:
         """Run ``fn(*args)``, host code on the step's values (a metric's update), untraced,
         and record it: each replay calls it again, an array the step got or computed read
         from its slot."""
-        slots = {position: self._slots[id(arg)] for position, arg in enumerate(args)
-                 if isinstance(arg, np.ndarray) and id(arg) in self._slots}
-        self.code.append(HostCall(fn, args, slots, None))
+        self.code.append(HostCall(fn, args, self._argument_slots(args), None))
         self._untraced(fn, args)
+
+    def _argument_slots(self, args: tuple[Any, ...]) -> dict[int, int]:
+        """Position in ``args`` -> slot, for each array the step got or computed."""
+        return {position: self._slots[id(arg)] for position, arg in enumerate(args)
+                if isinstance(arg, np.ndarray) and id(arg) in self._slots}
 
     def refuse(self, what: str) -> None:
         """Raise: ``what`` reads a value, or does something a replay cannot repeat."""
