@@ -76,15 +76,18 @@ def test_an_array_made_outside_the_step_is_refused(w):
         step(X)
 
 
-def test_a_tensor_made_before_the_step_is_read_where_it_lives(w):
-    """A module's buffer in eval mode, or any tensor kept outside: changed in place between
-    calls, each replay reads its values then (as a parameter's)."""
-    shift = dc.tensor([[0.5], [1.0], [2.0]])
+@pytest.mark.parametrize("kept", [[[0.5], [1.0], [2.0]], 2.0], ids=["a column", "0-d"])
+def test_a_tensor_made_before_the_step_is_read_where_it_lives(w, kept):
+    """A module's buffer in eval mode, or any tensor kept outside (a 0-d one too, which was
+    taken for a number written in the step): changed in place between calls, each replay
+    reads its values then, as a parameter's; given a new array, the step is traced again."""
+    shift, x = dc.tensor(kept), np.arange(6, dtype=np.float32).reshape(3, 2)
     step = dc.jit(lambda x: (x @ w) * shift)
     for k in (1.0, 2.0, 3.0):
         shift.data *= k  # (outside the step)
-        assert np.array_equal(step(X).numpy(), (dc.tensor(X) @ w * shift).numpy())
-    assert len(step.programs) == 1
+        assert np.array_equal(step(x).numpy(), (dc.tensor(x) @ w * shift).numpy())
+    shift.data = np.asarray(shift.data * 5.0)
+    assert np.array_equal(step(x).numpy(), (dc.tensor(x) @ w * shift).numpy())
 
 
 def test_a_where_on_a_condition_made_outside_the_step_is_refused(w):

@@ -120,20 +120,22 @@ class Tracer:
         return self.new_slot(array, name)
 
     def slot_of(self, tensor: Tensor, where: str) -> int:
-        """The slot of an array an op reads; a parameter met for the first time gets one."""
+        """The slot of an array an op reads; a parameter, or another tensor made before the
+        step (a module's buffer, a tensor kept outside, 0-d ones included), met for the first
+        time gets one, read where it lives."""
         slot = self._slots.get(id(tensor.data))
         if slot is not None:
             return slot
         array = tensor.data
         if tensor.requires_grad and tensor.is_leaf:  # a parameter: read where it lives
             return self._state(tensor)
+        if not self._frames and tensor.is_leaf and id(tensor) not in self._made:
+            return self._state(tensor)  # made before the step
         if array.ndim == 0 and not (self._frames and self._frames[-1].scalars):
             return self.new_slot(array, repr(array.item()))  # a number written in the step
         if self._frames:
             self._frames[-1].opaque = True
             return self.new_slot(array)
-        if tensor.is_leaf and id(tensor) not in self._made:  # made before the step (a module's
-            return self._state(tensor)  # buffer in eval mode, a tensor kept): read where it lives
         raise TraceError(
             f"jit: {where} reads an array of shape {array.shape} that the step neither got as "
             "an argument nor computed with descend's ops (made with NumPy, or from a tensor "
