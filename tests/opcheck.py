@@ -6,7 +6,8 @@ inputs:
 1. ``dc.gradcheck`` in float64 (finite differences, always);
 2. against torch in float64 (value and gradient within ~1e-10) and float32 (~1e-5), when
    torch is installed;
-3. that each gradient has its input's shape and dtype, and the output keeps the input dtype.
+3. that each gradient has its input's shape and dtype, and the output keeps the input dtype;
+4. that inside a compiled step (``dc.jit``) the op gives the eager step's bits.
 
 Every failure names the op, the dtype and what differed.
 """
@@ -151,6 +152,41 @@ def check_op(fn: Callable[..., dc.Tensor], torch_fn: Callable[..., Any] | None,
     if torch_fn is not None and torch is not None:
         for dtype in dtypes:
             check_against_torch(fn, torch_fn, arrays, dtype, name, grads)
+    check_compiled(fn, arrays, grads, name)
+
+
+def check_compiled(fn: Callable[..., dc.Tensor], arrays: Sequence[np.ndarray],
+                   grads: Sequence[bool], name: str) -> None:
+    """The op inside a compiled step (``dc.jit``: its value, and its inputs' gradients for a
+    weighting the step gets) gives the eager step's bits, on the trace and on two replays. An
+    op the trace refuses (a test's lambda reading an array made outside the step) is skipped:
+    a refusal is never a wrong result."""
+    runs = []
+    for compiled in (False, True):
+        params = [dc.tensor(a, dtype=np.float32, requires_grad=g) for a, g in zip(arrays, grads)]
+
+        def step(weights: dc.Tensor, params: list[dc.Tensor] = params) -> Any:
+            out = fn(*params)
+            if any(grads) and out.dtype.kind == "f":
+                (out * weights).sum().backward()
+            return out
+
+        if compiled:
+            step = dc.jit(step)
+        shape = fn(*[dc.tensor(a, dtype=np.float32) for a in arrays]).shape
+        seen = []
+        for seed in range(3):
+            for p in params:
+                p.grad = None
+            weights = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+            try:
+                out = step(weights)
+            except dc.compiler.TraceError:
+                return
+            seen += [out.numpy().tobytes(), *(b"" if p.grad is None else p.grad.numpy().tobytes()
+                                              for p in params)]
+        runs.append(seen)
+    assert runs[0] == runs[1], f"{name}: the compiled step's value or gradients differ from eager's"
 
 
 def _run(fn: Callable[..., dc.Tensor], arrays: Sequence[np.ndarray], dtype: Any,
