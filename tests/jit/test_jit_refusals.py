@@ -202,6 +202,7 @@ def test_setting_grad_to_a_tensor_in_the_step_is_refused(w):
 @pytest.mark.parametrize("change, named", [
     ("lr after the update", r"SGD.param_groups\[0\]\['lr'\] \(0.1 -> 0.05\)"),
     ("lr before the update", r"SGD.param_groups\[0\]\['lr'\] \(0.1 -> 0.05\)"),
+    ("lr first", r"SGD.param_groups\[0\]\['lr'\] \(0.1 -> 0.05\)"),
     ("momentum", r"SGD.param_groups\[0\]\['momentum'\] \(0.0 -> 0.9\)"),
     ("a new group", r"the number of SGD.param_groups \(1 -> 2\)"),
 ])
@@ -210,6 +211,8 @@ def test_changing_an_optimizer_setting_in_the_step_is_refused(w, change, named):
     optimizer = dc.optim.SGD([w], lr=0.1)
 
     def step(x):
+        if change == "lr first":  # (a manual schedule: before the step touches its optimizer)
+            optimizer.param_groups[0]["lr"] *= 0.5
         optimizer.zero_grad()
         loss = (x @ w).sum()
         loss.backward()

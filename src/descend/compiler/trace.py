@@ -59,6 +59,7 @@ from descend.compiler.instructions import (
     SgdUpdate,
     Update,
 )
+from descend.optim.optimizer import live_optimizers
 from descend.optim.sgd import sgd_update
 from descend.tensors import ArrayLike, Tensor
 
@@ -96,8 +97,9 @@ class Tracer:
         self._made: set[int] = set()  # ids of the tensors made in the step (see made)
         self._handed_grads: list[tuple[int, int]] = []  # (where a gradient is handed to
         # an empty .grad, the slot of the array .grad then holds)
-        self._groups: dict[int, tuple[Any, list[dict[str, Any]]]] = {}  # id(optimizer) ->
-        # (optimizer, its param groups' settings when last seen: see watch_settings)
+        # each optimizer alive, by id: (it, its param groups' settings when last seen)
+        self._groups: dict[int, tuple[Any, list[dict[str, Any]]]] = {
+            id(o): (o, _settings(o)) for o in live_optimizers()}  # (see watch_settings)
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -326,7 +328,8 @@ class Tracer:
 
     def watch_settings(self, optimizer: Any = None) -> None:
         """Refuse if the step's own code changed the settings of an optimizer's param groups
-        (a learning rate) since the trace last saw them, then watch ``optimizer`` too.
+        (a learning rate) since the trace last saw them (every optimizer alive is seen when
+        the trace starts), then watch ``optimizer`` too (one made in the step).
 
         A replay reads the settings live but repeats no Python: ``group["lr"] *= 0.5`` in the
         step would halve the rate once, at the trace. What a recorded call changes (a

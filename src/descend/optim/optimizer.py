@@ -23,6 +23,7 @@ tensor([0.6], requires_grad=True)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
@@ -59,6 +60,21 @@ class UpdateRule(NamedTuple):
     update: Callable[[np.ndarray, dict[str, Any], np.ndarray, Mapping[str, Any]], np.ndarray]
 
 
+_alive: weakref.WeakSet[Optimizer] = weakref.WeakSet()
+"""Every optimizer alive: a compiled step's trace watches their settings from its start."""
+
+
+def live_optimizers() -> list[Optimizer]:
+    """The optimizers alive now (for the trace of a compiled step).
+
+    >>> import descend as dc
+    >>> opt = dc.optim.SGD(lr=0.1)
+    >>> opt in live_optimizers()
+    True
+    """
+    return list(_alive)
+
+
 class Optimizer:
     """Base class: parameter groups, per-parameter state, ``step``, ``zero_grad``, saving.
 
@@ -88,6 +104,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}
         self._step_pre_hooks: list[Callable[[Optimizer], None]] = []
+        _alive.add(self)
         if params is not None:
             self.bind(params)
 
