@@ -97,9 +97,7 @@ class Tracer:
         self._made: set[int] = set()  # ids of the tensors made in the step (see made)
         self._handed_grads: list[tuple[int, int]] = []  # (where a gradient is handed to
         # an empty .grad, the slot of the array .grad then holds)
-        # each optimizer alive, by id: (it, its param groups' settings when last seen)
-        self._groups: dict[int, tuple[Any, list[dict[str, Any]]]] = {
-            id(o): (o, _settings(o)) for o in live_optimizers()}  # (see watch_settings)
+        self._groups = _settings_now()  # every optimizer's settings (see watch_settings)
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -293,7 +291,7 @@ class Tracer:
 
     def zero_grad(self, optimizer: Any, set_to_none: bool) -> None:
         """``optimizer.zero_grad(set_to_none)`` is about to run."""
-        self.watch_settings(optimizer)
+        self.watch_settings()
         self.code.append(Call(optimizer.zero_grad, (set_to_none,),
                               f"optimizer.zero_grad(set_to_none={set_to_none})"))
 
@@ -307,7 +305,7 @@ class Tracer:
         try:
             return self._untraced(fn, args)
         finally:
-            self._groups = {key: (opt, _settings(opt)) for key, (opt, _) in self._groups.items()}
+            self._groups = _settings_now()
 
     def _untraced(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         tracing.active = None
@@ -319,17 +317,17 @@ class Tracer:
     def update(self, optimizer: Any, position: int, group: dict[str, Any],
                param: Tensor) -> None:
         """The optimizer has just stepped ``param`` (its update is replayed as it ran)."""
-        self.watch_settings(optimizer)
+        self.watch_settings()
         slot = self._slots.get(id(param.data))
         if slot is None:
             slot = self._state(param)
         kind = SgdUpdate if optimizer.rule.update is sgd_update else Update
         self.code.append(kind(optimizer, position, group, param, slot))
 
-    def watch_settings(self, optimizer: Any = None) -> None:
+    def watch_settings(self) -> None:
         """Refuse if the step's own code changed the settings of an optimizer's param groups
-        (a learning rate) since the trace last saw them (every optimizer alive is seen when
-        the trace starts), then watch ``optimizer`` too (one made in the step).
+        (a learning rate) since the trace last saw them (at its start, every optimizer alive),
+        then see every optimizer alive again (one made in the step too).
 
         A replay reads the settings live but repeats no Python: ``group["lr"] *= 0.5`` in the
         step would halve the rate once, at the trace. What a recorded call changes (a
@@ -344,8 +342,7 @@ class Tracer:
                                  "it would change once, at the trace. Step a dc.optim schedule "
                                  "in the step (each replay steps it), or change the setting "
                                  "between calls")
-        if optimizer is not None and id(optimizer) not in self._groups:
-            self._groups[id(optimizer)] = (optimizer, _settings(optimizer))
+        self._groups = _settings_now()
 
     def constant(self, array: np.ndarray, text: str) -> None:
         """``dc.zeros``, ``dc.arange``... made ``array`` in the step: a constant of the step,
@@ -398,6 +395,11 @@ class Tracer:
             "array operations on every call, so it cannot read a tensor's value into Python "
             "or branch on it: the step's control flow must not depend on values. Read values "
             "from what the step returns, or run the step without jit")
+
+
+def _settings_now() -> dict[int, tuple[Any, list[dict[str, Any]]]]:
+    """Every optimizer alive, by id: (it, its param groups' settings now)."""
+    return {id(o): (o, _settings(o)) for o in live_optimizers()}
 
 
 def _settings(optimizer: Any) -> list[dict[str, Any]]:
