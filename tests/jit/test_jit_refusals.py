@@ -69,11 +69,27 @@ def test_replacing_data_in_the_step_is_refused(w):
     assert (w.numpy() == before).all()
 
 
-def test_an_array_made_outside_the_step_is_refused(w):
+@pytest.mark.parametrize("requires_grad", [False, True], ids=["a constant", "a leaf"])
+def test_an_array_made_outside_the_step_is_refused(w, requires_grad):
     column = np.ones((X.shape[0], 1), np.float32)
-    step = dc.jit(lambda x: (x @ w) * dc.tensor(column))
+    step = dc.jit(lambda x: (x @ w) * dc.tensor(column, requires_grad=requires_grad))
     with pytest.raises(TraceError, match=r"'mul' reads an array of shape \(3, 1\)"):
         step(X)
+
+
+def test_a_leaf_made_from_an_array_and_changed_in_place_in_the_step_is_refused(w):
+    """An adversarial step that moves its perturbation in place: eagerly each call starts from
+    zeros; a replay read the traced leaf where it lived, so the moves added up over calls."""
+    def step(x):
+        delta = dc.tensor(np.zeros(X.shape, np.float32), requires_grad=True)
+        ((x + delta) @ w).sum().backward()
+        with dc.no_grad():
+            delta += 0.1 * delta.grad
+        return ((x + delta) @ w).sum()
+
+    with pytest.raises(TraceError, match=r"'add' reads an array of shape \(3, 2\).*"
+                                         r"dc.zeros\(\.\.\., requires_grad=True\)"):
+        dc.jit(step)(X)
 
 
 @pytest.mark.parametrize("kept", [[[0.5], [1.0], [2.0]], 2.0], ids=["a column", "0-d"])

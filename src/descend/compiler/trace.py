@@ -59,6 +59,7 @@ from descend.compiler.instructions import (
     SgdUpdate,
     Update,
 )
+from descend.nn.module import Parameter
 from descend.optim.optimizer import live_optimizers
 from descend.optim.sgd import sgd_update
 from descend.tensors import ArrayLike, Tensor
@@ -127,8 +128,9 @@ class Tracer:
         if slot is not None:
             return slot
         array = tensor.data
-        if tensor.requires_grad and tensor.is_leaf:  # a parameter: read where it lives
-            return self._state(tensor)
+        if tensor.requires_grad and tensor.is_leaf and (
+                id(tensor) not in self._made or isinstance(tensor, Parameter)):
+            return self._state(tensor)  # a parameter (one a lazy layer built in the step too)
         if not self._frames and tensor.is_leaf and id(tensor) not in self._made:
             return self._state(tensor)  # made before the step
         if array.ndim == 0 and not (self._frames and self._frames[-1].scalars):
@@ -139,8 +141,9 @@ class Tracer:
         raise TraceError(
             f"jit: {where} reads an array of shape {array.shape} that the step neither got as "
             "an argument nor computed with descend's ops (made with NumPy, or from a tensor "
-            "computed outside the step); a replay would reuse its first value. Pass it to the "
-            "step as an argument, or compute it with descend's ops")
+            "computed outside the step); a replay would reuse its first value (and keep what "
+            "the step changed in place). Pass it to the step as an argument, or make it with "
+            "descend's ops (dc.zeros(..., requires_grad=True) for a leaf)")
 
     def kept(self, tensor: Tensor) -> None:
         """``tensor``, made in the step, is kept past it (a module built in the step registers
