@@ -113,6 +113,21 @@ def test_a_where_on_a_condition_made_outside_the_step_is_refused(w):
         step(X)
 
 
+@pytest.mark.parametrize("masked", [lambda h, mask: h[h > 0], lambda h, mask: h[mask],
+                                    lambda h, mask: h[mask, 0]],
+                         ids=["computed in the step", "an argument", "in a tuple"])
+def test_indexing_with_a_boolean_mask_is_refused(w, masked):
+    """``h[h > 0]`` has as many values as the mask has True: traced with three, a replay
+    with two fed them to an op writing into a buffer of three (an error naming no cause, or,
+    the other way round, values broadcast into it)."""
+    def step(x, mask):
+        h = x @ w
+        return (masked(h, mask) * 2.0).sum()
+
+    with pytest.raises(TraceError, match=r"indexing with a boolean mask \(x\[x > 0\]\)"):
+        dc.jit(step)(np.arange(6, dtype=np.float32).reshape(3, 2), np.ones(3, bool))
+
+
 def test_nothing_stays_hooked_after_a_refusal(w):
     with pytest.raises(TraceError):
         dc.jit(lambda x: (x @ w).sum().item())(X)

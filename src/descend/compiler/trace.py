@@ -174,6 +174,11 @@ class Tracer:
     # ----------------------------------------------------------------- events
     def op(self, fn: Function, inputs: tuple[Tensor, ...], out: Tensor) -> None:
         """An op was applied (in the forward pass or inside an op's backward)."""
+        if fn.name == "getitem" and _has_mask(fn.index):  # type: ignore[attr-defined]
+            raise TraceError(
+                "jit: indexing with a boolean mask (x[x > 0]) gives as many values as the mask "
+                "holds True, a number that changes from batch to batch, and a replay runs the "
+                "traced shapes. Keep the shape instead: dc.where(mask, x, 0.0), or x * mask")
         ins = [self.slot_of(x, f"'{fn.name}'") for x in inputs]
         bindings = [(name, self._slots.get(id(fn.__dict__[name]))) for name in _given_arrays(fn)]
         unknown = [name for name, slot in bindings if slot is None]
@@ -425,6 +430,12 @@ def _given_arrays(fn: Function) -> list[str]:
     """The names of the arrays an op was given when made (a ``where``'s condition)."""
     held = fn.__dict__
     return [name for name in _constructor_args(type(fn)) if _holds_array(held.get(name))]
+
+
+def _has_mask(index: Any) -> bool:
+    """Whether an index holds a boolean array (its result's shape depends on the values)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(part, np.ndarray) and part.dtype == bool for part in parts)
 
 
 def _holds_array(value: Any) -> bool:
