@@ -131,6 +131,31 @@ def test_constants_made_in_the_step_are_constants_of_the_compiled_step():
     assert "dc.ones((3,))" in text and "dc.arange(3.0)" in text and "dc.full((3,), 0.5)" in text
 
 
+@pytest.mark.parametrize("measure", [
+    lambda z: (dc.argmax(z, axis=1) == dc.tensor([0, 1, 2, 0])).astype("float32").mean(),
+    lambda z: z.argmin().astype("float32"),
+    lambda z: dc.losses.mse(dc.tensor([0.0, 1.0, 2.0, 0.0]), dc.argmax(z, axis=1)),
+    lambda z: dc.losses.mse(dc.zeros(4, 3), z > 0),
+], ids=["accuracy", "argmin", "an integer prediction in a loss", "a boolean one"])
+def test_argmax_and_a_cast_prediction_in_the_step_are_each_replay_s_own(measure):
+    """A batch's accuracy from ``dc.argmax`` in a custom step: argmax was computed outside any
+    op, so the trace took its array for a tensor made before the step and every replay read
+    the first batch's (eager 0.125, 0.5, 0.375; compiled 0.125, 0.125, 0.625). So did a loss
+    given an integer or boolean prediction, which it cast to floats outside any op."""
+    def make_step(w, optimizer):
+        def step(x):
+            optimizer.zero_grad()
+            logits = x * w
+            (logits ** 2).mean().backward()
+            optimizer.step()
+            return measure(logits)
+        return step
+    batches = [RNG.standard_normal((4, 3)).astype(np.float32) for _ in range(4)]
+    (eager, compiled), _ = eager_and_compiled(make_step, np.ones(3, np.float32), batches)
+    assert eager == compiled
+    assert len(set(eager[0])) > 1  # (the batches pick differently)
+
+
 def test_an_in_place_change_of_a_constant_is_refused():
     w = dc.tensor(np.ones(3, np.float32), requires_grad=True)
 

@@ -24,6 +24,7 @@ FORWARD = {
     "reshape": "{0}.reshape(...)", "transpose": "{0}.T", "astype": "{0}.astype(...)",
     "broadcast_to": "np.broadcast_to({0}, ...)", "sum_to": "sum_to({0}, ...)",
     "dropout_mask": "(rng.random(shape) >= rate) / (1 - rate)",
+    "argmax": "{0}.argmax(axis={axis})", "argmin": "{0}.argmin(axis={axis})",
 }
 BACKWARD = {
     "relu": "{gy} * ({0} > 0)", "sigmoid": "{gy} * {y} * (1 - {y})",

@@ -43,7 +43,7 @@ def predictions(op: str, y_pred: ArrayLike, reduction: str) -> Tensor:
     check_choice(op, "reduction", reduction, REDUCTIONS)
     pred = ensure_tensor(y_pred, op)
     if pred.dtype.kind != "f":
-        pred = Tensor._wrap(pred.data.astype(get_default_dtype()))
+        pred = pred.astype(get_default_dtype())
     return pred
 
 

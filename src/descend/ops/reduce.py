@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from descend.autograd.function import Function
-from descend.backend import array_module, as_array
+from descend.autograd.mode import no_grad
+from descend.backend import array_module
 from descend.ops.elementwise import Exp, where
 from descend.ops.shape import BroadcastTo, normalize_axis, reshape
 from descend.tensors import INTEGER, Tensor
@@ -232,12 +233,34 @@ def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return _reduce(LogSumExp, x, axis, keepdims)
 
 
-def _arg(x: Tensor, axis: int | None, keepdims: bool, pick: str) -> Tensor:
+class ArgMax(Function):
+    """The index of the largest element along an axis: an integer, with no gradient (it is
+    applied without recording, so its output never requires grad; an op still, so that a
+    compiled step computes it anew on every replay)."""
+
+    pick = "argmax"
+    """The array method that picks."""
+
+    def __init__(self, axis: int | None, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return getattr(x, self.pick)(axis=self.axis, keepdims=self.keepdims)
+
+
+class ArgMin(ArgMax):
+    """The index of the smallest element along an axis (see :class:`ArgMax`)."""
+
+    pick = "argmin"
+
+
+def _arg(x: Tensor, axis: int | None, keepdims: bool, op: type[ArgMax]) -> Tensor:
     if x.size == 0:
-        raise ValueError(f"{pick}: cannot take the {pick} of an empty tensor")
+        raise ValueError(f"{op.pick}: cannot take the {op.pick} of an empty tensor")
     if axis is not None:
-        axis = normalize_axis(axis, x.ndim, pick)
-    return Tensor._wrap(as_array(getattr(x.data, pick)(axis=axis, keepdims=keepdims)))
+        axis = normalize_axis(axis, x.ndim, op.pick)
+    with no_grad():
+        return op.apply(x, axis=axis, keepdims=keepdims)
 
 
 def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -247,7 +270,7 @@ def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor
     >>> dc.tensor([[1.0, 9.0], [8.0, 2.0]]).argmax(axis=1).numpy()
     array([1, 0])
     """
-    return _arg(x, axis, keepdims, "argmax")
+    return _arg(x, axis, keepdims, ArgMax)
 
 
 def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -257,4 +280,4 @@ def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor
     >>> dc.tensor([3.0, 1.0, 2.0]).argmin().item()
     1
     """
-    return _arg(x, axis, keepdims, "argmin")
+    return _arg(x, axis, keepdims, ArgMin)
