@@ -427,7 +427,10 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
     if isinstance(value, NUMPY_VALUE):
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{op}: cannot use an array of dtype {value.dtype} as an operand")
-        return Tensor._wrap(np.asarray(value))
+        operand = Tensor._wrap(np.asarray(value))
+        if tracing.active is not None:  # an array made with NumPy, in the step or outside it
+            tracing.active.made(operand)
+        return operand
     if isinstance(value, NUMBER):
         kind = like.data.dtype.kind
         if kind == "f":  # a Python number never changes a float tensor's dtype (NumPy's rule)
@@ -446,6 +449,21 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
     raise TypeError(
         f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
     )
+
+
+def constant(array: np.ndarray, text: str) -> Tensor:
+    """``array``, computed from shapes alone (no tensor's values), as an op's operand: while
+    ``dc.jit`` traces a step, a constant of it, printed as ``text`` (an array made with NumPy
+    is refused there, since a replay would reuse it).
+
+    >>> import numpy as np
+    >>> constant(np.full(2, 0.5, np.float32), "halves")
+    tensor([0.5, 0.5])
+    """
+    operand = Tensor._wrap(array)
+    if tracing.active is not None:
+        tracing.active.constant(array, text)
+    return operand
 
 
 def ensure_tensor(value: ArrayLike, op: str) -> Tensor:

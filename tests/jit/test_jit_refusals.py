@@ -69,12 +69,26 @@ def test_replacing_data_in_the_step_is_refused(w):
     assert (w.numpy() == before).all()
 
 
-@pytest.mark.parametrize("requires_grad", [False, True], ids=["a constant", "a leaf"])
-def test_an_array_made_outside_the_step_is_refused(w, requires_grad):
-    column = np.ones((X.shape[0], 1), np.float32)
-    step = dc.jit(lambda x: (x @ w) * dc.tensor(column, requires_grad=requires_grad))
+COLUMN = np.ones((X.shape[0], 1), np.float32)
+
+
+@pytest.mark.parametrize("given", [lambda: dc.tensor(COLUMN),
+                                   lambda: dc.tensor(COLUMN, requires_grad=True),
+                                   lambda: COLUMN, lambda: np.ones((3, 1), np.float32)],
+                         ids=["dc.tensor", "a leaf", "an operand", "one made in the step"])
+def test_an_array_made_with_numpy_is_refused(w, given):
+    """A replay would reuse the traced array: one the step's Python builds anew (or a variable
+    given a new array between calls) would keep its first value. (As an operand it was read
+    where it lived, a new array in the variable unseen.)"""
+    step = dc.jit(lambda x: (x @ w) * given())
     with pytest.raises(TraceError, match=r"'mul' reads an array of shape \(3, 1\)"):
         step(X)
+
+
+def test_a_numpy_number_is_a_number_written_in_the_step(w):
+    step = dc.jit(lambda x: ((x @ w) * np.float32(2.0)).sum())
+    assert [step(X).item() for _ in range(2)] == [0.0, 0.0]
+    assert "np.multiply(t2, 2.0, out=t2)" in str(step.program(X))
 
 
 def test_a_leaf_made_from_an_array_and_changed_in_place_in_the_step_is_refused(w):

@@ -23,7 +23,7 @@ import numpy as np
 from descend.autograd.function import Function
 from descend.backend import array_module
 from descend.ops.window import Pair, Window, channels_last, pool_window
-from descend.tensors import ArrayLike, Tensor, ensure_tensor
+from descend.tensors import ArrayLike, Tensor, constant, ensure_tensor
 
 
 class MaxPool2d(Function):
@@ -203,4 +203,4 @@ def avg_pool2d(x: ArrayLike, pool_size: Pair = 2, strides: Pair | None = None,
         return total * (1.0 / math.prod(window.size))
     ones = array_module(x.data).ones((1, 1, *window.in_hw), dtype=x.dtype)
     counts = window.windows(ones).sum(axis=(-2, -1))
-    return total * (1.0 / counts)
+    return total * constant(1.0 / counts, "(1 / window_counts)")
