@@ -316,31 +316,39 @@ class Fetch:
 
 class Call:
     """A call the step made on live objects, replayed as is: ``optimizer.zero_grad()``, or one
-    parameter's update by the optimizer's rule (``param`` and its state written in place)."""
+    parameter's update by the optimizer's rule (``param`` and its state written in place).
+    ``out``: the slot its result goes to, when the step may return it (the total norm
+    ``clip_grad_norm`` returns), else ``None``."""
 
-    __slots__ = ("args", "method", "text")
+    __slots__ = ("args", "method", "out", "text")
 
     def __init__(self, method: Callable[..., Any], args: tuple[Any, ...], text: str) -> None:
         self.method, self.args, self.text = method, args, text
+        self.out: int | None = None
 
     def run(self, env: Env) -> None:
-        self.method(*self.args)
+        result = self.method(*self.args)
+        if self.out is not None:
+            env[self.out] = result
 
     def compiled(self) -> Run:
-        method, args = self.method, self.args
+        method, args, out = self.method, self.args, self.out
+        if out is not None:
+            return self.run
 
         def run(env: Env) -> None:
             method(*args)
         return run
 
     def source(self, names: list[str]) -> str:
-        return self.text.format(*names)
+        text = self.text.format(*names)
+        return text if self.out is None else f"{names[self.out]} = {text}"
 
     def reads(self) -> list[int]:
         return []
 
     def writes(self) -> list[int]:
-        return []
+        return [] if self.out is None else [self.out]
 
 
 class HostCall:

@@ -19,6 +19,11 @@ class Slot(int):
     """The slot of a Tensor the step returns (other results are returned as traced)."""
 
 
+class NumberSlot(Slot):
+    """The slot of a Python number the step returns that a recorded call computes anew on
+    each replay (the total norm ``clip_grad_norm`` returns)."""
+
+
 Outputs = Any
 """Where a step's results live: a :class:`Slot` per Tensor, in the step's tuple/list/dict shape."""
 
@@ -92,6 +97,8 @@ class Program:
 
 
 def _results(outputs: Outputs, env: list[Any]) -> Any:
+    if isinstance(outputs, NumberSlot):
+        return env[outputs]
     if isinstance(outputs, Slot):
         return Tensor._wrap(env[outputs])
     if isinstance(outputs, dict):
@@ -115,6 +122,9 @@ def output_slots(outputs: Outputs) -> list[int]:
 def _results_source(outputs: Outputs, names: list[str]) -> str:
     if isinstance(outputs, Slot):
         return names[outputs]
+    if isinstance(outputs, dict):
+        return "{" + ", ".join(f"{k!r}: {_results_source(v, names)}"
+                               for k, v in outputs.items()) + "}"
     if isinstance(outputs, tuple | list):
         return ", ".join(_results_source(v, names) for v in outputs)
     return repr(outputs)

@@ -26,8 +26,8 @@ import numpy as np
 
 from descend import backend, tracing
 from descend.autograd.anomaly import is_anomaly_enabled
-from descend.compiler.program import Outputs, Program, Slot, output_slots
-from descend.compiler.trace import TraceError, Tracer, watching_tensors
+from descend.compiler.program import NumberSlot, Outputs, Program, Slot, output_slots
+from descend.compiler.trace import HostNumber, TraceError, Tracer, watching_tensors
 from descend.tensors import Tensor
 
 T = TypeVar("T")
@@ -162,7 +162,7 @@ class CompiledStep:
         finally:
             tracing.active = None
         self.programs[self._signature(args)] = Program(tracer, slots, outputs)
-        return result
+        return _traced_values(result)
 
     def _name(self, i: int) -> str:
         return self._names[i] if i < len(self._names) else f"arg{i}"
@@ -246,10 +246,23 @@ def _outputs(result: Any, tracer: Tracer) -> Outputs:
     """Where the step's results live (a :class:`Slot` per Tensor)."""
     if isinstance(result, Tensor):
         return Slot(tracer.slot_of(result, "the step's result"))
+    if isinstance(result, HostNumber):
+        return NumberSlot(result.slot)
     if isinstance(result, dict):
         return {k: _outputs(v, tracer) for k, v in result.items()}
     if isinstance(result, tuple | list):
         return type(result)(_outputs(v, tracer) for v in result)
+    return result
+
+
+def _traced_values(result: Any) -> Any:
+    """The step's results as the traced call returns them: a recorded call's number as is."""
+    if isinstance(result, HostNumber):
+        return result.value
+    if isinstance(result, dict):
+        return {k: _traced_values(v) for k, v in result.items()}
+    if isinstance(result, tuple | list):
+        return type(result)(_traced_values(v) for v in result)
     return result
 
 

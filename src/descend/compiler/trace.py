@@ -69,6 +69,37 @@ class TraceError(RuntimeError):
     """A step does something its compiled replay could not repeat."""
 
 
+class HostNumber:
+    """The number a recorded call returned while the step was traced (the total norm
+    ``clip_grad_norm`` returns): each replay computes its own. The step may return it, and
+    each call then returns its own number; computing with it in the step is refused, since
+    Python would compute with the traced number alone.
+
+    >>> HostNumber(3, 0.5, "clip_grad_norm(params, 1.0)")
+    <clip_grad_norm(params, 1.0): 0.5 when traced>
+    """
+
+    __slots__ = ("slot", "text", "value")
+
+    def __init__(self, slot: int, value: float, text: str) -> None:
+        self.slot, self.value, self.text = slot, value, text
+
+    def __repr__(self) -> str:
+        return f"<{self.text}: {self.value!r} when traced>"
+
+    def _refused(self, *args: Any) -> Any:
+        raise TraceError(
+            f"jit: the step computes with the number {self.text} returned while it was "
+            "traced; a replay runs that call again but not the Python that used its number. "
+            "Return the number from the step (each call returns its own) and use it there")
+
+    __float__ = __int__ = __index__ = __bool__ = __format__ = __round__ = _refused
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refused
+    __truediv__ = __rtruediv__ = __pow__ = __neg__ = __lt__ = __le__ = __gt__ = _refused
+    __ge__ = __eq__ = __ne__ = _refused
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass
 class Frame:
     """An op's backward being traced: where its instructions start, and whether they can stay
@@ -309,11 +340,16 @@ class Tracer:
         where data-parallel training sums the gradients; gradient clipping), or the learning
         rates (a schedule's ``step()``)."""
         self.watch_settings()
-        self.code.append(Call(fn, args, text))
+        call = Call(fn, args, text)
+        self.code.append(call)
         try:
-            return self._untraced(fn, args)
+            result = self._untraced(fn, args)
         finally:
             self._groups = _settings_now()
+        if isinstance(result, int | float) and not isinstance(result, bool):
+            call.out = self.new_slot(result)  # (the slot keeps it alive: its id stays its own)
+            return HostNumber(call.out, result, text.format())
+        return result
 
     def _untraced(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         tracing.active = None
