@@ -66,4 +66,4 @@ def on_host(fn: Callable[..., Any], *args: Any) -> None:
 def _arrays(args: tuple[Any, ...]) -> tuple[Any, ...]:
     from descend.tensors import Tensor  # imported here: Tensor lies above this hook
 
-    return tuple(arg.data if isinstance(arg, Tensor) else arg for arg in args)
+    return tuple([arg.data if isinstance(arg, Tensor) else arg for arg in args])
