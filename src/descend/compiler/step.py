@@ -243,27 +243,27 @@ def _array(value: Any) -> np.ndarray:
 
 
 def _outputs(result: Any, tracer: Tracer) -> Outputs:
-    """Where the step's results live (a :class:`Slot` per Tensor)."""
-    if isinstance(result, Tensor):
-        return Slot(tracer.slot_of(result, "the step's result"))
-    if isinstance(result, HostNumber):
-        return NumberSlot(result.slot)
-    if isinstance(result, dict):
-        return {k: _outputs(v, tracer) for k, v in result.items()}
-    if isinstance(result, tuple | list):
-        return type(result)(_outputs(v, tracer) for v in result)
-    return result
+    """Where the step's results live (a :class:`Slot` per Tensor, a :class:`NumberSlot` per
+    number a recorded call returned)."""
+    def where(value: Any) -> Any:
+        if isinstance(value, Tensor):
+            return Slot(tracer.slot_of(value, "the step's result"))
+        return NumberSlot(value.slot) if isinstance(value, HostNumber) else value
+    return _each_result(result, where)
 
 
 def _traced_values(result: Any) -> Any:
     """The step's results as the traced call returns them: a recorded call's number as is."""
-    if isinstance(result, HostNumber):
-        return result.value
+    return _each_result(result, lambda v: v.value if isinstance(v, HostNumber) else v)
+
+
+def _each_result(result: Any, leaf: Callable[[Any], Any]) -> Any:
+    """``result`` with ``leaf`` applied to every value inside its dicts, tuples and lists."""
     if isinstance(result, dict):
-        return {k: _traced_values(v) for k, v in result.items()}
+        return {k: _each_result(v, leaf) for k, v in result.items()}
     if isinstance(result, tuple | list):
-        return type(result)(_traced_values(v) for v in result)
-    return result
+        return type(result)(_each_result(v, leaf) for v in result)
+    return leaf(result)
 
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
