@@ -348,7 +348,7 @@ class Tracer:
             self._groups = _settings_now()
         if isinstance(result, int | float) and not isinstance(result, bool):
             call.out = self.new_slot(result)  # (the slot keeps it alive: its id stays its own)
-            return HostNumber(call.out, result, text.format())
+            return HostNumber(call.out, result, text)
         return result
 
     def _untraced(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
