@@ -60,6 +60,7 @@ from descend.compiler.instructions import (
     Update,
 )
 from descend.nn.module import Parameter
+from descend.ops.index import GetItem, picks_by_mask
 from descend.optim.optimizer import live_optimizers
 from descend.optim.sgd import sgd_update
 from descend.tensors import ArrayLike, Tensor
@@ -205,7 +206,7 @@ class Tracer:
     # ----------------------------------------------------------------- events
     def op(self, fn: Function, inputs: tuple[Tensor, ...], out: Tensor) -> None:
         """An op was applied (in the forward pass or inside an op's backward)."""
-        if fn.name == "getitem" and _has_mask(fn.index):  # type: ignore[attr-defined]
+        if isinstance(fn, GetItem) and picks_by_mask(fn.index):
             raise TraceError(
                 "jit: indexing with a boolean mask (x[x > 0]) gives as many values as the mask "
                 "holds True, a number that changes from batch to batch, and a replay runs the "
@@ -466,12 +467,6 @@ def _given_arrays(fn: Function) -> list[str]:
     """The names of the arrays an op was given when made (a ``where``'s condition)."""
     held = fn.__dict__
     return [name for name in _constructor_args(type(fn)) if _holds_array(held.get(name))]
-
-
-def _has_mask(index: Any) -> bool:
-    """Whether an index holds a boolean array (its result's shape depends on the values)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(part, np.ndarray) and part.dtype == bool for part in parts)
 
 
 def _holds_array(value: Any) -> bool:

@@ -37,8 +37,22 @@ def _plain_index(index: Index) -> Index:
 
 def _may_repeat(index: Index) -> bool:
     """Whether the index can pick one element twice (integer arrays can; slices, masks can't)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(_is_array(p) and p.dtype.kind in "iu" for p in parts)
+    return any(_is_array(p) and p.dtype.kind in "iu" for p in _parts(index))
+
+
+def picks_by_mask(index: Index) -> bool:
+    """Whether the index holds a boolean mask: the values it picks are as many as the mask
+    holds True, so the result's shape depends on the mask's values.
+
+    >>> import numpy as np
+    >>> picks_by_mask((np.array([True, False]), 0)), picks_by_mask(np.array([1, 0]))
+    (True, False)
+    """
+    return any(_is_array(p) and p.dtype == bool for p in _parts(index))
+
+
+def _parts(index: Index) -> tuple[Index, ...]:
+    return index if isinstance(index, tuple) else (index,)
 
 
 def _is_array(part: Index) -> bool:
