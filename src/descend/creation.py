@@ -21,7 +21,7 @@ import numpy as np
 
 from descend import backend, tracing
 from descend.backend import DeviceLike
-from descend.tensors import ArrayLike, Tensor
+from descend.tensors import ArrayLike, Tensor, constant
 
 Shape = int | Sequence[int]
 
@@ -49,9 +49,7 @@ def _constant(array: np.ndarray, requires_grad: bool, device: DeviceLike | None,
               call: str) -> Tensor:
     """``_make`` for values the arguments fix (zeros, ones, ranges): while ``dc.jit`` traces
     a step, a constant of the step, printed as ``call``."""
-    t = _make(array, False, device)
-    if tracing.active is not None:
-        tracing.active.constant(t.data, call)
+    t = constant(array if device is None else backend.to_device(array, device), call)
     return t.requires_grad_(True) if requires_grad else t
 
 
