@@ -4,7 +4,7 @@ The core calls the :data:`active` tracer, when there is one, at each thing a com
 must replay: an op applied, an op's backward begun and ended, a gradient added into
 ``.grad``, an in-place update, ``zero_grad``, an optimizer's parameter update, a constant made
 by ``dc.zeros``/``dc.ones``/``dc.arange``..., a check of the step's data (:func:`check`), host
-code run on the step's values (:func:`on_host`: a metric's update), and a value read back
+code run on the step's values (:func:`on_host`: a metric's update or result), and a value read back
 into Python (which a replay cannot repeat). Nothing is watched when it is
 ``None``.
 
@@ -44,23 +44,25 @@ def check(fn: Callable[..., Result], *args: Any) -> Result:
     return result
 
 
-def on_host(fn: Callable[..., Any], *args: Any) -> None:
-    """``fn(*args)``: host code run for what it does to Python state (a metric's running
-    sums), on arrays (a Tensor among ``args`` reaches ``fn`` as its array).
+def on_host(fn: Callable[..., Result], *args: Any) -> Result:
+    """``fn(*args)``: host code run on the step's values for what it does to Python state (a
+    metric's ``update_state``, ``reset``) or reads from it (its ``result()``), on arrays (a
+    Tensor among ``args`` reaches ``fn`` as its array); returns what ``fn`` returns.
 
     While a step is traced, the tracer records the call, so that every replay of the compiled
-    step makes it again on that replay's arrays.
+    step makes it again on that replay's arrays; a value ``fn`` returns comes back as a
+    placeholder that the step may return (each call then returns its own value) but not
+    compute with.
 
     >>> import numpy as np
     >>> seen = []
-    >>> on_host(seen.append, np.ones(2)); seen
-    [array([1., 1.])]
+    >>> on_host(seen.append, np.ones(2)), seen
+    (None, [array([1., 1.])])
     """
     args = _arrays(args)
     if active is None:
-        fn(*args)
-    else:
-        active.on_host(fn, args)
+        return fn(*args)
+    return active.on_host(fn, args)
 
 
 def _arrays(args: tuple[Any, ...]) -> tuple[Any, ...]:

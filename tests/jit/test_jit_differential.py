@@ -3,8 +3,9 @@ dense, convolutional (pooled four ways) or an embedding, BatchNorm, LayerNorm, d
 regularizer, a layer applied twice, a user's op, a frozen parameter; float64 inputs; the
 loss; every optimizer, stepped with or without a closure; where and how gradients are reset;
 noise drawn in the step; an input centred in place; a schedule; clipping by norm or value;
-gradients scaled; a metric; a retained gradient; an input's gradient; two backward passes;
-the training mode; batches of changing size; a learning rate or mode changed between calls),
+gradients scaled; a metric (its result returned); a retained gradient; an input's gradient;
+two backward passes; the training mode; batches of changing size; a learning rate or mode
+changed between calls),
 run eagerly and compiled: the same bits (6,000 examples passed once; CI runs 60)."""
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ RECIPES = st.fixed_dictionaries({
     "float64 input": st.booleans(),
     "closure": st.booleans(),
     "scale": st.booleans(),
-    "metric": st.booleans(),
+    "metric": st.sampled_from(["none", "updated", "updated, its result returned"]),
     "retain": st.booleans(),
     "input gradient": st.booleans(),
     "input centred in place": st.booleans(),
@@ -158,10 +159,11 @@ def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
             schedule.step()
         if recipe["reset"] == "after the step":
             optimizer.zero_grad()
-        if recipe["metric"]:
+        if recipe["metric"] != "none":
             metric.update(y, out)
         returned = [loss, *([out.grad] if recipe["retain"] else []),
-                    *([x.grad] if recipe["input gradient"] and floats else [])]
+                    *([x.grad] if recipe["input gradient"] and floats else []),
+                    *([metric.result()] if recipe["metric"].endswith("returned") else [])]
         return tuple(returned) if len(returned) > 1 else loss
 
     return dc.Sequential([model, shared]), optimizer, metric, step
@@ -191,8 +193,8 @@ def run(recipe: dict[str, Any], sizes: list[int], compiled: bool) -> list[bytes]
         elif recipe["between calls"] == "model.eval()":
             model.eval()
         returned = step(*map(dc.Tensor._wrap, batch(recipe, size, rng)))
-        seen += [t.data.tobytes() for t in (returned if isinstance(returned, tuple)
-                                             else (returned,))]
+        seen += [t.data.tobytes() if isinstance(t, dc.Tensor) else repr(t).encode()
+                 for t in (returned if isinstance(returned, tuple) else (returned,))]
     for p in model.parameters():
         seen += [p.data.tobytes(), b"" if p.grad is None else p.grad.data.tobytes()]
     seen += [array.tobytes() for array in model.state_dict().values()]  # BatchNorm's too

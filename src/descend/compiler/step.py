@@ -26,6 +26,7 @@ import numpy as np
 
 from descend import backend, tracing
 from descend.autograd.anomaly import is_anomaly_enabled
+from descend.compiler.metrics import watching_metrics
 from descend.compiler.program import NumberSlot, Outputs, Program, Slot, output_slots
 from descend.compiler.trace import HostNumber, TraceError, Tracer, watching_tensors
 from descend.tensors import Tensor
@@ -154,7 +155,7 @@ class CompiledStep:
         values = _tensors(args)
         tracing.active = tracer
         try:
-            with watching_tensors(tracer):
+            with watching_tensors(tracer), watching_metrics():
                 result = self.fn(*values)
             tracer.watch_settings()
             outputs = _outputs(result, tracer)

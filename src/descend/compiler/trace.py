@@ -71,10 +71,10 @@ class TraceError(RuntimeError):
 
 
 class HostNumber:
-    """The number a recorded call returned while the step was traced (the total norm
-    ``clip_grad_norm`` returns): each replay computes its own. The step may return it, and
-    each call then returns its own number; computing with it in the step is refused, since
-    Python would compute with the traced number alone.
+    """The number (or array) a recorded call returned while the step was traced (the total
+    norm ``clip_grad_norm`` returns, a metric's ``result()``): each replay computes its own.
+    The step may return it, and each call then returns its own; computing with it in the step
+    is refused, since Python would compute with the traced value alone.
 
     >>> HostNumber(3, 0.5, "clip_grad_norm(params, 1.0)")
     <clip_grad_norm(params, 1.0): 0.5 when traced>
@@ -90,14 +90,14 @@ class HostNumber:
 
     def _refused(self, *args: Any) -> Any:
         raise TraceError(
-            f"jit: the step computes with the number {self.text} returned while it was "
-            "traced; a replay runs that call again but not the Python that used its number. "
-            "Return the number from the step (each call returns its own) and use it there")
+            f"jit: the step computes with the value {self.text} returned while it was "
+            "traced; a replay runs that call again but not the Python that used its value. "
+            "Return the value from the step (each call returns its own) and use it there")
 
     __float__ = __int__ = __index__ = __bool__ = __format__ = __round__ = _refused
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refused
     __truediv__ = __rtruediv__ = __pow__ = __neg__ = __lt__ = __le__ = __gt__ = _refused
-    __ge__ = __eq__ = __ne__ = _refused
+    __ge__ = __eq__ = __ne__ = __getitem__ = __len__ = __iter__ = __array__ = _refused
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -421,12 +421,19 @@ class Tracer:
         made = isinstance(result, np.ndarray) and id(result) not in self._slots
         self.code.append(Check(fn, args, slots, self.new_slot(result) if made else None))
 
-    def on_host(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        """Run ``fn(*args)``, host code on the step's values (a metric's update), untraced,
-        and record it: each replay calls it again, an array the step got or computed read
-        from its slot."""
-        self.code.append(HostCall(fn, args, self._argument_slots(args), None))
-        self._untraced(fn, args)
+    def on_host(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """Run ``fn(*args)``, host code on the step's values (a metric's update or result),
+        untraced, and record it: each replay calls it again, an array the step got or computed
+        read from its slot. What it returns, unless None, gets a slot each replay writes, and
+        comes back as a :class:`HostNumber`."""
+        call = HostCall(fn, args, self._argument_slots(args), None)
+        self.code.append(call)
+        result = self._untraced(fn, args)
+        if result is None:
+            return None
+        text = call.source(self.names)
+        call.out = self.new_slot(result, f"h{len(self.env)}")
+        return HostNumber(call.out, result, text)
 
     def _argument_slots(self, args: tuple[Any, ...]) -> dict[int, int]:
         """Position in ``args`` -> slot, for each array the step got or computed."""

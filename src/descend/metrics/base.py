@@ -44,8 +44,8 @@ def batch_arrays(op: str, y_true: ArrayLike, y_pred: ArrayLike, *, same_shape: b
     >>> batch_arrays("mae", 1.0, 2.0)
     (array([1.]), array([2.]))
     """
-    if tracing.active is not None:  # (Metric.update records the whole update_state call)
-        tracing.active.refuse(f"{op}: a metric reading a batch outside Metric.update (a "
+    if tracing.active is not None:  # (a step's call to update_state is recorded whole)
+        tracing.active.refuse(f"{op}: a metric reading a batch outside update_state (a "
                               "subclass overriding update instead of update_state)")
     true = to_host(as_array(y_true, op, "y_true"))
     pred = to_host(as_array(y_pred, op, "y_pred"))
@@ -128,9 +128,11 @@ class Metric:
     def update(self, y_true: ArrayLike, y_pred: ArrayLike,
                sample_weight: ArrayLike | None = None) -> None:
         """Add one batch of targets and predictions (optionally weighted per sample): calls
-        :meth:`update_state`. Inside a compiled step (``dc.jit``) every replay makes the call
-        again with its own batch (:func:`descend.tracing.on_host`)."""
-        tracing.on_host(self.update_state, y_true, y_pred, sample_weight)
+        :meth:`update_state`, a Tensor given as its array. Inside a compiled step
+        (``dc.jit``) every replay makes the call again with its own batch, as it does the
+        step's calls to ``result`` and ``reset`` (:mod:`descend.compiler.metrics`)."""
+        self.update_state(*[value.data if isinstance(value, Tensor) else value
+                            for value in (y_true, y_pred, sample_weight)])
 
     def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
                      sample_weight: ArrayLike | None = None) -> None:
