@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -59,3 +59,18 @@ def batches(x_shape: tuple[int, ...], classes: int, sizes: list[int],
     rng = np.random.default_rng(seed)
     return [(rng.standard_normal((n, *x_shape)).astype(np.float32),
              rng.integers(0, classes, n)) for n in sizes]
+
+
+def on_arrays(step: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` called eagerly on arrays, as a compiled step is."""
+    return lambda *arrays: step(*map(dc.Tensor._wrap, arrays))
+
+
+def dense_twins(units: int, inputs: int) -> Iterator[tuple[bool, Any, Any]]:
+    """``(compiled, model, optimizer)``: a ``Dense(units)`` layer of ``inputs`` features, built,
+    with SGD (lr 0.1), made alike (seeded) for the eager run, then for the compiled one."""
+    for compiled in (False, True):
+        dc.seed(0)
+        model = dc.nn.Dense(units, input_dim=inputs)
+        model.build((None, inputs))
+        yield compiled, model, dc.optim.SGD(model.parameters(), lr=0.1)

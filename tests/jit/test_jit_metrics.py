@@ -11,6 +11,7 @@ import pytest
 import descend as dc
 from descend.compiler import TraceError
 from descend.metrics.base import batch_arrays
+from jitcheck import dense_twins, on_arrays
 
 X = np.ones((3, 2), dtype=np.float32)
 RNG = np.random.default_rng(1)
@@ -24,11 +25,6 @@ METRICS = {
     "f1": lambda: dc.metrics.F1Score(num_classes=3, average="macro"),
     "confusion": lambda: dc.metrics.ConfusionMatrix(num_classes=3),
 }
-
-
-def _wrapping(step):
-    """``step`` called eagerly on arrays, as a compiled step is."""
-    return lambda *arrays: step(*map(dc.Tensor._wrap, arrays))
 
 
 def _update(metric: dc.metrics.Metric, y: dc.Tensor, logits: dc.Tensor,
@@ -48,11 +44,7 @@ def _twin_runs(body: Any, metric: Any = None) -> list[tuple[list[Any], Any]]:
     ``"value"``), and ``metric.result()`` after them. ``body(y, logits, metric)`` runs after
     one SGD step of a 4-to-3 classifier."""
     runs = []
-    for compiled in (False, True):
-        dc.seed(0)
-        model = dc.nn.Dense(3, input_dim=4)
-        model.build((None, 4))
-        optimizer = dc.optim.SGD(model.parameters(), lr=0.1)
+    for compiled, model, optimizer in dense_twins(3, 4):
         made = metric() if metric is not None else None
 
         def step(x, y, model=model, optimizer=optimizer, made=made):
@@ -63,7 +55,7 @@ def _twin_runs(body: Any, metric: Any = None) -> list[tuple[list[Any], Any]]:
             optimizer.step()
             return {"loss": loss, "value": body(y, logits, made)}
 
-        run = dc.jit(step) if compiled else _wrapping(step)
+        run = dc.jit(step) if compiled else on_arrays(step)
         values = [np.asarray(run(x, y)["value"]).tolist() for x, y in BATCHES]
         runs.append((values, None if made is None else np.asarray(made.result()).tolist()))
     return runs

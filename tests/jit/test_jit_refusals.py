@@ -10,6 +10,7 @@ import pytest
 
 import descend as dc
 from descend.compiler import TraceError
+from jitcheck import dense_twins, on_arrays
 
 X = np.ones((3, 2), dtype=np.float32)
 
@@ -171,22 +172,13 @@ def test_a_tensor_made_from_python_values_in_the_step_is_a_constant(w):
     assert "dc.tensor(0.25)" in text
 
 
-def _wrapping(step):
-    """``step`` called eagerly on arrays, as a compiled step is."""
-    return lambda *arrays: step(*map(dc.Tensor._wrap, arrays))
-
-
 def _twin_runs(body, steps=4):
     """What ``steps`` calls of ``body``'s step returned, and the weights and gradients after
     them, eager and compiled."""
     runs = []
-    for compiled in (False, True):
-        dc.seed(0)
-        model = dc.nn.Dense(1, input_dim=2)
-        model.build((None, 2))
-        optimizer = dc.optim.SGD(model.parameters(), lr=0.1)
+    for compiled, model, optimizer in dense_twins(1, 2):
         step = functools.partial(body, model=model, optimizer=optimizer)
-        step = dc.jit(step) if compiled else _wrapping(step)
+        step = dc.jit(step) if compiled else on_arrays(step)
         returned = [step(np.full((3, 2), 1.0 + i, np.float32)).numpy().copy()
                     for i in range(steps)]
         runs.append(returned + [p.numpy().copy() for p in model.parameters()]
@@ -324,7 +316,7 @@ def test_a_retained_gradient_is_each_replay_s_own_as_in_eager(w):
         return h.grad * 1.0
 
     returned = []
-    for run in (_wrapping(step), dc.jit(step)):
+    for run in (on_arrays(step), dc.jit(step)):
         returned.append([run(np.array([[k, 2 * k], [3 * k, k]], np.float32)).numpy()
                          for k in (1.0, 2.0, 3.0)])
     assert all(np.array_equal(a, b) for a, b in zip(*returned))
@@ -347,7 +339,7 @@ def test_choosing_the_generator_in_the_step_is_done_on_every_replay(choose):
             with dc.backend.using_rng(generator):
                 return model(x)
 
-        run = dc.jit(step) if compiled else _wrapping(step)
+        run = dc.jit(step) if compiled else on_arrays(step)
         runs.append([run(np.ones((4, 8), np.float32)).numpy() for _ in range(3)])
     assert all(np.array_equal(a, b) for a, b in zip(*runs))
 
@@ -412,7 +404,7 @@ def test_a_gradient_handed_to_grad_as_a_copy_is_scaled_where_it_lives():
             optimizer.step()
             return loss
 
-        step = dc.jit(step) if compiled else _wrapping(step)
+        step = dc.jit(step) if compiled else on_arrays(step)
         rng = np.random.default_rng(3)
         runs.append([step(rng.standard_normal((4, 3)).astype(np.float32)).numpy()
                      for _ in range(3)] + [p.numpy() for p in model.parameters()])
@@ -434,7 +426,7 @@ def test_a_gradient_the_step_returns_is_each_replay_s_as_in_eager(returned):
             (conv(x) ** 2).sum().backward()
             return x.grad if returned == "x.grad" else conv.kernel.grad
 
-        step = dc.jit(step) if compiled else _wrapping(step)
+        step = dc.jit(step) if compiled else on_arrays(step)
         rng = np.random.default_rng(0)
         runs.append([step(rng.standard_normal((2, 1, 5, 5)).astype(np.float32)).numpy().copy()
                      for _ in range(3)])
