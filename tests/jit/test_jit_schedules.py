@@ -8,6 +8,7 @@ import pytest
 
 import descend as dc
 from descend.compiler.trace import TraceError
+from jitcheck import on_arrays
 
 S = dc.optim.schedules
 SCHEDULES = {
@@ -20,7 +21,9 @@ SCHEDULES = {
 }
 
 
-def _step_with(schedule):
+def _step_with(schedule, logged=False):
+    """A step stepping ``schedule`` after SGD, returning its loss (and the learning rates
+    after it, ``logged``)."""
     w = dc.tensor(np.array([[0.5], [-1.0], [2.0]], np.float32), requires_grad=True)
     optimizer = dc.optim.SGD([w], lr=0.1, momentum=0.9)
     scheduler = SCHEDULES[schedule](optimizer)
@@ -31,7 +34,8 @@ def _step_with(schedule):
         loss.backward()
         optimizer.step()
         scheduler.step()
-        return loss
+        return {"loss": loss, "lr": scheduler.get_last_lr()[0],
+                "lrs": scheduler.get_last_lr()} if logged else loss
     return w, optimizer, step
 
 
@@ -48,6 +52,33 @@ def test_a_schedule_stepped_in_a_compiled_step_moves_on_at_every_replay(schedule
         rates.append(opt.lr)
     assert len(set(rates)) > 2  # the schedule did move
     assert f"{schedule}.step()" in str(compiled.program(x, y))
+
+
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+def test_the_rates_a_step_returns_are_each_call_s_own(schedule):
+    """Logging the learning rate from the step: ``get_last_lr()`` returned the traced call's
+    rates on every replay (the schedule itself moved on)."""
+    runs = []
+    for compiled in (False, True):
+        _, _, step = _step_with(schedule, logged=True)
+        step = dc.jit(step) if compiled else on_arrays(step)
+        rng = np.random.default_rng(0)
+        runs.append([{k: v for k, v in step(rng.standard_normal((4, 3), np.float32),
+                                            rng.standard_normal((4, 1), np.float32)).items()
+                      if k != "loss"} for _ in range(5)])
+    assert runs[0] == runs[1]
+    assert all(type(call["lr"]) is float and call["lrs"] == [call["lr"]] for call in runs[1])
+    assert len({call["lr"] for call in runs[1]}) > 2
+    text = str(step.program(np.ones((4, 3), np.float32), np.ones((4, 1), np.float32)))
+    assert f"= {schedule}.last_lr_of(0)" in text and "'lrs': [h" in text
+
+
+def test_computing_with_a_rate_in_the_step_is_refused():
+    w, optimizer, _ = _step_with("StepLR")
+    scheduler = S.StepLR(optimizer, step_size=2)
+    step = dc.jit(lambda x: (x @ w).sum() * float(scheduler.get_last_lr()[0]))
+    with pytest.raises(TraceError, match=r"computes with the value StepLR.last_lr_of\(0\)"):
+        step(np.ones((2, 3), np.float32))
 
 
 def test_reduce_on_plateau_in_a_compiled_step_is_refused_by_name():

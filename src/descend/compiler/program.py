@@ -119,12 +119,17 @@ def output_slots(outputs: Outputs) -> list[int]:
     return []
 
 
-def _results_source(outputs: Outputs, names: list[str]) -> str:
+def _results_source(outputs: Outputs, names: list[str], inside: bool = False) -> str:
+    """The step's ``return`` value as code (a tuple returned whole without brackets)."""
     if isinstance(outputs, Slot):
         return names[outputs]
     if isinstance(outputs, dict):
-        return "{" + ", ".join(f"{k!r}: {_results_source(v, names)}"
+        return "{" + ", ".join(f"{k!r}: {_results_source(v, names, True)}"
                                for k, v in outputs.items()) + "}"
     if isinstance(outputs, tuple | list):
-        return ", ".join(_results_source(v, names) for v in outputs)
+        items = ", ".join(_results_source(v, names, True) for v in outputs)
+        if isinstance(outputs, list):
+            return f"[{items}]"
+        items += "," if len(outputs) == 1 else ""
+        return f"({items})" if inside else items
     return repr(outputs)

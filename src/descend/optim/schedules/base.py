@@ -163,8 +163,23 @@ class LRScheduler:
         >>> opt = dc.optim.SGD([dc.zeros(1, requires_grad=True)], lr=0.3)
         >>> dc.optim.schedules.StepLR(opt, step_size=2).get_last_lr()
         [0.3]
+
+        Inside a compiled step (``dc.jit``) each rate is read anew on every replay (a
+        recorded call per group), so a step may return them: each call returns its own.
         """
-        return list(self._last_lr)
+        if tracing.active is None:
+            return list(self._last_lr)
+        return [tracing.on_host(self.last_lr_of, group) for group in range(len(self._last_lr))]
+
+    def last_lr_of(self, group: int) -> float:
+        """The learning rate of parameter group ``group`` after the latest step.
+
+        >>> import descend as dc
+        >>> opt = dc.optim.SGD([dc.zeros(1, requires_grad=True)], lr=0.3)
+        >>> dc.optim.schedules.StepLR(opt, step_size=2).last_lr_of(0)
+        0.3
+        """
+        return self._last_lr[group]
 
     def state_dict(self) -> dict[str, Any]:
         """The schedule's position and settings as plain data (JSON-ready); no optimizer.
