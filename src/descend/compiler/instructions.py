@@ -314,6 +314,32 @@ class Fetch:
         return [self.out]
 
 
+class SetAttribute:
+    """``owner.name = env[slot]`` (as a Tensor): the step set a module's attribute to a tensor
+    it got or computed (an attention layer keeping its weights to look at), so each replay
+    sets it to that replay's values, as the eager step does."""
+
+    __slots__ = ("name", "owner", "slot")
+
+    def __init__(self, owner: Any, name: str, slot: int) -> None:
+        self.owner, self.name, self.slot = owner, name, slot
+
+    def run(self, env: Env) -> None:
+        setattr(self.owner, self.name, Tensor._wrap(env[self.slot]))
+
+    def compiled(self) -> Run:
+        return self.run
+
+    def source(self, names: list[str]) -> str:
+        return f"{type(self.owner).__name__}.{self.name} = {names[self.slot]}"
+
+    def reads(self) -> list[int]:
+        return [self.slot]
+
+    def writes(self) -> list[int]:
+        return []
+
+
 class Call:
     """A call the step made on live objects, replayed as is: ``optimizer.zero_grad()``, or one
     parameter's update by the optimizer's rule (``param`` and its state written in place).

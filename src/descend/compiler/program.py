@@ -48,7 +48,7 @@ class Program:
     def __init__(self, tracer: Any, arguments: list[int], outputs: Outputs) -> None:
         self.env, self.names = tracer.env, tracer.names
         state = set(tracer.state_slots())
-        kept = {*arguments, *output_slots(outputs), *state}
+        kept = {*arguments, *output_slots(outputs), *state, *tracer.escaped}
         self.once: list[Any] = []
         self.code = rewrite(tracer.code, tracer.env, kept, state, self.once, tracer.handed)
         self.state, self.handed = tracer.state, tracer.handed

@@ -9,8 +9,10 @@ event (see :mod:`descend.compiler.instructions`).
 What a replay could not reproduce is refused with a :class:`TraceError`: reading a value into
 Python, the step's own code reading or replacing a tensor's ``.data``
 (:func:`watching_tensors`), an array made outside descend's ops entering an op in the forward
-pass, an op given such an array, ``x[i] = v``, ``backward(create_graph=True)``, and the step's
-own code changing an optimizer's settings (:meth:`Tracer.watch_settings`).
+pass, an op given such an array, ``x[i] = v``, ``backward(create_graph=True)``, the step's
+own code changing an optimizer's settings (:meth:`Tracer.watch_settings`), and a module's
+attribute that the step read rebound to a tensor it computed (:meth:`Tracer.attribute`;
+other module attributes set to tensors are set again on each replay).
 An array an op's forward keeps for its backward (convolution's ``cols``) gets a slot of its
 own (:class:`~descend.compiler.instructions.SavingOp`), so the backward's ops stay flat (max
 pooling's backward is one op of its gradient, input and output). An op whose *backward*
@@ -56,10 +58,11 @@ from descend.compiler.instructions import (
     InPlace,
     Op,
     SavingOp,
+    SetAttribute,
     SgdUpdate,
     Update,
 )
-from descend.nn.module import Parameter
+from descend.nn.module import Module, Parameter
 from descend.ops.index import GetItem, picks_by_mask
 from descend.optim.optimizer import live_optimizers
 from descend.optim.sgd import sgd_update
@@ -131,6 +134,7 @@ class Tracer:
         self._handed_grads: list[tuple[int, int]] = []  # (where a gradient is handed to
         # an empty .grad, the slot of the array .grad then holds)
         self._groups = _settings_now()  # every optimizer's settings (see watch_settings)
+        self.escaped: set[int] = set()  # slots whose arrays a module attribute holds
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -329,6 +333,28 @@ class Tracer:
         slot = self._operand(other, f"an in-place '{ufunc.__name__}'")
         self.code.append(InPlace(ufunc, target, slot, x))
 
+    def attribute(self, owner: Any, name: str, value: Tensor) -> None:
+        """The step's code is about to set ``owner.name = value`` (``owner`` a module). Where
+        ``value``'s array is one the step got or computed, each replay sets the attribute to
+        its own (:class:`SetAttribute`), and the array stays as the step left it (no later
+        instruction writes into it). Refused where the attribute held a tensor the step read
+        (a hidden state carried from call to call): a replay reads that tensor again, not
+        the one the previous call set."""
+        slot = self._slots.get(id(value.data))
+        if slot is None or slot in self.state_slots():
+            return
+        old = owner.__dict__.get(name)
+        if isinstance(old, Tensor) and self._slots.get(id(old.data)) in self.state_slots():
+            where = f"{type(owner).__name__}.{name}"
+            raise TraceError(
+                f"jit: the step sets {where} to a tensor it computed, replacing the tensor it "
+                f"read there; the next call would read the new one, but a replay reads {where} "
+                "as it was traced, every time. Carry the state through the step instead "
+                "(`loss, h = step(x, h)`, returning the new one), or update the tensor in "
+                "place under dc.no_grad()")
+        self.code.append(SetAttribute(owner, name, slot))
+        self.escaped.add(slot)
+
     def zero_grad(self, optimizer: Any, set_to_none: bool) -> None:
         """``optimizer.zero_grad(set_to_none)`` is about to run."""
         self.watch_settings()
@@ -496,15 +522,33 @@ def watching_tensors(tracer: Tracer) -> Iterator[None]:
     (``x * float(w.data.sum())``, ``if loss.data > 1:``) would be the first batch's on every
     replay, so reading or replacing ``.data`` is refused; ``w.grad = None`` is recorded as a
     call, and setting ``.grad`` to anything else is refused. A call the trace records whole
-    (an optimizer's step pre-hook, :meth:`Tracer.live_call`) may do either."""
+    (an optimizer's step pre-hook, :meth:`Tracer.live_call`) may do either. A module's
+    attribute set to a tensor (by the step or a module's forward) goes to
+    :meth:`Tracer.attribute`."""
     members = {name: Tensor.__dict__[name] for name in ("data", "grad")}
     Tensor.data = _WatchedData(members["data"], tracer)  # type: ignore[assignment]
     Tensor.grad = _WatchedGrad(members["grad"], tracer)  # type: ignore[assignment]
+    own_setattr = Module.__dict__.get("__setattr__")  # (None: object's)
+    Module.__setattr__ = functools.partialmethod(  # type: ignore[assignment, method-assign]
+        _set_module_attribute, tracer, Module.__setattr__)
     try:
         yield
     finally:
         for name, member in members.items():
             setattr(Tensor, name, member)
+        if own_setattr is None:
+            del Module.__setattr__
+        else:
+            Module.__setattr__ = own_setattr  # type: ignore[method-assign]
+
+
+def _set_module_attribute(module: Module, tracer: Tracer, setattr_: Callable[..., None],
+                          name: str, value: Any) -> None:
+    """``Module.__setattr__`` while ``tracer`` records a step (see :meth:`Tracer.attribute`)."""
+    if (isinstance(value, Tensor) and not isinstance(value, Parameter)
+            and tracing.active is tracer and not tracer._frames):
+        tracer.attribute(module, name, value)
+    setattr_(module, name, value)
 
 
 class _Watched:
