@@ -218,6 +218,31 @@ def test_an_update_before_zero_grad_scales_the_gradient_in_place(returns_grad, s
     assert (".grad" in text) is (returns_grad or not set_to_none)
 
 
+@pytest.mark.parametrize("order", ["zero_grad first", "zero_grad after"])
+def test_a_call_holding_a_tensor_after_the_update_is_told_from_zero_grad(order):
+    """A recorded call given a Tensor (a layer frozen for the step, ``w.requires_grad_(...)``)
+    next to the update: telling it from ``zero_grad(set_to_none=True)`` compared its
+    arguments with ``==``, which gives a Tensor, and the trace died on its truth value."""
+    def make():
+        params = _params(5, (4, 3), (3,))
+        optimizer = dc.optim.SGD(params, lr=0.05)
+
+        def step(x):
+            if order == "zero_grad first":
+                optimizer.zero_grad()
+            params[0].requires_grad_(False)
+            loss = ((x @ params[0] + params[1]) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            params[0].requires_grad_(True)
+            if order == "zero_grad after":
+                optimizer.zero_grad()
+            return loss
+        return params, step
+
+    _compare(make, _batch((5, 4)))
+
+
 def test_a_gradient_made_once_is_not_scaled_in_place():
     """The bias gradient of ``(x @ w + b).sum()`` does not depend on the batch: the program
     makes it once, so the update must not write ``grad * lr`` into it."""

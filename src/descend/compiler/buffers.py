@@ -217,8 +217,7 @@ def drop_gradients(code: list[Any], kept: set[int], handed: list[set[int]]) -> N
         if type(update) is not SgdUpdate or id(update.param) in kept_grads:
             continue
         after = next((i for i in code[at + 1:] if type(i) is not SgdUpdate), None)
-        if (isinstance(after, Call) and after.args == (True,)
-                and after.method == update.optimizer.zero_grad):
+        if isinstance(after, Call) and after.sets_grads_to_none(update.optimizer):
             update.dropped = handed[0]
 
 

@@ -370,6 +370,12 @@ class Call:
         text = self.text.format(*names)
         return text if self.out is None else f"{names[self.out]} = {text}"
 
+    def sets_grads_to_none(self, optimizer: Any) -> bool:
+        """Whether this is ``optimizer.zero_grad(set_to_none=True)`` (its arguments compared
+        one by one: a recorded call may hold a Tensor, whose ``==`` gives a Tensor)."""
+        return (self.method == optimizer.zero_grad and len(self.args) == 1
+                and self.args[0] is True)
+
     def reads(self) -> list[int]:
         return []
 

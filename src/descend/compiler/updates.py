@@ -236,8 +236,7 @@ def _fuse(code: list[Any], at: int, own: Any, handed: set[int]) -> int:
             updates):
         return end - at
     after = code[end] if end < len(code) else None
-    dropped = (isinstance(after, Call) and after.args == (True,)
-               and after.method == first.optimizer.zero_grad)
+    dropped = isinstance(after, Call) and after.sets_grads_to_none(first.optimizer)
     sgd = first.optimizer.rule.update is sgd_update
     entries = []
     for update, (place,) in zip(updates, found):
