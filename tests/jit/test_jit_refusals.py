@@ -431,3 +431,21 @@ def test_a_gradient_the_step_returns_is_each_replay_s_as_in_eager(returned):
         runs.append([step(rng.standard_normal((2, 1, 5, 5)).astype(np.float32)).numpy().copy()
                      for _ in range(3)])
     assert all(np.array_equal(a, b) for a, b in zip(*runs))
+
+
+def test_arguments_given_by_name_count_as_given_in_their_place(w):
+    """``step(x, scale=2.0)`` is ``step(x, 2.0)``: the same program (it raised TypeError)."""
+    step = dc.jit(lambda x, scale=1.0: (x @ w).sum() * scale)
+    assert step(X, 2.0).item() == step(X, scale=2.0).item() == step(x=X, scale=2.0).item()
+    assert len(step.programs) == 1
+    assert "scale" not in str(step.program(X, scale=2.0))  # (a number baked in)
+    with pytest.raises(TypeError, match=r"dc.jit: <lambda>\(\) got an unexpected keyword "):
+        step(X, size=2)
+
+
+def test_a_keyword_only_parameter_is_refused_by_name(w):
+    def step(x, *, scale):
+        return (x @ w).sum() * scale
+
+    with pytest.raises(TypeError, match=r"takes its arguments in order; \['scale'\] can only"):
+        dc.jit(step)(X, scale=2.0)

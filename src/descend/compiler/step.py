@@ -45,13 +45,17 @@ class CompiledStep:
     def __init__(self, fn: Callable[..., Any], key: Callable[[], Any] | None = None) -> None:
         self.fn, self.key = fn, key
         self.programs: dict[tuple[Any, ...], Program] = {}
-        self._names = _parameter_names(fn)
+        self._parameters = _parameters(fn)
+        self._names = _parameter_names(self._parameters)
         functools.update_wrapper(self, fn)
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the step: replay its program for these shapes and dtypes, or trace it anew;
         under :class:`~descend.autograd.detect_anomaly`, or inside another step's trace, run
-        it eagerly (see :func:`jit`)."""
+        it eagerly (see :func:`jit`). An argument given by name counts as given in its place
+        (``step(x, y=y)`` is ``step(x, y)``)."""
+        if kwargs:
+            args = self._in_order(args, kwargs)
         if _inline():
             return self._eager(args)
         program = self._ready(args)
@@ -128,12 +132,31 @@ class CompiledStep:
         program = self._ready(args)
         return program is not None and program.check(_arrays(args))
 
-    def program(self, *args: Any) -> Program:
+    def program(self, *args: Any, **kwargs: Any) -> Program:
         """The program for arguments like ``args`` (tracing it, so running the step once,
         when they have a new signature); ``print`` it to read the step as NumPy code."""
+        if kwargs:
+            args = self._in_order(args, kwargs)
         if self._signature(args) not in self.programs:
             self._trace(args)
         return self.programs[self._signature(args)]
+
+    def _in_order(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """``args`` and ``kwargs`` as the positional arguments they bind to (a keyword-only
+        parameter, which has no place, is refused)."""
+        if self._parameters is None:
+            raise TypeError("dc.jit: this step's parameters cannot be told, so its arguments "
+                            "must be given in order")
+        try:
+            bound = self._parameters.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"dc.jit: {getattr(self.fn, '__name__', 'the step')}() {err}") \
+                from None
+        if bound.kwargs:
+            raise TypeError(f"dc.jit: a compiled step takes its arguments in order; "
+                            f"{sorted(bound.kwargs)} can only be given by name (make them "
+                            "positional parameters)")
+        return bound.args
 
     def _ready(self, args: tuple[Any, ...]) -> Program | None:
         program = self.programs.get(self._signature(args))
@@ -267,10 +290,16 @@ def _each_result(result: Any, leaf: Callable[[Any], Any]) -> Any:
     return leaf(result)
 
 
-def _parameter_names(fn: Callable[..., Any]) -> list[str]:
+def _parameters(fn: Callable[..., Any]) -> inspect.Signature | None:
+    """``fn``'s signature (None where Python cannot tell it)."""
     try:
-        parameters = inspect.signature(fn).parameters.values()
+        return inspect.signature(fn)
     except (TypeError, ValueError):
+        return None
+
+
+def _parameter_names(signature_: inspect.Signature | None) -> list[str]:
+    if signature_ is None:
         return []
-    return [p.name for p in parameters
+    return [p.name for p in signature_.parameters.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
