@@ -180,3 +180,34 @@ def test_an_embedding_model_fits_compiled():
     history, weights, model = _fit(True, layers, x, y, loss, metrics=())
     assert history == eager_history and same(eager_weights, weights)
     assert "scatter(" in str(next(iter(model.compiled.jit_steps["train"].programs.values())))
+
+
+class _Unfreezing(dc.callbacks.Callback):
+    """Fine-tuning: the first layer, frozen at the start, trains from the second epoch on."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            for p in self.model.layers[0].parameters():
+                p.requires_grad_(True)
+
+
+def test_a_layer_unfrozen_by_a_callback_trains_from_then_on_as_in_eager():
+    """The program traced while the layer was frozen computes no gradient for it and does
+    not update it: it is traced anew once the layer requires gradients (before, its replays
+    kept the layer frozen: the losses and weights parted from eager's at the second epoch)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 6)).astype(np.float32), rng.integers(0, 3, 64)
+    runs = []
+    for jit_compile in (False, True):
+        dc.seed(0)
+        model = dc.Sequential(_mlp())
+        model.build((None, 6))
+        model.compile(dc.optim.SGD(lr=0.05),
+                      dc.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      jit_compile=jit_compile)
+        for p in model.layers[0].parameters():
+            p.requires_grad_(False)
+        history = model.fit(x, y, epochs=3, batch_size=16, verbose=0, seed=0,
+                            callbacks=[_Unfreezing()])
+        runs.append((history.history["loss"], model.get_weights()))
+    assert runs[0][0] == runs[1][0] and same(runs[0][1], runs[1][1])

@@ -449,3 +449,29 @@ def test_a_keyword_only_parameter_is_refused_by_name(w):
 
     with pytest.raises(TypeError, match=r"takes its arguments in order; \['scale'\] can only"):
         dc.jit(step)(X, scale=2.0)
+
+
+@pytest.mark.parametrize("change", ["freeze", "unfreeze"])
+def test_a_layer_frozen_or_unfrozen_between_calls_is_traced_anew(change):
+    """``requires_grad_`` between calls: the program traced before computed the layer's
+    gradient and updated it, or did neither; it was replayed as it was (silently)."""
+    runs = []
+    for compiled, model, optimizer in dense_twins(1, 2):
+        if change == "unfreeze":
+            model.kernel.requires_grad_(False)
+
+        def step(x, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = dc.jit(step) if compiled else on_arrays(step)
+        losses = []
+        for i in range(4):
+            if i == 2:
+                model.kernel.requires_grad_(change == "unfreeze")
+            losses.append(run(np.full((3, 2), 1.0 + i, np.float32)).item())
+        runs.append((losses, model.kernel.numpy().tobytes(), model.bias.numpy().tobytes()))
+    assert runs[0] == runs[1]

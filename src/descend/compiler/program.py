@@ -40,8 +40,9 @@ class Program:
         names: each slot's name in the printed program.
         arguments: the slot of each array argument, in order.
         outputs: the slots of the step's results.
-        state: ``(tensor, array)`` for every parameter and buffer read where it lives; the
-            program is stale once a tensor's array is replaced (``tensor.data = ...``).
+        state: ``(tensor, array, requires_grad)`` for every parameter and buffer read where
+            it lives; the program is stale once a tensor's array is replaced (``tensor.data =
+            ...``) or it is frozen or unfrozen (``requires_grad_``) between calls.
         handed: the engine's per-backward bookkeeping sets, emptied before each replay.
     """
 
@@ -51,13 +52,17 @@ class Program:
         kept = {*arguments, *output_slots(outputs), *state, *tracer.escaped}
         self.once: list[Any] = []
         self.code = rewrite(tracer.code, tracer.env, kept, state, self.once, tracer.handed)
-        self.state, self.handed = tracer.state, tracer.handed
+        self.state = [(tensor, array, tensor.requires_grad) for tensor, array in tracer.state]
+        self.handed = tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]
 
     def valid(self) -> bool:
-        """Whether every parameter and buffer still lives in the array the trace saw."""
-        return all(tensor.data is array for tensor, array in self.state)
+        """Whether every parameter and buffer still lives in the array the trace saw, and
+        requires a gradient as it did when the trace ended (a layer frozen or unfrozen
+        between calls traces anew: its gradient is computed, and it is updated, or not)."""
+        return all(tensor.data is array and tensor.requires_grad is requires_grad
+                   for tensor, array, requires_grad in self.state)
 
     def run(self, arrays: list[np.ndarray]) -> Any:
         """Replay the step on ``arrays`` (its array arguments, in order); return its results."""
