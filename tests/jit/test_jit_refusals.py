@@ -475,3 +475,27 @@ def test_a_layer_frozen_or_unfrozen_between_calls_is_traced_anew(change):
             losses.append(run(np.full((3, 2), 1.0 + i, np.float32)).item())
         runs.append((losses, model.kernel.numpy().tobytes(), model.bias.numpy().tobytes()))
     assert runs[0] == runs[1]
+
+
+def test_a_param_group_added_between_calls_is_updated_from_then_on():
+    """Fine-tuning: a layer's parameters given to the optimizer as a new group
+    (``add_param_group``) between calls; the program updated the parameters it saw alone."""
+    runs = []
+    for compiled, model, _ in dense_twins(1, 2):
+        optimizer = dc.optim.SGD([model.bias], lr=0.1)
+
+        def step(x, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = dc.jit(step) if compiled else on_arrays(step)
+        losses = []
+        for i in range(4):
+            if i == 2:
+                optimizer.add_param_group({"params": [model.kernel], "lr": 0.05})
+            losses.append(run(np.full((3, 2), 1.0 + i, np.float32)).item())
+        runs.append((losses, model.kernel.numpy().tobytes(), model.bias.numpy().tobytes()))
+    assert runs[0] == runs[1]

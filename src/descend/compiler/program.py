@@ -43,6 +43,9 @@ class Program:
         state: ``(tensor, array, requires_grad)`` for every parameter and buffer read where
             it lives; the program is stale once a tensor's array is replaced (``tensor.data =
             ...``) or it is frozen or unfrozen (``requires_grad_``) between calls.
+        groups: ``(optimizer, number of param groups)`` for each optimizer the step updated
+            parameters with; the program is stale once one gains a group
+            (``add_param_group``: the program updates the parameters it saw).
         handed: the engine's per-backward bookkeeping sets, emptied before each replay.
     """
 
@@ -53,6 +56,8 @@ class Program:
         self.once: list[Any] = []
         self.code = rewrite(tracer.code, tracer.env, kept, state, self.once, tracer.handed)
         self.state = [(tensor, array, tensor.requires_grad) for tensor, array in tracer.state]
+        self.groups = [(optimizer, len(optimizer.param_groups))
+                       for optimizer in tracer.stepped.values()]
         self.handed = tracer.handed
         self.arguments, self.outputs = arguments, outputs
         self.runs = [instruction.compiled() for instruction in self.code]
@@ -60,9 +65,11 @@ class Program:
     def valid(self) -> bool:
         """Whether every parameter and buffer still lives in the array the trace saw, and
         requires a gradient as it did when the trace ended (a layer frozen or unfrozen
-        between calls traces anew: its gradient is computed, and it is updated, or not)."""
+        between calls traces anew: its gradient is computed, and it is updated, or not), and
+        every optimizer the step used has the param groups it had."""
         return all(tensor.data is array and tensor.requires_grad is requires_grad
-                   for tensor, array, requires_grad in self.state)
+                   for tensor, array, requires_grad in self.state) and all(
+            len(optimizer.param_groups) == count for optimizer, count in self.groups)
 
     def run(self, arrays: list[np.ndarray]) -> Any:
         """Replay the step on ``arrays`` (its array arguments, in order); return its results."""

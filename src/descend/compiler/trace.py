@@ -135,6 +135,7 @@ class Tracer:
         # an empty .grad, the slot of the array .grad then holds)
         self._groups = _settings_now()  # every optimizer's settings (see watch_settings)
         self.escaped: set[int] = set()  # slots whose arrays a module attribute holds
+        self.stepped: dict[int, Any] = {}  # the optimizers that updated a parameter, by id
 
     # ----------------------------------------------------------------- slots
     def new_slot(self, value: Any, name: str | None = None) -> int:
@@ -389,6 +390,7 @@ class Tracer:
                param: Tensor) -> None:
         """The optimizer has just stepped ``param`` (its update is replayed as it ran)."""
         self.watch_settings()
+        self.stepped[id(optimizer)] = optimizer
         slot = self._slots.get(id(param.data))
         if slot is None:
             slot = self._state(param)
