@@ -10,6 +10,7 @@ import pytest
 
 import descend as dc
 from descend.compiler import TraceError
+from descend.compiler.step import KEPT
 from jitcheck import dense_twins, on_arrays
 
 X = np.ones((3, 2), dtype=np.float32)
@@ -499,3 +500,19 @@ def test_a_param_group_added_between_calls_is_updated_from_then_on():
             losses.append(run(np.full((3, 2), 1.0 + i, np.float32)).item())
         runs.append((losses, model.kernel.numpy().tobytes(), model.bias.numpy().tobytes()))
     assert runs[0] == runs[1]
+
+
+def test_a_number_argument_changing_every_call_warns_once_and_keeps_few_programs(w):
+    """``step(x, 0.99 ** i)``: each value is a new signature, traced anew (5 ms a call where a
+    replay takes 0.09 ms, one program more each time: 16 MB after 300 calls). The step warns
+    once, naming the argument and the fix, and keeps the latest programs only."""
+    step = dc.jit(lambda x, scale: (x @ w).sum() * scale)
+    with pytest.warns(RuntimeWarning, match=r"traced for 9 signatures .*\(changing: scale\).*"
+                                            r"np.asarray\(value, np.float32\)") as caught:
+        for i in range(KEPT + 8):
+            assert step(X, 0.5 ** i).item() == 0.0
+    assert len(caught) == 1 and len(step.programs) == KEPT
+    assert list(step.programs)[-1][1] == 0.5 ** (KEPT + 7)  # (the oldest went first)
+    for i in range(20):  # the fix: one program takes every value
+        step(X, np.asarray(0.5 ** i, np.float32))
+    assert sum(signature[1] == ((), np.float32) for signature in step.programs) == 1

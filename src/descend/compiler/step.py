@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -39,12 +40,14 @@ class CompiledStep:
 
     Array arguments (NumPy arrays or Tensors) reach the step as Tensors; their shapes and
     dtypes make the signature. Other arguments (numbers, ``None``, strings) are part of the
-    signature by value: the program bakes them in; so is ``key()``'s value, when given.
+    signature by value: the program bakes them in; so is ``key()``'s value, when given. Past
+    :data:`WARN_AFTER` signatures it warns once; it keeps the :data:`KEPT` latest programs.
     """
 
     def __init__(self, fn: Callable[..., Any], key: Callable[[], Any] | None = None) -> None:
         self.fn, self.key = fn, key
         self.programs: dict[tuple[Any, ...], Program] = {}
+        self._warned = False
         self._parameters = _parameters(fn)
         self._names = _parameter_names(self._parameters)
         functools.update_wrapper(self, fn)
@@ -185,8 +188,35 @@ class CompiledStep:
             tracer.read_back_grads(set(output_slots(outputs)))
         finally:
             tracing.active = None
-        self.programs[self._signature(args)] = Program(tracer, slots, outputs)
+        self._keep(self._signature(args), Program(tracer, slots, outputs))
         return _traced_values(result)
+
+    def _keep(self, signature_: tuple[Any, ...], program: Program) -> None:
+        """Keep ``program`` for ``signature_``: at most :data:`KEPT` programs (each holds its
+        trace's arrays), the one traced longest ago dropped first; past :data:`WARN_AFTER`
+        signatures, warn once that the arguments keep changing what the step traces."""
+        self.programs.pop(signature_, None)
+        self.programs[signature_] = program
+        if len(self.programs) > WARN_AFTER and not self._warned:
+            self._warned = True
+            warnings.warn(self._retracing(), RuntimeWarning, stacklevel=4)
+        while len(self.programs) > KEPT:
+            del self.programs[next(iter(self.programs))]
+
+    def _retracing(self) -> str:
+        """Why :meth:`_keep` warns, naming the arguments whose shapes or values changed."""
+        signatures = list(self.programs)
+        changing = [i for i in range(len(signatures[-1]))
+                    if len({repr(s[i]) for s in signatures if len(s) > i}) > 1]
+        names = [self._name(i) if i < len(signatures[-1]) - (self.key is not None) else "key()"
+                 for i in changing]
+        return (f"dc.jit: {getattr(self.fn, '__name__', 'the step')} was traced for "
+                f"{len(signatures)} signatures of its arguments (changing: "
+                f"{', '.join(names) or 'none'}); each new one traces the step again and keeps "
+                f"one more program (at most {KEPT}). A number argument is part of the signature "
+                "by value: pass one that changes from call to call as an array "
+                "(np.asarray(value, np.float32)), which one program takes; arrays of many "
+                "shapes trace once per shape")
 
     def _name(self, i: int) -> str:
         return self._names[i] if i < len(self._names) else f"arg{i}"
@@ -242,6 +272,12 @@ def signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """
     return tuple([(arg.shape, arg.dtype) if _is_array(arg) else arg for arg in args])
 
+
+WARN_AFTER = 8
+"""Signatures a compiled step is traced for before it warns (once) that they keep changing."""
+
+KEPT = 32
+"""Programs a compiled step keeps (each holds the arrays of its trace); the oldest goes first."""
 
 ARRAYS = (np.ndarray, Tensor)
 """The arguments a program takes as arrays (a Tensor's array is its ``.data``)."""
