@@ -62,12 +62,10 @@ def watching_metrics() -> Iterator[None]:
 
 def _recording(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` as the step calls it while it is traced: through ``tracing.on_host``."""
-    signature = inspect.signature(method)
-
     @functools.wraps(method)
     def recorded(metric: Metric, *args: Any, **kwargs: Any) -> Any:
         if kwargs:  # (a recorded call takes its arguments in order)
-            bound = signature.bind(metric, *args, **kwargs)
+            bound = inspect.signature(method).bind(metric, *args, **kwargs)
             if bound.kwargs:
                 raise TraceError(f"jit: {type(metric).__name__}.{method.__name__} was given "
                                  f"keyword-only arguments {sorted(bound.kwargs)}; a recorded "
