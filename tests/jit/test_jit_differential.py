@@ -5,7 +5,7 @@ loss; every optimizer, stepped with or without a closure; where and how gradient
 noise drawn in the step; an input centred in place; a schedule; clipping by norm or value;
 gradients scaled; a metric (its result returned); a retained gradient; an input's gradient;
 two backward passes; the training mode; batches of changing size; a learning rate or mode
-changed between calls),
+changed, or a parameter frozen, between calls),
 run eagerly and compiled: the same bits (6,000 examples passed once; CI runs 60)."""
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ RECIPES = st.fixed_dictionaries({
     "input centred in place": st.booleans(),
     "two backward passes": st.sampled_from(["no", "a second micro-batch", "the same graph"]),
     "mode": st.sampled_from(["as it is", "model.train() in the step", "key"]),
-    "between calls": st.sampled_from(["nothing", "lr *= 0.9", "model.eval()"]),
+    "between calls": st.sampled_from(["nothing", "lr *= 0.9", "model.eval()",
+                                      "a parameter frozen"]),
 })
 
 
@@ -150,7 +151,8 @@ def build_step(recipe: dict[str, Any]) -> tuple[Any, ...]:
         if recipe["scale"]:
             with dc.no_grad():
                 for p in parameters:
-                    p.grad *= 0.5
+                    if p.grad is not None:  # (a parameter frozen between calls has none)
+                        p.grad *= 0.5
         if recipe["closure"]:
             optimizer.step(lambda: loss)
         else:
@@ -187,11 +189,13 @@ def run(recipe: dict[str, Any], sizes: list[int], compiled: bool) -> list[bytes]
         step = dc.jit(step, key=(lambda: model.training) if recipe["mode"] == "key" else None)
     rng = np.random.default_rng(1)
     seen = []
-    for size in sizes:
+    for call, size in enumerate(sizes):
         if recipe["between calls"] == "lr *= 0.9":
             optimizer.param_groups[0]["lr"] *= 0.9
         elif recipe["between calls"] == "model.eval()":
             model.eval()
+        elif recipe["between calls"] == "a parameter frozen" and call > 0:
+            optimizer.param_groups[0]["params"][-1].requires_grad_(False)
         returned = step(*map(dc.Tensor._wrap, batch(recipe, size, rng)))
         seen += [t.data.tobytes() if isinstance(t, dc.Tensor) else repr(t).encode()
                  for t in (returned if isinstance(returned, tuple) else (returned,))]
