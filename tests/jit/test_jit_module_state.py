@@ -112,3 +112,37 @@ def test_module_attributes_are_set_as_usual_after_a_trace():
     assert "__setattr__" not in vars(dc.nn.Module)
     model.h = dc.ones(2, 3)
     assert model.h.numpy().sum() == 6.0
+
+
+class Counting(dc.nn.Module):
+    """A layer counting its calls in a Python number (or setting one it already holds)."""
+
+    def __init__(self, change: str) -> None:
+        super().__init__()
+        self.dense, self.change, self.calls, self.scale, self.seen = (
+            dc.nn.Dense(3, input_dim=3), change, 0, 2.0, False)
+
+    def forward(self, x: dc.Tensor) -> dc.Tensor:
+        if self.change == "a counter":
+            self.calls += 1
+        elif self.change == "the same number":
+            self.scale = 2.0
+        elif self.change == "a flag":
+            self.seen = True
+        return self.dense(x) * self.scale
+
+
+def test_a_python_counter_changed_in_the_step_is_refused():
+    """The counter moved once, at the trace, and stayed there (counted 1 after 4 calls)."""
+    model = Counting("a counter")
+    with pytest.raises(TraceError, match=r"the step changes Counting.calls \(0 -> 1\) while it "
+                                         r"is traced"):
+        dc.jit(lambda x: model(x).sum())(BATCHES[0])
+
+
+@pytest.mark.parametrize("change", ["the same number", "a flag"])
+def test_a_python_value_set_alike_on_every_call_is_not_refused(change):
+    model = Counting(change)
+    step = dc.jit(lambda x: model(x).sum())
+    assert [step(x).item() for x in BATCHES] == [
+        on_arrays(lambda x: model(x).sum())(x).item() for x in BATCHES]

@@ -546,11 +546,26 @@ def watching_tensors(tracer: Tracer) -> Iterator[None]:
 
 def _set_module_attribute(module: Module, tracer: Tracer, setattr_: Callable[..., None],
                           name: str, value: Any) -> None:
-    """``Module.__setattr__`` while ``tracer`` records a step (see :meth:`Tracer.attribute`)."""
-    if (isinstance(value, Tensor) and not isinstance(value, Parameter)
-            and tracing.active is tracer and not tracer._frames):
-        tracer.attribute(module, name, value)
+    """``Module.__setattr__`` while ``tracer`` records a step: a tensor goes to
+    :meth:`Tracer.attribute`; a number that replaces another (a counter) is refused, since a
+    replay runs no Python (the counter would move once, at the trace)."""
+    if tracing.active is tracer and not tracer._frames:
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            tracer.attribute(module, name, value)
+        old = module.__dict__.get(name)
+        if type(value) in NUMBERS and type(old) in NUMBERS and value != old:
+            where = f"{type(module).__name__}.{name}"
+            raise TraceError(
+                f"jit: the step changes {where} ({old!r} -> {value!r}) while it is traced; a "
+                "replay repeats array operations and recorded calls, not Python, so it would "
+                f"change once, at the trace. Change {where} outside the compiled step (count "
+                "calls around it), or keep the value in a tensor updated in place")
     setattr_(module, name, value)
+
+
+NUMBERS = (int, float)
+"""The Python numbers whose change in a module's attribute while tracing is refused (not
+``bool``: a lazy layer's ``built`` flag is set by its first call)."""
 
 
 class _Watched:
