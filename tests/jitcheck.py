@@ -74,3 +74,16 @@ def dense_twins(units: int, inputs: int) -> Iterator[tuple[bool, Any, Any]]:
         model = dc.nn.Dense(units, input_dim=inputs)
         model.build((None, inputs))
         yield compiled, model, dc.optim.SGD(model.parameters(), lr=0.1)
+
+
+def squares_step(model: Any, optimizer: Any) -> Callable[..., Any]:
+    """A step of ``optimizer`` on the mean square of ``model(x)`` (no targets), returning it."""
+
+    def step(x: Any) -> Any:
+        optimizer.zero_grad()
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step

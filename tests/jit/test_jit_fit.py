@@ -19,6 +19,22 @@ def _fit(jit_compile, model_layers, x, y, loss, metrics=("accuracy",), verbose=0
     return history.history, model.get_weights(), model
 
 
+def _classes(rows):
+    """Random float32 inputs of 6 features and labels of 3 classes."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((rows, 6)).astype(np.float32), rng.integers(0, 3, rows)
+
+
+def _logits_mlp(optimizer, jit_compile):
+    """:func:`_mlp` (seeded, built), compiled with the cross-entropy of its logits."""
+    dc.seed(0)
+    model = dc.Sequential(_mlp())
+    model.build((None, 6))
+    model.compile(optimizer, dc.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=jit_compile)
+    return model
+
+
 def _mlp():
     return [dc.nn.Dense(16, activation="relu", input_dim=6), dc.nn.Dropout(0.2), dc.nn.Dense(3)]
 
@@ -112,14 +128,10 @@ def test_jit_compile_true_refuses_a_step_it_cannot_trace():
 def test_a_model_switched_to_eval_mode_gets_its_own_program():
     """The training flag is baked into a trace (dropout draws a mask, or not): train_step in
     eval mode traces a second program instead of replaying the train-mode one."""
-    rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((8, 6)).astype(np.float32), rng.integers(0, 3, 8)
+    x, y = _classes(8)
     losses = []
     for jit_compile in (False, True):
-        dc.seed(0)
-        model = dc.Sequential(_mlp())
-        model.compile("sgd", dc.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      jit_compile=jit_compile)
+        model = _logits_mlp(dc.optim.SGD(lr=0.01), jit_compile)
         runs = [model.train_step(x, y), model.train_step(x, y)]
         model.eval()
         runs += [model.train_step(x, y), model.train_step(x, y)]
@@ -195,16 +207,10 @@ def test_a_layer_unfrozen_by_a_callback_trains_from_then_on_as_in_eager():
     """The program traced while the layer was frozen computes no gradient for it and does
     not update it: it is traced anew once the layer requires gradients (before, its replays
     kept the layer frozen: the losses and weights parted from eager's at the second epoch)."""
-    rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((64, 6)).astype(np.float32), rng.integers(0, 3, 64)
+    x, y = _classes(64)
     runs = []
     for jit_compile in (False, True):
-        dc.seed(0)
-        model = dc.Sequential(_mlp())
-        model.build((None, 6))
-        model.compile(dc.optim.SGD(lr=0.05),
-                      dc.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      jit_compile=jit_compile)
+        model = _logits_mlp(dc.optim.SGD(lr=0.05), jit_compile)
         for p in model.layers[0].parameters():
             p.requires_grad_(False)
         history = model.fit(x, y, epochs=3, batch_size=16, verbose=0, seed=0,

@@ -8,7 +8,7 @@ import pytest
 
 import descend as dc
 from descend.compiler import TraceError
-from jitcheck import on_arrays
+from jitcheck import on_arrays, squares_step
 
 RNG = np.random.default_rng(0)
 BATCHES = [RNG.standard_normal((2, 3)).astype(np.float32) for _ in range(4)]
@@ -49,15 +49,7 @@ def _runs(how: str) -> list[list[object]]:
     for compiled in (False, True):
         dc.seed(0)
         model = Keeping(how)
-        optimizer = dc.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, model=model, optimizer=optimizer):
-            optimizer.zero_grad()
-            loss = (model(x) ** 2).mean()
-            loss.backward()
-            optimizer.step()
-            return loss
-
+        step = squares_step(model, dc.optim.SGD(model.parameters(), lr=0.1))
         run = dc.jit(step) if compiled else on_arrays(step)
         runs.append([(run(x).item(), model.kept.numpy().tolist()) for x in BATCHES])
     return runs

@@ -11,7 +11,7 @@ import pytest
 import descend as dc
 from descend.compiler import TraceError
 from descend.compiler.step import KEPT
-from jitcheck import dense_twins, on_arrays
+from jitcheck import dense_twins, on_arrays, squares_step
 
 X = np.ones((3, 2), dtype=np.float32)
 
@@ -460,14 +460,7 @@ def test_a_layer_frozen_or_unfrozen_between_calls_is_traced_anew(change):
     for compiled, model, optimizer in dense_twins(1, 2):
         if change == "unfreeze":
             model.kernel.requires_grad_(False)
-
-        def step(x, model=model, optimizer=optimizer):
-            optimizer.zero_grad()
-            loss = (model(x) ** 2).mean()
-            loss.backward()
-            optimizer.step()
-            return loss
-
+        step = squares_step(model, optimizer)
         run = dc.jit(step) if compiled else on_arrays(step)
         losses = []
         for i in range(4):
@@ -484,14 +477,7 @@ def test_a_param_group_added_between_calls_is_updated_from_then_on():
     runs = []
     for compiled, model, _ in dense_twins(1, 2):
         optimizer = dc.optim.SGD([model.bias], lr=0.1)
-
-        def step(x, model=model, optimizer=optimizer):
-            optimizer.zero_grad()
-            loss = (model(x) ** 2).mean()
-            loss.backward()
-            optimizer.step()
-            return loss
-
+        step = squares_step(model, optimizer)
         run = dc.jit(step) if compiled else on_arrays(step)
         losses = []
         for i in range(4):
