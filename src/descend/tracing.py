@@ -37,7 +37,7 @@ def check(fn: Callable[..., Result], *args: Any) -> Result:
     >>> check(np.ndim, np.zeros((2, 3))), check(np.shape, dc.ones(4))
     (2, (4,))
     """
-    args = _arrays(args)
+    args = arrays(args)
     result = fn(*args)
     if active is not None:
         active.check(fn, args, result)
@@ -59,13 +59,19 @@ def on_host(fn: Callable[..., Result], *args: Any) -> Result:
     >>> on_host(seen.append, np.ones(2)), seen
     (None, [array([1., 1.])])
     """
-    args = _arrays(args)
+    args = arrays(args)
     if active is None:
         return fn(*args)
     return active.on_host(fn, args)
 
 
-def _arrays(args: tuple[Any, ...]) -> tuple[Any, ...]:
+def arrays(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``args`` with each Tensor among them given as its array (what host code reads).
+
+    >>> import descend as dc
+    >>> arrays((dc.ones(2), 3))
+    (array([1., 1.], dtype=float32), 3)
+    """
     from descend.tensors import Tensor  # imported here: Tensor lies above this hook
 
     return tuple([arg.data if isinstance(arg, Tensor) else arg for arg in args])

@@ -341,11 +341,11 @@ class Tracer:
         instruction writes into it). Refused where the attribute held a tensor the step read
         (a hidden state carried from call to call): a replay reads that tensor again, not
         the one the previous call set."""
-        slot = self._slots.get(id(value.data))
-        if slot is None or slot in self.state_slots():
+        slot, state = self._slots.get(id(value.data)), self.state_slots()
+        if slot is None or slot in state:
             return
         old = owner.__dict__.get(name)
-        if isinstance(old, Tensor) and self._slots.get(id(old.data)) in self.state_slots():
+        if isinstance(old, Tensor) and self._slots.get(id(old.data)) in state:
             where = f"{type(owner).__name__}.{name}"
             raise TraceError(
                 f"jit: the step sets {where} to a tensor it computed, replacing the tensor it "

@@ -131,8 +131,7 @@ class Metric:
         :meth:`update_state`, a Tensor given as its array. Inside a compiled step
         (``dc.jit``) every replay makes the call again with its own batch, as it does the
         step's calls to ``result`` and ``reset`` (:mod:`descend.compiler.metrics`)."""
-        self.update_state(*[value.data if isinstance(value, Tensor) else value
-                            for value in (y_true, y_pred, sample_weight)])
+        self.update_state(*tracing.arrays((y_true, y_pred, sample_weight)))
 
     def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
                      sample_weight: ArrayLike | None = None) -> None:
