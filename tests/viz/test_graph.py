@@ -142,6 +142,11 @@ def test_errors_say_what_to_do(monkeypatch):
         draw_graph(loss)
     with pytest.raises(ValueError, match="not computed from tensors with requires_grad"):
         draw_graph(dc.tensor(1.0) * 2)
+    step = dc.jit(lambda x: (x * w).sum())
+    step(np.ones(2, np.float32))
+    with pytest.raises(ValueError, match=r"nor has a compiled step's result after its first "
+                                         r"call.*print\(step.program"):
+        draw_graph(step(np.ones(2, np.float32)))  # (a replay's)
     with pytest.raises(ValueError, match="must have one element"):
         draw_graph(dc.tensor([1.0, 2.0], requires_grad=True) * 2)
     with pytest.raises(TypeError, match="expected the output Tensor"):

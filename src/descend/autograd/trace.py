@@ -302,7 +302,8 @@ def trace_backward(output: Tensor, *, where: str = "trace") -> Trace:
     if not output.requires_grad or output.grad_fn is None:
         raise ValueError(
             f"{where}: this tensor was not computed from tensors with requires_grad=True, so it "
-            "has no graph to draw"
+            "has no graph to draw (nor has a compiled step's result after its first call, a "
+            "replay of NumPy calls: print(step.program(...)) shows what it computes)"
         )
     if output.grad_fn.inputs is None:
         raise ValueError(
