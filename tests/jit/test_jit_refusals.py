@@ -502,3 +502,13 @@ def test_a_number_argument_changing_every_call_warns_once_and_keeps_few_programs
     for i in range(20):  # the fix: one program takes every value
         step(X, np.asarray(0.5 ** i, np.float32))
     assert sum(signature[1] == ((), np.float32) for signature in step.programs) == 1
+
+
+def test_backward_on_a_replayed_result_says_the_step_must_hold_it(w):
+    """A compiled loss with backward() outside: the traced call's result has a graph, a
+    replay's has none, and the error said only that nothing required grad."""
+    step = dc.jit(lambda x: (x @ w).sum())
+    step(X).backward()
+    with pytest.raises(RuntimeError, match=r"a compiled step's result after its first call "
+                                           r"has no graph either: call backward\(\) and step"):
+        step(X).backward()

@@ -151,7 +151,8 @@ def initial_gradient(root: Tensor, gradient: ArrayLike | None) -> Tensor:
         raise RuntimeError(
             "backward: this tensor does not require grad, so there is no graph to go back "
             "through; create the inputs with requires_grad=True and do not compute it "
-            "under no_grad()"
+            "under no_grad() (a compiled step's result after its first call has no graph "
+            "either: call backward() and step the optimizer inside the step)"
         )
     if gradient is None:
         if root.size != 1:
