@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -217,3 +219,20 @@ def test_a_layer_unfrozen_by_a_callback_trains_from_then_on_as_in_eager():
                             callbacks=[_Unfreezing()])
         runs.append((history.history["loss"], model.get_weights()))
     assert runs[0][0] == runs[1][0] and same(runs[0][1], runs[1][1])
+
+
+def test_a_deep_copy_of_a_compiled_model_trains_itself_not_the_original():
+    """``copy.deepcopy`` of a model fitted with ``jit_compile=True``: the copy's fit traced
+    nothing new and replayed the original's programs, which train the original's weights
+    (the copy stayed as it was, the original moved)."""
+    x, y = _classes(32)
+    model = _logits_mlp(dc.optim.SGD(lr=0.05), True)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, seed=0)
+    before = [w.copy() for w in model.get_weights()]
+    twin, eager = copy.deepcopy(model), copy.deepcopy(model)
+    eager.compiled.jit_compile = False
+    twin.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=1)
+    eager.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=1)
+    assert same(model.get_weights(), before)
+    assert same(twin.get_weights(), eager.get_weights())
+    assert not same(twin.get_weights(), before)

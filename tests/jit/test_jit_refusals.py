@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -512,3 +513,30 @@ def test_backward_on_a_replayed_result_says_the_step_must_hold_it(w):
     with pytest.raises(RuntimeError, match=r"a compiled step's result after its first call "
                                            r"has no graph either: call backward\(\) and step"):
         step(X).backward()
+
+
+class _Trainer:
+    """A custom trainer keeping its compiled step, as a bound method of itself."""
+
+    def __init__(self):
+        self.model = dc.nn.Dense(1, input_dim=2)
+        self.model.build((None, 2))
+        self.step = dc.jit(self.train_step)
+        self.optimizer = dc.optim.SGD(self.model.parameters(), lr=0.1)
+
+    def train_step(self, x):
+        return squares_step(self.model, self.optimizer)(x)
+
+
+def test_a_deep_copy_of_a_compiled_step_traces_for_the_copy():
+    """A program reads and writes the arrays it was traced on: the copy's step replayed
+    the original's, training the original."""
+    trainer = _Trainer()
+    trainer.step(X)
+    twin = copy.deepcopy(trainer)
+    before = trainer.model.kernel.numpy().copy()
+    twin.step(X)
+    twin.step(X)
+    assert np.array_equal(trainer.model.kernel.numpy(), before)
+    assert not np.array_equal(twin.model.kernel.numpy(), before)
+    assert twin.step.fn.__self__ is twin and len(trainer.step.programs) == 1

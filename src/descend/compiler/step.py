@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import warnings
@@ -51,6 +52,12 @@ class CompiledStep:
         self._parameters = _parameters(fn)
         self._names = _parameter_names(self._parameters)
         functools.update_wrapper(self, fn)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CompiledStep:
+        """A copy with no program yet: a program reads and writes the arrays of the step it
+        was traced for, so a deep copy of a model compiled with ``jit_compile`` traces its
+        own steps (``fn`` and ``key`` copied with the model they belong to)."""
+        return CompiledStep(copy.deepcopy(self.fn, memo), copy.deepcopy(self.key, memo))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the step: replay its program for these shapes and dtypes, or trace it anew;

@@ -19,6 +19,7 @@ subclass may override any step.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -495,7 +496,7 @@ class Trainer:
             from descend.compiler import jit  # (the compiler loads with the first compiled fit)
 
             fn = self._loss_step if name == "train" else self._whole_step
-            steps[name] = jit(fn, key=lambda: self.training)
+            steps[name] = jit(fn, key=functools.partial(getattr, self, "training"))
         return steps[name]
 
     def _try_compiled(self, step: Any, arrays: tuple[Any, ...]) -> Any:
