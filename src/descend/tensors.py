@@ -446,6 +446,8 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         return Tensor._wrap(value)
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
         return Tensor._wrap(to_array(value, where=op, device=like.device))
+    if tracing.active is not None:  # (a number a recorded call returned is refused by name)
+        tracing.active.unknown_operand(value)
     raise TypeError(
         f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
     )

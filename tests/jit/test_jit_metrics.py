@@ -167,8 +167,9 @@ def test_the_metric_methods_are_the_classes_own_again_after_a_trace():
 @pytest.mark.parametrize("use", [lambda loss, acc: loss * float(acc),
                                  lambda loss, acc: loss if acc > 0.5 else loss * 0.5,
                                  lambda loss, acc: f"{acc:.3f}",
-                                 lambda loss, acc: np.asarray(acc)],
-                         ids=["float()", "a branch", "formatted", "np.asarray()"])
+                                 lambda loss, acc: np.asarray(acc),
+                                 lambda loss, acc: loss * acc],
+                         ids=["float()", "a branch", "formatted", "np.asarray()", "loss * acc"])
 def test_computing_with_a_metric_s_result_in_the_step_is_refused(use):
     """A replay makes the recorded call but not the Python that used its value."""
     metric = dc.metrics.MeanAbsoluteError()

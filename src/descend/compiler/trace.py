@@ -334,6 +334,13 @@ class Tracer:
         slot = self._operand(other, f"an in-place '{ufunc.__name__}'")
         self.code.append(InPlace(ufunc, target, slot, x))
 
+    def unknown_operand(self, value: Any) -> None:
+        """An op was given ``value``, which is no operand: a :class:`HostNumber` (``loss *
+        acc`` with a metric's result) is refused as computing with it is; anything else
+        gets the op's ``TypeError``."""
+        if isinstance(value, HostNumber):
+            value._refused()
+
     def attribute(self, owner: Any, name: str, value: Tensor) -> None:
         """The step's code is about to set ``owner.name = value`` (``owner`` a module). Where
         ``value``'s array is one the step got or computed, each replay sets the attribute to
