@@ -1,6 +1,7 @@
 """Random ``fit`` calls, each built from what a Keras user mixes (the model, the loss, the
 optimizer, metrics, validation, sample or class weights, shuffling, batch sizes, callbacks that
-change the learning rate, stop early or watch each batch, a second fit resuming the first),
+change the learning rate, stop early, watch each batch or unfreeze a layer, a second fit
+resuming the first),
 run with ``jit_compile=False``, ``True`` and ``"auto"``: the same History, weights and
 evaluation, bit for bit."""
 
@@ -24,7 +25,7 @@ FITS = st.fixed_dictionaries({
     "shuffle": st.booleans(),
     "batch_size": st.sampled_from([5, 8, 16]),
     "callback": st.sampled_from(["none", "schedule", "plateau", "early stopping",
-                                 "batch logs", "terminate on NaN"]),
+                                 "batch logs", "terminate on NaN", "unfreezing"]),
     "resume": st.booleans(),
 })
 
@@ -35,7 +36,14 @@ def layers(kind: str, outputs: int) -> list[dc.nn.Module]:
             dc.nn.Dense(outputs)]
 
 
-def callbacks(kind: str) -> list[dc.callbacks.Callback]:
+def _unfreeze(model: dc.Sequential) -> None:
+    for p in model.layers[0].parameters():
+        p.requires_grad_(True)
+
+
+def callbacks(kind: str, model: dc.Sequential) -> list[dc.callbacks.Callback]:
+    """``kind``'s callbacks for ``model`` ("unfreezing": its first layer trains from the
+    second epoch on, as when fine-tuning)."""
     return {
         "none": [],
         "schedule": [dc.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)],
@@ -43,6 +51,8 @@ def callbacks(kind: str) -> list[dc.callbacks.Callback]:
         "early stopping": [dc.callbacks.EarlyStopping(monitor="loss", patience=0)],
         "batch logs": [dc.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: None)],
         "terminate on NaN": [dc.callbacks.TerminateOnNaN()],
+        "unfreezing": [dc.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: _unfreeze(model))],
     }[kind]
 
 
@@ -62,7 +72,11 @@ def fit(recipe: dict[str, Any], jit_compile: bool) -> tuple[Any, ...]:
     arguments = dict(batch_size=recipe["batch_size"], verbose=0, seed=3,
                      shuffle=recipe["shuffle"], validation_split=recipe["validation_split"],
                      **weights[recipe["weights"]])
-    histories = [model.fit(x, y, epochs=3, callbacks=callbacks(recipe["callback"]),
+    if recipe["callback"] == "unfreezing":
+        model.build((None, 5))
+        for p in model.layers[0].parameters():
+            p.requires_grad_(False)
+    histories = [model.fit(x, y, epochs=3, callbacks=callbacks(recipe["callback"], model),
                            **arguments).history]
     if recipe["resume"]:
         histories.append(model.fit(x, y, epochs=5, initial_epoch=model.epochs_trained,
