@@ -446,9 +446,15 @@ def as_operand(value: ArrayLike, like: Tensor, op: str) -> Tensor:
         return Tensor._wrap(value)
     if isinstance(value, Sequence) and not isinstance(value, TEXT):
         return Tensor._wrap(to_array(value, where=op, device=like.device))
-    if tracing.active is not None:  # (a number a recorded call returned is refused by name)
+    raise _not_an_operand(value, op)
+
+
+def _not_an_operand(value: Any, op: str) -> TypeError:
+    """The error for an operand of no kind an op takes; while a step is traced, the tracer
+    first refuses a number a recorded call returned (a metric's result), by name."""
+    if tracing.active is not None:
         tracing.active.unknown_operand(value)
-    raise TypeError(
+    return TypeError(
         f"{op}: expected a Tensor, a NumPy array or a number, got {type(value).__name__}"
     )
 
